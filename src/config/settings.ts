@@ -1,0 +1,112 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { KijiError, ErrorCodes } from '../errors.js';
+
+/** The project root, so relative defaults work from any working directory. */
+export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export type ModelDtype = 'q8' | 'fp32' | 'fp16' | 'int8' | 'uint8' | 'q4';
+
+export interface Settings {
+  articlesPath: string;
+  indexDir: string;
+  model: string;
+  modelCacheDir: string;
+  allowRemoteModels: boolean;
+  modelDtype: ModelDtype;
+  semantic: 'auto' | 'off';
+  k: number;
+}
+
+/**
+ * Every setting of the retrieval core with its default and range. `.env` / the environment
+ * override these (names in `envNames`); CLI flags override the environment.
+ */
+export const settingsDefaults: Readonly<Settings> = {
+  /** Folder (or file) of articles: .txt (plain or digest), .md, .jsonl. */
+  articlesPath: path.join(projectRoot, 'data', 'articles'),
+  /** Folder holding the built index (manifest, passages, keyword and vector index). */
+  indexDir: path.join(projectRoot, 'data', 'index'),
+  /** Hugging Face model id, or a local folder laid out like one. */
+  model: 'Xenova/multilingual-e5-small',
+  /** Where downloaded models are cached. */
+  modelCacheDir: path.join(projectRoot, '.cache', 'models'),
+  /** false: never download; use the cache or a local folder only. */
+  allowRemoteModels: true,
+  /** ONNX weights variant; q8 is the quantized model (v3+ would otherwise pick fp32 on Node). */
+  modelDtype: 'q8',
+  /** auto: semantic search when the model loads, keyword-only otherwise. off: keyword-only. */
+  semantic: 'auto',
+  /** Passages a search returns by default (1-25). */
+  k: 5,
+};
+
+/** Environment variable for each setting (documented in .env.example). */
+export const envNames = {
+  articlesPath: 'ARTICLES_PATH',
+  indexDir: 'INDEX_DIR',
+  model: 'EMBEDDING_MODEL',
+  modelCacheDir: 'MODEL_CACHE_DIR',
+  allowRemoteModels: 'ALLOW_REMOTE_MODELS',
+  modelDtype: 'EMBEDDING_DTYPE',
+  semantic: 'SEMANTIC_SEARCH',
+  k: 'DEFAULT_K',
+} as const satisfies Record<keyof Settings, string>;
+
+const booleanText = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const envSchema = z.object({
+  articlesPath: z.string().min(1).optional(),
+  indexDir: z.string().min(1).optional(),
+  model: z.string().min(1).optional(),
+  modelCacheDir: z.string().min(1).optional(),
+  allowRemoteModels: booleanText.optional(),
+  modelDtype: z.enum(['q8', 'fp32', 'fp16', 'int8', 'uint8', 'q4']).optional(),
+  semantic: z.enum(['auto', 'off']).optional(),
+  k: z.coerce.number().int().min(1).max(25).optional(),
+});
+
+/** A relative path in a setting is taken from the project root, as the README's examples assume. */
+function resolvePath(value: string): string {
+  return path.isAbsolute(value) ? value : path.resolve(projectRoot, value);
+}
+
+/**
+ * Reads settings from an environment (default `process.env`, after `.env` was loaded by the entry point)
+ * merged over `settingsDefaults`, then `overrides` (CLI flags). The only reader of the environment
+ * for the retrieval core.
+ */
+export function loadSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<Settings> = {},
+): Settings {
+  const raw: Record<string, string | undefined> = {};
+  for (const [key, name] of Object.entries(envNames)) {
+    const value = env[name]?.trim();
+    if (value) raw[key] = value;
+  }
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const key = String(issue.path[0]) as keyof Settings;
+    throw new KijiError(
+      ErrorCodes.CONFIG_INVALID,
+      `${envNames[key]}=${JSON.stringify(raw[key])} is not valid: ${issue.message}.`,
+      { hint: 'Fix it in .env (see .env.example for the allowed values).' },
+    );
+  }
+  const merged = { ...settingsDefaults, ...stripUndefined(parsed.data), ...stripUndefined(overrides) } as Settings;
+  merged.articlesPath = resolvePath(merged.articlesPath);
+  merged.indexDir = resolvePath(merged.indexDir);
+  merged.modelCacheDir = resolvePath(merged.modelCacheDir);
+  // A model given as a relative path that exists locally is a folder, not a hub id.
+  if (merged.model.startsWith('.') || merged.model.startsWith('/')) merged.model = resolvePath(merged.model);
+  return merged;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

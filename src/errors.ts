@@ -1,0 +1,41 @@
+/**
+ * One catalog of error codes. Code branches on `code`, never on message text;
+ * only entry points (CLI, bot) turn a KijiError into output.
+ */
+export const ErrorCodes = {
+  ARTICLE_PARSE: 'ARTICLE_PARSE',
+  ARTICLES_NOT_FOUND: 'ARTICLES_NOT_FOUND',
+  CONFIG_INVALID: 'CONFIG_INVALID',
+  INDEX_MISSING: 'INDEX_MISSING',
+  INDEX_CORRUPT: 'INDEX_CORRUPT',
+  INDEX_MISMATCH: 'INDEX_MISMATCH',
+  MODEL_UNAVAILABLE: 'MODEL_UNAVAILABLE',
+  DIMENSION_MISMATCH: 'DIMENSION_MISMATCH',
+  BAD_ARGUMENT: 'BAD_ARGUMENT',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+export class KijiError extends Error {
+  readonly code: ErrorCode;
+  /** What the user can do about it, shown after the message. */
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'KijiError';
+    this.code = code;
+    this.hint = options.hint;
+  }
+}
+
+export function isKijiError(error: unknown, code?: ErrorCode): error is KijiError {
+  return error instanceof KijiError && (code === undefined || error.code === code);
+}
+
+/** One line for a terminal or a log: message, then the hint. Never a stack trace. */
+export function describeError(error: unknown): string {
+  if (error instanceof KijiError) return error.hint ? `${error.message} ${error.hint}` : error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

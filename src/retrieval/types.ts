@@ -1,0 +1,70 @@
+import type { Passage } from '../passages/passage.js';
+
+export type SearchMode = 'hybrid' | 'keyword' | 'vector';
+
+export interface SearchOptions {
+  /** How many passages at most (1-50). */
+  k: number;
+  /** Default `hybrid`; falls back to `keyword` when no embedding model is loaded. */
+  mode?: SearchMode;
+  /** Skip the first `offset` relevant results (for paging). */
+  offset?: number;
+}
+
+export interface SearchResult {
+  /** 1-based rank among the relevant results. */
+  rank: number;
+  /** Fused relevance score; higher is better. Comparable within one response only. */
+  score: number;
+  passage: Passage;
+  /** The sentence of the passage that best answers the question (shown in bold by the bot). */
+  answerSentence: string;
+}
+
+export interface SearchResponse {
+  question: string;
+  /** Only passages judged relevant; empty means nothing relevant is indexed. */
+  results: SearchResult[];
+  /** The mode actually used (keyword when semantic search is off). */
+  mode: SearchMode;
+  /** How many relevant results exist in all (for "More" paging). */
+  total: number;
+}
+
+export interface ArticleSummary {
+  id: string;
+  title: string;
+  source?: string;
+  published?: string;
+  url?: string;
+  passages: number;
+}
+
+export interface BuildReport {
+  articles: number;
+  passages: number;
+  /** Passages embedded in this run (0 when nothing changed). */
+  embedded: number;
+  /** Passages reused from the previous index. */
+  reused: number;
+  removed: number;
+  /** Files that could not be parsed, with the reason. */
+  skipped: { path: string; reason: string }[];
+  /** Why semantic search is off, when it is. */
+  semanticOff?: string;
+  ms: number;
+}
+
+/**
+ * What the front ends (CLI, REPL, Discord bot) need from the retrieval core.
+ * Nothing here knows about Discord or terminals.
+ */
+export interface Library {
+  /** Identifies the loaded index build; changes whenever the index is rebuilt with different content. */
+  readonly buildId: string;
+  search(question: string, options: SearchOptions): Promise<SearchResponse>;
+  articles(): ArticleSummary[];
+  passage(id: string): Passage | undefined;
+  /** Rebuild from the articles folder and swap the new index in atomically. */
+  reindex(): Promise<BuildReport>;
+}

@@ -1,0 +1,105 @@
+import type { Article, ArticleParagraph } from './article.js';
+import { ignoreProblems, makeArticle, type ProblemSink } from './parser.js';
+import { joinLines, normalizeLine, slugifyPath, toLines } from './text.js';
+
+/**
+ * One Markdown file = one article:
+ *
+ *     ---
+ *     title: 見出し            (wins over the first `# H1`)
+ *     source: ロイター日本語版
+ *     date: 2026-01-06         (or `published:`)
+ *     url: https://...
+ *     id: my-id                (default: the slugified path)
+ *     ---
+ *     # 見出し
+ *     Paragraph, **emphasis** and [links](https://...) kept as plain text.
+ *
+ *     ## Subheading            (`##`..`######` become the `section` of the paragraphs below)
+ */
+
+const FRONT_MATTER_FENCE = /^---\s*$/;
+const FRONT_MATTER_LINE = /^([A-Za-z_][\w-]*)\s*:\s*(.*)$/;
+const HEADING = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
+const CODE_FENCE = /^(```|~~~)/;
+
+/** Reads `key: value` lines; values may be quoted. Nested YAML is out of scope and ignored. */
+function readFrontMatter(lines: string[]): { fields: Map<string, string>; body: string[] } {
+  const fields = new Map<string, string>();
+  const start = lines.findIndex((line) => line.trim() !== '');
+  if (start === -1 || !FRONT_MATTER_FENCE.test(lines[start] ?? '')) return { fields, body: lines };
+  const end = lines.findIndex((line, i) => i > start && FRONT_MATTER_FENCE.test(line));
+  if (end === -1) return { fields, body: lines };
+  for (const line of lines.slice(start + 1, end)) {
+    const match = FRONT_MATTER_LINE.exec(line.trim());
+    if (!match) continue;
+    const value = (match[2] ?? '').trim().replace(/^(["'])(.*)\1$/, '$2');
+    fields.set((match[1] ?? '').toLowerCase(), value);
+  }
+  return { fields, body: lines.slice(end + 1) };
+}
+
+/**
+ * Markdown inline syntax to plain text, keeping link and image text.
+ * Example: `**米国**は[ロイター](https://x)によると` -> `米国はロイターによると`.
+ */
+export function stripInlineMarkdown(text: string): string {
+  return text
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, '$1')
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+    .replace(/<(https?:\/\/[^>\s]+)>/g, '$1')
+    .replace(/(\*\*|__)(?=\S)(.+?)(?<=\S)\1/g, '$2')
+    .replace(/\*(?=[^\s*])(.+?)(?<=[^\s*])\*/g, '$1')
+    // `_` only emphasizes at word edges, so snake_case_names survive.
+    .replace(/(?<![\p{L}\p{N}_])_(?=[^\s_])(.+?)(?<=[^\s_])_(?![\p{L}\p{N}_])/gu, '$1')
+    .replace(/~~(.+?)~~/g, '$1')
+    .replace(/`([^`]+)`/g, '$1');
+}
+
+/** Block markers that carry no text: quote `>`, list bullets and numbers. */
+function stripBlockMarkers(line: string): string {
+  return line.replace(/^(?:>\s?)+/, '').replace(/^(?:[-*+]|\d+[.)])\s+/, '');
+}
+
+export function parseMarkdown(text: string, sourcePath: string, onProblem: ProblemSink = ignoreProblems): Article[] {
+  const { fields, body } = readFrontMatter(toLines(text));
+  let heading: string | undefined;
+  let section: string | undefined;
+  const paragraphs: ArticleParagraph[] = [];
+  const pending: string[] = [];
+  const flush = (): void => {
+    const joined = stripInlineMarkdown(joinLines(pending)).trim();
+    pending.length = 0;
+    if (joined !== '') paragraphs.push(section === undefined ? { text: joined } : { text: joined, section });
+  };
+  for (const raw of body) {
+    const line = normalizeLine(raw);
+    const match = HEADING.exec(line);
+    if (match) {
+      flush();
+      const title = normalizeLine(stripInlineMarkdown(match[2] ?? ''));
+      if ((match[1] ?? '').length === 1 && heading === undefined) heading = title;
+      else section = title;
+    } else if (line === '' || CODE_FENCE.test(line) || /^([-*_])\s*(?:\1\s*){2,}$/.test(line)) {
+      flush();
+    } else {
+      pending.push(normalizeLine(stripBlockMarkers(line)));
+    }
+  }
+  flush();
+  return [
+    makeArticle(
+      {
+        id: fields.get('id') || slugifyPath(sourcePath),
+        title: fields.get('title') || heading,
+        source: fields.get('source'),
+        date: fields.get('published') || fields.get('date'),
+        url: fields.get('url'),
+        authors: fields.get('authors') || fields.get('author'),
+        sourcePath,
+        paragraphs,
+      },
+      onProblem,
+    ),
+  ];
+}

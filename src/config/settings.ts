@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { KijiError, ErrorCodes } from '../errors.js';
+import { withoutUndefined } from '../util.js';
 
 /** The project root, so relative defaults work from any working directory. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -98,15 +99,11 @@ export function loadSettings(
       { hint: 'Fix it in .env (see .env.example for the allowed values).' },
     );
   }
-  const merged = { ...settingsDefaults, ...stripUndefined(parsed.data), ...stripUndefined(overrides) } as Settings;
+  const merged = { ...settingsDefaults, ...withoutUndefined(parsed.data), ...withoutUndefined(overrides) } as Settings;
   merged.articlesPath = resolvePath(merged.articlesPath);
   merged.indexDir = resolvePath(merged.indexDir);
   merged.modelCacheDir = resolvePath(merged.modelCacheDir);
   // A model given as a relative path that exists locally is a folder, not a hub id.
   if (merged.model.startsWith('.') || merged.model.startsWith('/')) merged.model = resolvePath(merged.model);
   return merged;
-}
-
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }

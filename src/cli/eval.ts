@@ -1,0 +1,59 @@
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import { openLibrary, buildFromSettings } from '../library.js';
+import { readQuestions } from '../eval/questions.js';
+import { runEval, type EvalReport } from '../eval/run-eval.js';
+import { projectRoot } from '../config/settings.js';
+import { KijiError, ErrorCodes } from '../errors.js';
+import type { SearchMode } from '../retrieval/types.js';
+import { commonFlags, log, parseFlags, parsePositiveInt, runMain, settingsFromFlags } from './run.js';
+import { progressBar } from './progress.js';
+
+const usage =
+  'npm run eval -- --questions FILE.jsonl [--articles PATH] [--k 10] [--mode hybrid|keyword|vector] [--json] [--index DIR] [--model ID_OR_DIR]';
+const modes: readonly SearchMode[] = ['hybrid', 'keyword', 'vector'];
+
+/** Retrieval quality on a question set: builds (or reuses) an index for the articles and scores every question. */
+runMain(async () => {
+  const flags = parseFlags(
+    { ...commonFlags, questions: { type: 'string' }, k: { type: 'string', short: 'k' }, mode: { type: 'string' }, json: { type: 'boolean' } },
+    usage,
+  );
+  if (flags.help) return void console.log(usage);
+  if (!flags.questions) throw new KijiError(ErrorCodes.BAD_ARGUMENT, '--questions is required.', { hint: `Usage: ${usage}` });
+  const mode = (flags.mode ?? 'hybrid') as SearchMode;
+  if (!modes.includes(mode)) throw new KijiError(ErrorCodes.BAD_ARGUMENT, `--mode must be one of ${modes.join(', ')}, got "${flags.mode}".`);
+  const k = parsePositiveInt(flags.k, 'k', 50) ?? 10;
+  const settings = settingsFromFlags(flags);
+  // An eval corpus gets its own index folder (keyed by corpus and model) so it never replaces the bot's.
+  if (!flags.index && flags.articles) {
+    const key = createHash('sha256').update(`${path.resolve(flags.articles)}\n${settings.model}\n${settings.semantic}`).digest('hex').slice(0, 12);
+    settings.indexDir = path.join(projectRoot, '.cache', 'eval-index', key);
+  }
+  const questions = readQuestions(flags.questions);
+  const build = await buildFromSettings(settings, { log, onProgress: progressBar('Embedding', 'passages') });
+  log(`Index: ${build.articles} articles, ${build.passages} passages (${build.embedded} embedded now) in ${settings.indexDir}`);
+  const library = await openLibrary(settings, { log });
+  if (mode !== 'keyword' && library.semanticOff) log(`Note: ${mode} mode runs as keyword-only because semantic search is off.`);
+  const report = await runEval(library, questions, { k, mode, onProgress: progressBar('Questions', 'q') });
+  if (flags.json) console.log(JSON.stringify({ ...report, misses: report.misses.slice(0, 100) }));
+  else console.log(table(report));
+});
+
+function table(r: EvalReport): string {
+  const f = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
+  const rows: [string, string][] = [
+    ['mode', r.mode],
+    ['questions (answerable / unanswerable)', `${r.questions} (${r.answerable} / ${r.unanswerable})`],
+    ['Recall@1', f(r.recallAt1)],
+    ['Recall@5', f(r.recallAt5)],
+    ['Recall@10', f(r.recallAt10)],
+    ['MRR@10', f(r.mrrAt10)],
+    ['unanswerable with nothing-relevant answer', f(r.honestNothing)],
+    ['answerable with no result at all', f(r.emptyOnAnswerable)],
+    ['answer sentence holds a gold answer', f(r.answerSentence)],
+    ['query latency p50 / p95 (ms)', `${r.latencyP50Ms.toFixed(2)} / ${r.latencyP95Ms.toFixed(2)}`],
+  ];
+  const width = Math.max(...rows.map(([name]) => name.length));
+  return ['| metric | value |', '|---|---|', ...rows.map(([name, value]) => `| ${name.padEnd(width)} | ${value} |`)].join('\n');
+}

@@ -1,0 +1,161 @@
+import type { Settings } from './config/settings.js';
+import type { Embedder } from './embeddings/embedder.js';
+import { loadEmbedder } from './embeddings/transformers.js';
+import { buildIndex, type ModelKey } from './store/build.js';
+import { loadIndex, type LoadedIndex } from './store/load.js';
+import { searchIndex, type SearchTuning } from './retrieval/search.js';
+import type { ArticleSummary, BuildReport, Library, SearchOptions, SearchResponse } from './retrieval/types.js';
+import type { Passage } from './passages/passage.js';
+import { ErrorCodes, KijiError, describeError, isKijiError } from './errors.js';
+
+export type Log = (line: string) => void;
+
+export interface OpenOptions {
+  log?: Log;
+  /** Build the index first when none exists (the CLI and the bot both want this). */
+  buildIfMissing?: boolean;
+  /** Rebuild from the articles when the index is unreadable instead of failing (the bot wants this). */
+  rebuildIfUnreadable?: boolean;
+  onProgress?: (done: number, total: number) => void;
+  tuning?: SearchTuning;
+}
+
+/** The model the settings ask for, or undefined when semantic search is turned off. */
+export function modelKey(settings: Settings): ModelKey | undefined {
+  return settings.semantic === 'off' ? undefined : { id: settings.model, dtype: settings.modelDtype };
+}
+
+/**
+ * Loads the embedding model once; on failure semantic search is off for the process and the
+ * reason is logged once, with what to do about it.
+ */
+export async function openEmbedder(settings: Settings, log: Log): Promise<{ embedder?: Embedder; semanticOff?: string }> {
+  if (settings.semantic === 'off') return { semanticOff: 'SEMANTIC_SEARCH=off' };
+  try {
+    return { embedder: await embedderLoader(settings)() };
+  } catch (error) {
+    if (!isKijiError(error, ErrorCodes.MODEL_UNAVAILABLE)) throw error;
+    const reason = describeError(error);
+    log(`Semantic search is off, keyword search only: ${reason}`);
+    return { semanticOff: reason };
+  }
+}
+
+/** The loader the settings describe (without loading anything yet). */
+function embedderLoader(settings: Settings): () => Promise<Embedder> {
+  return () =>
+    loadEmbedder({
+      model: settings.model,
+      cacheDir: settings.modelCacheDir,
+      allowRemote: settings.allowRemoteModels,
+      dtype: settings.modelDtype,
+    });
+}
+
+/**
+ * Build (or incrementally update) the index the settings name. The model is loaded only when
+ * something needs embedding; pass `embedder` to reuse a loaded one, or `semanticOff` when it is
+ * already known not to load. The reason semantic search is off comes back in the report.
+ */
+export async function buildFromSettings(
+  settings: Settings,
+  options: { log?: Log; onProgress?: (done: number, total: number) => void; embedder?: Embedder; semanticOff?: string } = {},
+): Promise<BuildReport> {
+  const model = modelKey(settings);
+  const { embedder, semanticOff } = options;
+  return buildIndex({
+    articlesPath: settings.articlesPath,
+    indexDir: settings.indexDir,
+    ...(model ? { model } : {}),
+    getEmbedder: embedder
+      ? async () => embedder
+      : semanticOff
+        ? async () => Promise.reject(new KijiError(ErrorCodes.MODEL_UNAVAILABLE, semanticOff))
+        : embedderLoader(settings),
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+  });
+}
+
+class KijiLibrary implements Library {
+  private rebuilding: Promise<BuildReport> | undefined;
+
+  constructor(
+    private index: LoadedIndex,
+    private readonly embedder: Embedder | undefined,
+    private readonly settings: Settings,
+    private readonly options: OpenOptions,
+  ) {}
+
+  get buildId(): string {
+    return this.index.manifest.buildId;
+  }
+
+  /** Why only keyword search is in use, if it is. */
+  get semanticOff(): string | undefined {
+    return this.embedder ? this.index.semanticOff : (this.index.semanticOff ?? 'no embedding model loaded');
+  }
+
+  get loaded(): LoadedIndex {
+    return this.index;
+  }
+
+  search(question: string, options: SearchOptions): Promise<SearchResponse> {
+    return searchIndex(this.index, this.embedder, question, options, this.options.tuning);
+  }
+
+  articles(): ArticleSummary[] {
+    return this.index.table.articleSummaries();
+  }
+
+  passage(id: string): Passage | undefined {
+    const row = this.index.table.rowOf(id);
+    return row === undefined ? undefined : this.index.table.passage(row);
+  }
+
+  /** One rebuild at a time; a second caller shares the running one. The old index serves until the swap. */
+  reindex(): Promise<BuildReport> {
+    this.rebuilding ??= (async () => {
+      try {
+        const report = await buildFromSettings(this.settings, {
+          ...(this.options.log ? { log: this.options.log } : {}),
+          ...(this.embedder ? { embedder: this.embedder } : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
+        });
+        this.index = await loadIndex(this.settings.indexDir, { ...this.modelForLoad() });
+        return report;
+      } finally {
+        this.rebuilding = undefined;
+      }
+    })();
+    return this.rebuilding;
+  }
+
+  modelForLoad(): { model?: ModelKey } {
+    const model = this.embedder ? modelKey(this.settings) : undefined;
+    return model ? { model } : {};
+  }
+}
+
+/**
+ * Everything a front end needs, loaded once: the embedding model (if it can be had) and the
+ * index (built first when missing).
+ */
+export async function openLibrary(settings: Settings, options: OpenOptions = {}): Promise<Library & { semanticOff?: string; loaded: LoadedIndex }> {
+  const log = options.log ?? (() => {});
+  const { embedder, semanticOff } = await openEmbedder(settings, log);
+  const model = embedder ? modelKey(settings) : undefined;
+  const load = () => loadIndex(settings.indexDir, model ? { model } : {});
+  let index: LoadedIndex;
+  try {
+    index = await load();
+  } catch (error) {
+    const missing = isKijiError(error, ErrorCodes.INDEX_MISSING) && options.buildIfMissing;
+    const unreadable = isKijiError(error, ErrorCodes.INDEX_CORRUPT) && options.rebuildIfUnreadable;
+    if (!missing && !unreadable) throw error;
+    log(missing ? `No index yet in ${settings.indexDir}: building it from ${settings.articlesPath}.` : `${describeError(error)} Rebuilding it.`);
+    const report = await buildFromSettings(settings, { log, ...(embedder ? { embedder } : {}), ...(semanticOff ? { semanticOff } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+    log(`Indexed ${report.passages} passages from ${report.articles} articles (${report.embedded} embedded) in ${report.ms} ms.`);
+    index = await load();
+  }
+  return new KijiLibrary(index, embedder, settings, options);
+}

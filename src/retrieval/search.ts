@@ -1,0 +1,88 @@
+import type { Embedder } from '../embeddings/embedder.js';
+import type { LoadedIndex } from '../store/load.js';
+import { KijiError, ErrorCodes } from '../errors.js';
+import { reciprocalRankFusion, fusionDefaults, type FusionOptions } from './fuse.js';
+import { isRelevant, relevanceDefaults, type Evidence, type RelevanceOptions } from './relevance.js';
+import { bestSentence } from './answer-sentence.js';
+import type { SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
+
+export const searchDefaults = {
+  /** Candidates taken from each half before fusion (>= k + offset). */
+  candidates: 50,
+  /** Longest question used for retrieval, in characters; the rest is ignored. */
+  maxQuestionChars: 500,
+  /** Largest k a caller may ask for. */
+  maxK: 50,
+} as const;
+
+export interface SearchTuning {
+  fusion?: Partial<FusionOptions>;
+  relevance?: Partial<RelevanceOptions>;
+  candidates?: number;
+}
+
+/**
+ * Question in, ranked and cited passages out: keyword and vector candidates, fused by rank,
+ * filtered by relevance evidence, each with the sentence that best answers the question.
+ *
+ * @example await searchIndex(index, embedder, '有志連合の首脳会合はどこで開かれたか', { k: 5 })
+ *   // { question, mode: 'hybrid', total: 3, results: [{ rank: 1, score: 0.032, passage: { title: 'ウクライナ有志連合、…', paragraph: 2, … }, answerSentence: '有志連合はこの日、パリで首脳会合を開催。' }, …] }
+ */
+export async function searchIndex(
+  index: LoadedIndex,
+  embedder: Embedder | undefined,
+  question: string,
+  options: SearchOptions,
+  tuning: SearchTuning = {},
+): Promise<SearchResponse> {
+  const k = options.k;
+  const offset = options.offset ?? 0;
+  if (!Number.isInteger(k) || k < 1 || k > searchDefaults.maxK) {
+    throw new KijiError(ErrorCodes.BAD_ARGUMENT, `k must be a whole number from 1 to ${searchDefaults.maxK}, got ${k}.`);
+  }
+  const text = question.trim().slice(0, searchDefaults.maxQuestionChars);
+  const canUseVectors = index.vectors !== undefined && embedder !== undefined;
+  const requested: SearchMode = options.mode ?? 'hybrid';
+  const mode: SearchMode = requested === 'keyword' || !canUseVectors ? 'keyword' : requested;
+  if (text === '') return { question, results: [], mode, total: 0 };
+
+  const candidates = Math.max(tuning.candidates ?? searchDefaults.candidates, k + offset);
+  const fusion = { ...fusionDefaults, ...tuning.fusion };
+  const relevance = { ...relevanceDefaults, ...tuning.relevance };
+  const evidence = new Map<number, Evidence>();
+
+  const keywordRows: number[] = [];
+  if (mode !== 'vector') {
+    for (const hit of index.keywords.search(text, candidates)) {
+      const row = index.table.rowOf(hit.id);
+      if (row === undefined) continue;
+      keywordRows.push(row);
+      evidence.set(row, { coverage: hit.coverage });
+    }
+  }
+  const vectorRows: number[] = [];
+  if (mode !== 'keyword') {
+    const query = await embedder!.embedQuery(text);
+    for (const hit of index.vectors!.search(query, candidates)) {
+      const row = index.rowOfLabel[hit.label] ?? -1;
+      if (row < 0) continue;
+      vectorRows.push(row);
+      evidence.set(row, { ...evidence.get(row), similarity: hit.similarity });
+    }
+  }
+
+  const fused = reciprocalRankFusion(
+    [
+      { items: keywordRows, weight: fusion.keywordWeight },
+      { items: vectorRows, weight: fusion.vectorWeight },
+    ],
+    String,
+    fusion.k,
+  );
+  const relevant = fused.filter(({ key }) => isRelevant(evidence.get(Number(key)) ?? {}, relevance));
+  const results: SearchResult[] = relevant.slice(offset, offset + k).map(({ key, score }, i) => {
+    const passage = index.table.passage(Number(key));
+    return { rank: offset + i + 1, score, passage, answerSentence: bestSentence(passage.text, text) };
+  });
+  return { question, results, mode, total: relevant.length };
+}

@@ -1,0 +1,255 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadArticles } from '../articles/load.js';
+import { toPassages, passageEmbeddingText } from '../passages/chunk.js';
+import type { Passage } from '../passages/passage.js';
+import type { Embedder } from '../embeddings/embedder.js';
+import { KeywordIndex } from '../keywords/bm25.js';
+import { VectorStore, hnswDefaults, type HnswParams } from '../vectors/hnsw-store.js';
+import type { BuildReport } from '../retrieval/types.js';
+import { ErrorCodes, describeError, isKijiError } from '../errors.js';
+import { INDEX_FORMAT_VERSION, indexFiles, readIndexFile, readManifest, type Manifest } from './manifest.js';
+import { PassageTable } from './passage-table.js';
+import { abandonBuild, currentBuildDir, newBuildId, publishBuild, startBuild } from './index-dir.js';
+import { keywordDocs } from './keyword-docs.js';
+
+export interface ModelKey {
+  id: string;
+  dtype: string;
+}
+
+export interface BuildOptions {
+  articlesPath: string;
+  indexDir: string;
+  /** Which model the vectors must come from; undefined builds a keyword-only index. */
+  model?: ModelKey;
+  /** Called only when something needs embedding, so an unchanged corpus never loads a model. */
+  getEmbedder?: () => Promise<Embedder>;
+  hnsw?: Partial<HnswParams>;
+  /** Passages embedded per call to the embedder (and per progress report). */
+  embedChunk?: number;
+  log?: (line: string) => void;
+  onProgress?: (done: number, total: number) => void;
+}
+
+interface PreviousBuild {
+  dir: string;
+  manifest: Manifest;
+  table: PassageTable;
+}
+
+/**
+ * Articles folder -> passages -> keyword index + vectors, written as a new build and published
+ * atomically. Only new or changed passages are embedded; an unchanged corpus writes nothing.
+ */
+export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
+  const started = performance.now();
+  const log = options.log ?? (() => {});
+  const { articles, problems } = await loadArticles(options.articlesPath);
+  for (const problem of problems) log(`Skipped ${problem.path}: ${problem.reason}`);
+  const passages = articles.flatMap((article) => toPassages(article));
+  const previous = readPrevious(options.indexDir, log);
+
+  const reusable = previous !== undefined && sameModel(previous.manifest, options.model);
+  const isFresh = (p: Passage): boolean => {
+    const row = reusable ? previous.table.rowOf(p.id) : undefined;
+    return row !== undefined && previous!.table.hash(row) === p.hash && previous!.table.label(row) >= 0;
+  };
+  const toEmbed = options.model ? passages.filter((p) => !isFresh(p)) : [];
+  const kept = new Set(passages.map((p) => p.id));
+  const removed = previous ? countRemoved(previous.table, kept) : 0;
+
+  const report = (embedded: number, semanticOff?: string): BuildReport => ({
+    articles: articles.length,
+    passages: passages.length,
+    embedded,
+    reused: passages.length - embedded,
+    removed,
+    skipped: problems,
+    ...(semanticOff ? { semanticOff } : {}),
+    ms: Math.round(performance.now() - started),
+  });
+
+  const unlabelled = PassageTable.fromPassages(passages, []);
+  const digest = unlabelled.digest();
+  const wantsKeywordOnly = options.model === undefined;
+  if (
+    previous &&
+    previous.manifest.contentDigest === digest &&
+    toEmbed.length === 0 &&
+    (wantsKeywordOnly || previous.manifest.model !== null)
+  ) {
+    return report(0, previous.manifest.semanticOff);
+  }
+
+  let embedder: Embedder | undefined;
+  let semanticOff: string | undefined = wantsKeywordOnly ? 'semantic search is turned off (SEMANTIC_SEARCH=off)' : undefined;
+  if (toEmbed.length > 0 && options.getEmbedder) {
+    try {
+      embedder = await options.getEmbedder();
+    } catch (error) {
+      if (!isKijiError(error, ErrorCodes.MODEL_UNAVAILABLE)) throw error;
+      // Reported once by the caller from the report, not logged here as well.
+      semanticOff = describeError(error);
+    }
+  } else if (toEmbed.length > 0) {
+    semanticOff = 'no embedding model was given';
+  }
+
+  const buildId = newBuildId();
+  const partialDir = startBuild(options.indexDir, buildId);
+  try {
+    let vectors: VectorStore | undefined;
+    let labels: number[] = new Array<number>(passages.length).fill(-1);
+    let embedded = 0;
+    let model: Manifest['model'] = null;
+    const canReuse = reusable && previous.manifest.model !== null && (embedder === undefined || previous.manifest.model.dimension === embedder.dimension);
+    if (embedder || (canReuse && toEmbed.length === 0)) {
+      const dimension = embedder?.dimension ?? previous!.manifest.model!.dimension;
+      const result = await placeVectors({
+        passages,
+        previous: canReuse ? previous : undefined,
+        toEmbed: canReuse ? new Set(toEmbed.map((p) => p.id)) : new Set(passages.map((p) => p.id)),
+        dimension,
+        embedder,
+        hnsw: { ...hnswDefaults, ...options.hnsw },
+        chunk: options.embedChunk ?? 256,
+        onProgress: options.onProgress,
+      });
+      vectors = result.vectors;
+      labels = result.labels;
+      embedded = result.embedded;
+      model = { id: options.model!.id, dtype: options.model!.dtype, dimension };
+      semanticOff = undefined;
+    }
+
+    const table = PassageTable.fromPassages(passages, labels);
+    const files: Record<string, number> = {};
+    const write = (name: string, bytes: Uint8Array): void => {
+      fs.writeFileSync(path.join(partialDir, name), bytes);
+      files[name] = bytes.length;
+    };
+    const { json, texts } = table.serialize();
+    write(indexFiles.passages, json);
+    write(indexFiles.texts, texts);
+    write(indexFiles.keywords, KeywordIndex.build(keywordDocs(passages)).serialize());
+    if (vectors) files[indexFiles.vectors] = await vectors.save(path.join(partialDir, indexFiles.vectors));
+    const manifest: Manifest = {
+      format: 'kiji-index',
+      formatVersion: INDEX_FORMAT_VERSION,
+      buildId,
+      createdAt: new Date().toISOString(),
+      model,
+      ...(semanticOff ? { semanticOff } : {}),
+      articles: articles.length,
+      passages: passages.length,
+      hnsw: vectors?.params ?? { ...hnswDefaults, ...options.hnsw },
+      files,
+      contentDigest: digest,
+    };
+    // The manifest goes last: a folder without one is never mistaken for a finished build.
+    fs.writeFileSync(path.join(partialDir, indexFiles.manifest), JSON.stringify(manifest, null, 2) + '\n');
+    publishBuild(options.indexDir, partialDir);
+    return report(embedded, semanticOff);
+  } catch (error) {
+    abandonBuild(partialDir);
+    throw error;
+  }
+}
+
+function sameModel(manifest: Manifest, model: ModelKey | undefined): boolean {
+  return model !== undefined && manifest.model !== null && manifest.model.id === model.id && manifest.model.dtype === model.dtype;
+}
+
+function countRemoved(table: PassageTable, kept: Set<string>): number {
+  let removed = 0;
+  for (let row = 0; row < table.size; row++) if (!kept.has(table.id(row))) removed++;
+  return removed;
+}
+
+/** The last good build, if readable; an unreadable one is reported and rebuilt from scratch. */
+function readPrevious(indexDir: string, log: (line: string) => void): PreviousBuild | undefined {
+  const dir = currentBuildDir(indexDir);
+  if (!dir) return undefined;
+  try {
+    const manifest = readManifest(dir);
+    const table = PassageTable.deserialize(
+      readIndexFile(dir, manifest, indexFiles.passages),
+      readIndexFile(dir, manifest, indexFiles.texts),
+      path.join(dir, indexFiles.passages),
+    );
+    return { dir, manifest, table };
+  } catch (error) {
+    log(`The previous index cannot be reused (${describeError(error)}); building from scratch.`);
+    return undefined;
+  }
+}
+
+interface PlaceVectorsInput {
+  passages: Passage[];
+  previous: PreviousBuild | undefined;
+  /** Ids of passages that need a new vector. */
+  toEmbed: Set<string>;
+  dimension: number;
+  embedder: Embedder | undefined;
+  hnsw: HnswParams;
+  chunk: number;
+  onProgress: ((done: number, total: number) => void) | undefined;
+}
+
+/**
+ * Starts from the previous vector index (or an empty one), deletes the vectors of removed and
+ * changed passages, and embeds the rest. Freed labels are reused so the index does not grow
+ * with every edit.
+ */
+async function placeVectors(input: PlaceVectorsInput): Promise<{ vectors: VectorStore; labels: number[]; embedded: number }> {
+  const { passages, previous, toEmbed } = input;
+  let vectors: VectorStore;
+  const labels = new Array<number>(passages.length).fill(-1);
+  const freeLabels: number[] = [];
+  let nextLabel = 0;
+  if (previous) {
+    const { manifest, dir, table } = previous;
+    vectors = await VectorStore.load(
+      path.join(dir, indexFiles.vectors),
+      input.dimension,
+      { ...manifest.hnsw, efSearch: input.hnsw.efSearch },
+      manifest.files[indexFiles.vectors] ?? -1,
+    );
+    const keep = new Map<string, number>();
+    passages.forEach((p, i) => {
+      if (!toEmbed.has(p.id)) keep.set(p.id, i);
+    });
+    for (let row = 0; row < table.size; row++) {
+      const label = table.label(row);
+      if (label < 0) continue;
+      nextLabel = Math.max(nextLabel, label + 1);
+      const i = keep.get(table.id(row));
+      if (i === undefined) {
+        vectors.remove(label);
+        freeLabels.push(label);
+      } else {
+        labels[i] = label;
+      }
+    }
+  } else {
+    vectors = await VectorStore.create(input.dimension, passages.length, input.hnsw);
+  }
+
+  const pending = passages.map((p, i) => ({ p, i })).filter(({ p }) => toEmbed.has(p.id));
+  if (pending.length > 0 && !input.embedder) throw new Error('placeVectors: passages need embedding but no embedder was loaded');
+  let done = 0;
+  input.onProgress?.(0, pending.length);
+  for (let start = 0; start < pending.length; start += input.chunk) {
+    const batch = pending.slice(start, start + input.chunk);
+    const embeddings = await input.embedder!.embedPassages(batch.map(({ p }) => passageEmbeddingText(p)));
+    batch.forEach(({ i }, j) => {
+      const label = freeLabels.pop() ?? nextLabel++;
+      vectors.add(label, embeddings[j]!);
+      labels[i] = label;
+    });
+    done += batch.length;
+    input.onProgress?.(done, pending.length);
+  }
+  return { vectors, labels, embedded: pending.length };
+}

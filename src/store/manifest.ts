@@ -1,0 +1,93 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { KijiError, ErrorCodes } from '../errors.js';
+
+/** Bump when any file layout in an index folder changes; older indexes are then rebuilt, not misread. */
+export const INDEX_FORMAT_VERSION = 1;
+
+export const indexFiles = {
+  manifest: 'manifest.json',
+  passages: 'passages.json',
+  texts: 'texts.bin',
+  keywords: 'keywords.bin',
+  vectors: 'vectors.hnsw',
+} as const;
+
+const manifestSchema = z.object({
+  format: z.literal('kiji-index'),
+  formatVersion: z.number().int(),
+  buildId: z.string().min(1),
+  createdAt: z.string(),
+  /** The embedding model the vectors came from; null for a keyword-only index. */
+  model: z
+    .object({ id: z.string(), dtype: z.string(), dimension: z.number().int().positive() })
+    .nullable(),
+  /** Why the index has no vectors, when it has none. */
+  semanticOff: z.string().optional(),
+  articles: z.number().int().nonnegative(),
+  passages: z.number().int().nonnegative(),
+  hnsw: z.object({
+    m: z.number().int(),
+    efConstruction: z.number().int(),
+    efSearch: z.number().int(),
+    randomSeed: z.number().int(),
+  }),
+  /** Byte size of every data file, checked before a file is parsed so truncation is caught early. */
+  files: z.record(z.string(), z.number().int().nonnegative()),
+  /** Digest of the passage table, so a re-run can tell "nothing changed" without touching vectors. */
+  contentDigest: z.string(),
+});
+
+export type Manifest = z.infer<typeof manifestSchema>;
+
+export function readManifest(dir: string): Manifest {
+  const file = path.join(dir, indexFiles.manifest);
+  let raw: string;
+  try {
+    raw = fs.readFileSync(file, 'utf8');
+  } catch (cause) {
+    throw new KijiError(ErrorCodes.INDEX_MISSING, `No index manifest at ${file}.`, {
+      hint: 'Build the index with `npm run embed`.',
+      cause,
+    });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(raw);
+  } catch (cause) {
+    throw corrupt(file, 'is not valid JSON', cause);
+  }
+  const parsed = manifestSchema.safeParse(json);
+  if (!parsed.success) throw corrupt(file, `does not look like a kiji manifest (${parsed.error.issues[0]?.message})`);
+  if (parsed.data.formatVersion !== INDEX_FORMAT_VERSION) {
+    throw new KijiError(
+      ErrorCodes.INDEX_MISMATCH,
+      `The index at ${dir} has format version ${parsed.data.formatVersion}; this kiji reads version ${INDEX_FORMAT_VERSION}.`,
+      { hint: 'Rebuild it with `npm run embed`.' },
+    );
+  }
+  return parsed.data;
+}
+
+/** Reads a data file named in the manifest, refusing one whose size differs from what was written. */
+export function readIndexFile(dir: string, manifest: Manifest, name: string): Buffer {
+  const file = path.join(dir, name);
+  const expected = manifest.files[name];
+  if (expected === undefined) throw corrupt(file, 'is not listed in the manifest');
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(file);
+  } catch (cause) {
+    throw corrupt(file, 'is missing', cause);
+  }
+  if (bytes.length !== expected) throw corrupt(file, `is ${bytes.length} bytes, expected ${expected} (truncated?)`);
+  return bytes;
+}
+
+export function corrupt(file: string, what: string, cause?: unknown): KijiError {
+  return new KijiError(ErrorCodes.INDEX_CORRUPT, `The index file ${file} ${what}.`, {
+    hint: 'Rebuild the index with `npm run embed` (the articles are the source of truth; nothing is lost).',
+    cause,
+  });
+}

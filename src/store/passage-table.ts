@@ -1,0 +1,193 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { Passage } from '../passages/passage.js';
+import type { Article } from '../articles/article.js';
+import { withoutUndefined } from '../util.js';
+import type { ArticleSummary } from '../retrieval/types.js';
+import { corrupt } from './manifest.js';
+
+/** Article-level fields, stored once per article rather than once per passage. */
+export type StoredArticle = Pick<Article, 'id' | 'title' | 'subtitle' | 'source' | 'published' | 'url'>;
+
+/**
+ * The passage store, column by column. Texts live in one UTF-8 blob and are decoded only when a
+ * passage is cited, so loading a million passages parses a few arrays instead of a million objects.
+ */
+const columnsSchema = z.object({
+  articles: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      subtitle: z.string().optional(),
+      source: z.string().optional(),
+      published: z.string().optional(),
+      url: z.string().optional(),
+    }),
+  ),
+  sections: z.array(z.string()),
+  ids: z.array(z.string()),
+  hashes: z.array(z.string()),
+  article: z.array(z.number().int()),
+  paragraph: z.array(z.number().int()),
+  /** Index into `sections`, -1 for none. */
+  section: z.array(z.number().int()),
+  /** Vector label in the HNSW index, -1 for a passage without a vector. */
+  label: z.array(z.number().int()),
+  /** Byte offsets into the text blob; length = passages + 1. */
+  textOffsets: z.array(z.number().int()),
+});
+
+type Columns = z.infer<typeof columnsSchema>;
+
+export class PassageTable {
+  private readonly rowById = new Map<string, number>();
+  private readonly decoder = new TextDecoder();
+
+  private constructor(
+    private readonly columns: Columns,
+    private readonly texts: Uint8Array,
+  ) {
+    columns.ids.forEach((id, row) => this.rowById.set(id, row));
+  }
+
+  /** Builds a table from passages in order; `labels[i]` is passage i's vector label (-1: none). */
+  static fromPassages(passages: readonly Passage[], labels: readonly number[]): PassageTable {
+    const columns: Columns = {
+      articles: [],
+      sections: [],
+      ids: [],
+      hashes: [],
+      article: [],
+      paragraph: [],
+      section: [],
+      label: [],
+      textOffsets: [0],
+    };
+    const articleRow = new Map<string, number>();
+    const sectionRow = new Map<string, number>();
+    const encoder = new TextEncoder();
+    const chunks: Uint8Array[] = [];
+    let offset = 0;
+    passages.forEach((p, i) => {
+      let a = articleRow.get(p.articleId);
+      if (a === undefined) {
+        a = columns.articles.length;
+        articleRow.set(p.articleId, a);
+        columns.articles.push(
+          withoutUndefined({ id: p.articleId, title: p.title, subtitle: p.subtitle, source: p.source, published: p.published, url: p.url }),
+        );
+      }
+      let s = -1;
+      if (p.section !== undefined) {
+        s = sectionRow.get(p.section) ?? -1;
+        if (s < 0) {
+          s = columns.sections.length;
+          sectionRow.set(p.section, s);
+          columns.sections.push(p.section);
+        }
+      }
+      const bytes = encoder.encode(p.text);
+      chunks.push(bytes);
+      offset += bytes.length;
+      columns.ids.push(p.id);
+      columns.hashes.push(p.hash);
+      columns.article.push(a);
+      columns.paragraph.push(p.paragraph);
+      columns.section.push(s);
+      columns.label.push(labels[i] ?? -1);
+      columns.textOffsets.push(offset);
+    });
+    return new PassageTable(columns, Buffer.concat(chunks));
+  }
+
+  static deserialize(json: Buffer, texts: Buffer, file: string): PassageTable {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(json.toString('utf8'));
+    } catch (cause) {
+      throw corrupt(file, 'is not valid JSON', cause);
+    }
+    const parsed = columnsSchema.safeParse(raw);
+    if (!parsed.success) throw corrupt(file, `has an unexpected shape (${parsed.error.issues[0]?.message})`);
+    const c = parsed.data;
+    const n = c.ids.length;
+    const lengthsAgree = [c.hashes, c.article, c.paragraph, c.section, c.label].every((col) => col.length === n);
+    if (!lengthsAgree || c.textOffsets.length !== n + 1 || c.textOffsets[n] !== texts.length) {
+      throw corrupt(file, 'has columns of different lengths');
+    }
+    return new PassageTable(c, texts);
+  }
+
+  serialize(): { json: Buffer; texts: Buffer } {
+    return { json: Buffer.from(JSON.stringify(this.columns)), texts: Buffer.from(this.texts) };
+  }
+
+  get size(): number {
+    return this.columns.ids.length;
+  }
+
+  /** Changes whenever anything a reader could see changes (ids, hashes, metadata, labels aside). */
+  digest(): string {
+    const { label: _labels, ...content } = this.columns;
+    return createHash('sha256').update(JSON.stringify(content)).update(this.texts).digest('hex').slice(0, 32);
+  }
+
+  rowOf(id: string): number | undefined {
+    return this.rowById.get(id);
+  }
+
+  id(row: number): string {
+    return this.columns.ids[row]!;
+  }
+
+  hash(row: number): string {
+    return this.columns.hashes[row]!;
+  }
+
+  label(row: number): number {
+    return this.columns.label[row]!;
+  }
+
+  labels(): readonly number[] {
+    return this.columns.label;
+  }
+
+  text(row: number): string {
+    const offsets = this.columns.textOffsets;
+    return this.decoder.decode(this.texts.subarray(offsets[row]!, offsets[row + 1]!));
+  }
+
+  section(row: number): string | undefined {
+    const s = this.columns.section[row]!;
+    return s < 0 ? undefined : this.columns.sections[s];
+  }
+
+  article(row: number): StoredArticle {
+    return this.columns.articles[this.columns.article[row]!]!;
+  }
+
+  passage(row: number): Passage {
+    const a = this.article(row);
+    return withoutUndefined({
+      id: this.id(row),
+      articleId: a.id,
+      title: a.title,
+      subtitle: a.subtitle,
+      source: a.source,
+      published: a.published,
+      url: a.url,
+      section: this.section(row),
+      paragraph: this.columns.paragraph[row]!,
+      text: this.text(row),
+      hash: this.hash(row),
+    });
+  }
+
+  articleSummaries(): ArticleSummary[] {
+    const counts = new Array<number>(this.columns.articles.length).fill(0);
+    for (const a of this.columns.article) counts[a]! += 1;
+    return this.columns.articles.map((a, i) =>
+      withoutUndefined({ id: a.id, title: a.title, source: a.source, published: a.published, url: a.url, passages: counts[i]! }),
+    );
+  }
+}

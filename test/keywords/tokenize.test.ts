@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import {
+  charNgrams,
+  contentBigrams,
+  kanjiKatakanaUnigrams,
+  normalizeText,
+  segmenterWords,
+  stripQuestionWords,
+} from '../../src/keywords/tokenize.js';
+
+describe('normalizeText', () => {
+  it.each([
+    ['full-width ASCII and ideographic space', 'ＡＩ　１２３', 'ai 123'],
+    ['half-width katakana', 'ｻｰﾊﾞｰ', 'サーバー'],
+    ['dash after katakana becomes the long-vowel mark', 'サーバ―', 'サーバー'],
+    ['dash elsewhere is kept', 'covid-19', 'covid-19'],
+    ['upper case folds', 'NATO', 'nato'],
+  ])('%s', (_name, input, expected) => {
+    expect(normalizeText(input)).toBe(expected);
+  });
+});
+
+describe('analyzers', () => {
+  it('bigrams stay inside Japanese runs and keep Latin words whole', () => {
+    expect(charNgrams('東京都のAI、米', 2)).toEqual(['東京', '京都', '都の', 'ai', '米']);
+  });
+
+  it('trigrams skip runs too short for them except one char short', () => {
+    expect(charNgrams('東京都。米国', 3)).toEqual(['東京都', '米国']);
+  });
+
+  it('content bigrams drop all-hiragana pairs', () => {
+    expect(contentBigrams('梅雨がみられる')).toEqual(['梅雨', '雨が']);
+  });
+
+  it('unigrams are kanji and katakana only', () => {
+    expect(kanjiKatakanaUnigrams('ロシアは米国')).toEqual(['ロ', 'シ', 'ア', '米', '国']);
+  });
+
+  it('the segmenter yields dictionary words', () => {
+    const words = segmenterWords('梅雨は雨季の一種');
+    expect(words).toContain('梅雨');
+    expect(words).toContain('雨季');
+    expect(words).not.toContain('、');
+  });
+});
+
+describe('stripQuestionWords', () => {
+  it.each([
+    ['有志連合の首脳会合はどこで開かれたか', ['どこ'], ['有志連合', '首脳会合']],
+    ['梅雨とは何季の一種か?', ['とは', '何'], ['梅雨', '季の一種']],
+    ['今日の株価はいくらですか', ['いくら', 'ですか'], ['今日の株価']],
+    ['How do I bake sourdough bread?', ['how', ' do '], ['bake sourdough bread']],
+  ])('%s', (question, gone, kept) => {
+    const stripped = stripQuestionWords(question);
+    for (const word of gone) expect(stripped).not.toContain(word);
+    for (const word of kept) expect(stripped).toContain(word);
+  });
+
+  it('does not cut inside Latin words', () => {
+    expect(stripQuestionWords('whatever island')).toBe('whatever island');
+  });
+});

@@ -1,0 +1,171 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FakeEmbedder } from '../../src/embeddings/fake.js';
+import { buildIndex } from '../../src/store/build.js';
+import { loadIndex } from '../../src/store/load.js';
+import { currentBuildDir } from '../../src/store/index-dir.js';
+import { searchIndex } from '../../src/retrieval/search.js';
+import { KijiError } from '../../src/errors.js';
+import { fakeBuild, fakeModel, tempCorpus } from './helpers.js';
+
+// Ranking quality is the eval's job (npm run eval); here the question only has to be unambiguous.
+const parisQuestion = '有志連合はこの日、パリで首脳会合を開催';
+
+describe('buildIndex', () => {
+  it('indexes the seed and finds the Paris summit paragraph first', async () => {
+    const dirs = tempCorpus();
+    const { run, embedder } = fakeBuild(dirs);
+    const report = await run();
+    expect(report).toMatchObject({ articles: 3, embedded: report.passages, removed: 0, skipped: [] });
+    expect(report.passages).toBeGreaterThan(30);
+    const index = await loadIndex(dirs.index, { model: fakeModel });
+    expect(index.vectors).toBeDefined();
+    const response = await searchIndex(index, embedder, parisQuestion, { k: 5 });
+    expect(response.mode).toBe('hybrid');
+    expect(response.results[0]?.passage.text).toContain('有志連合はこの日、パリで首脳会合を開催');
+  });
+
+  it('embeds nothing and loads no model when the corpus is unchanged', async () => {
+    const dirs = tempCorpus();
+    const first = fakeBuild(dirs);
+    await first.run();
+    const before = currentBuildDir(dirs.index);
+    const second = fakeBuild(dirs);
+    const report = await second.run();
+    expect(report.embedded).toBe(0);
+    expect(report.reused).toBe(report.passages);
+    expect(second.loads()).toBe(0);
+    expect(currentBuildDir(dirs.index)).toBe(before);
+  });
+
+  it('re-embeds only changed passages and drops removed ones', async () => {
+    const dirs = tempCorpus();
+    await fakeBuild(dirs).run();
+    const file = path.join(dirs.articles, fs.readdirSync(dirs.articles)[0]!);
+    const text = fs.readFileSync(file, 'utf8');
+    // One paragraph edited, one new file with two paragraphs.
+    fs.writeFileSync(file, text.replace('有志連合はこの日、パリで首脳会合を開催。', '有志連合はこの日、パリのエリゼ宮で首脳会合を開催。'));
+    fs.writeFileSync(
+      path.join(dirs.articles, 'extra.md'),
+      '# 追加の記事\n\n東京で新しい国際会議が開かれ、世界中から多くの参加者が集まった。主な議題は気候変動と海洋汚染だった。\n\n二つ目の段落では、会議の結果として各国の合意文書が全会一致で採択されたことが、主催者から報告された。',
+    );
+    const second = fakeBuild(dirs);
+    const report = await second.run();
+    expect(report.embedded).toBe(3);
+    expect(report.reused).toBe(report.passages - 3);
+    expect(report.articles).toBe(4);
+    // The edited passage's freed label is reused, so labels stay dense: 0..passages-1.
+    const labels = (await loadIndex(dirs.index, { model: fakeModel })).table.labels();
+    expect(Math.max(...labels)).toBe(report.passages - 1);
+    expect(new Set(labels).size).toBe(labels.length);
+
+    fs.rmSync(path.join(dirs.articles, 'extra.md'));
+    const third = fakeBuild(dirs);
+    const after = await third.run();
+    expect(after).toMatchObject({ embedded: 0, removed: 2, articles: 3 });
+    expect(third.loads()).toBe(0);
+    const index = await loadIndex(dirs.index, { model: fakeModel });
+    const response = await searchIndex(index, third.embedder, 'エリゼ宮で首脳会合', { k: 3 });
+    expect(response.results[0]?.passage.text).toContain('エリゼ宮');
+  });
+
+  it('keeps the previous index when a build fails half way', async () => {
+    const dirs = tempCorpus();
+    await fakeBuild(dirs).run();
+    const before = currentBuildDir(dirs.index)!;
+    const buildIdBefore = (await loadIndex(dirs.index, { model: fakeModel })).manifest.buildId;
+    fs.writeFileSync(path.join(dirs.articles, 'extra.txt'), 'タイトル\n\n本文の段落がここにあり、十分な長さの文章になるように書いている。');
+    const failing = new FakeEmbedder();
+    failing.embedPassages = async () => {
+      throw new Error('simulated crash while embedding');
+    };
+    await expect(fakeBuild(dirs, failing).run()).rejects.toThrow('simulated crash');
+    expect(currentBuildDir(dirs.index)).toBe(before);
+    expect((await loadIndex(dirs.index, { model: fakeModel })).manifest.buildId).toBe(buildIdBefore);
+    expect(fs.readdirSync(dirs.index).filter((f) => f.endsWith('.partial'))).toEqual([]);
+  });
+
+  it('ignores the leftovers of a killed build and cleans them up later', async () => {
+    const dirs = tempCorpus();
+    await fakeBuild(dirs).run();
+    const killed = path.join(dirs.index, 'build-20000101000000-dead00.partial');
+    fs.mkdirSync(killed);
+    fs.writeFileSync(path.join(killed, 'passages.json'), '{"half":');
+    const old = new Date(Date.now() - 3_600_000);
+    fs.utimesSync(killed, old, old);
+    expect((await loadIndex(dirs.index, { model: fakeModel })).table.size).toBeGreaterThan(0);
+    fs.writeFileSync(path.join(dirs.articles, 'extra.txt'), 'タイトル\n\n本文の段落がここにあり、十分な長さの文章になるように書いている。');
+    await fakeBuild(dirs).run();
+    expect(fs.existsSync(killed)).toBe(false);
+  });
+
+  it('builds a keyword-only index when the model cannot be loaded, and says why', async () => {
+    const dirs = tempCorpus();
+    const report = await buildIndex({
+      articlesPath: dirs.articles,
+      indexDir: dirs.index,
+      model: fakeModel,
+      getEmbedder: async () => {
+        throw new KijiError('MODEL_UNAVAILABLE', 'offline in this test');
+      },
+    });
+    expect(report.semanticOff).toContain('offline in this test');
+    expect(report.embedded).toBe(0);
+    const index = await loadIndex(dirs.index, { model: fakeModel });
+    expect(index.vectors).toBeUndefined();
+    expect(index.semanticOff).toContain('npm run embed');
+    const response = await searchIndex(index, new FakeEmbedder(), parisQuestion, { k: 5 });
+    expect(response.mode).toBe('keyword');
+    expect(response.results[0]?.passage.text).toContain('パリで首脳会合を開催');
+  });
+
+  it('reports a bad article file by path and indexes the rest', async () => {
+    const dirs = tempCorpus();
+    fs.writeFileSync(path.join(dirs.articles, 'broken.jsonl'), '{"id": "x", "title": \n');
+    const report = await fakeBuild(dirs).run();
+    expect(report.articles).toBe(3);
+    expect(report.skipped).toHaveLength(1);
+    expect(report.skipped[0]?.path).toContain('broken.jsonl');
+  });
+});
+
+describe('loadIndex', () => {
+  it('refuses an index built with another model', async () => {
+    const dirs = tempCorpus();
+    await fakeBuild(dirs).run();
+    await expect(loadIndex(dirs.index, { model: { id: 'another-model', dtype: 'q8' } })).rejects.toMatchObject({
+      code: 'INDEX_MISMATCH',
+      message: expect.stringContaining('fake-trigram'),
+    });
+  });
+
+  it('says the index is missing before any build', async () => {
+    const dirs = tempCorpus();
+    await expect(loadIndex(dirs.index)).rejects.toMatchObject({ code: 'INDEX_MISSING' });
+  });
+
+  it.each(['keywords.bin', 'vectors.hnsw', 'passages.json', 'texts.bin', 'manifest.json'])(
+    'reports a truncated %s as INDEX_CORRUPT',
+    async (name) => {
+      const dirs = tempCorpus();
+      await fakeBuild(dirs).run();
+      const file = path.join(currentBuildDir(dirs.index)!, name);
+      const bytes = fs.readFileSync(file);
+      fs.writeFileSync(file, bytes.subarray(0, Math.floor(bytes.length / 2)));
+      await expect(loadIndex(dirs.index, { model: fakeModel })).rejects.toMatchObject({ code: 'INDEX_CORRUPT' });
+    },
+  );
+
+  it('rebuilds from scratch over a corrupt previous index', async () => {
+    const dirs = tempCorpus();
+    await fakeBuild(dirs).run();
+    const file = path.join(currentBuildDir(dirs.index)!, 'passages.json');
+    fs.writeFileSync(file, 'garbage');
+    const lines: string[] = [];
+    const report = await fakeBuild(dirs, new FakeEmbedder(), { log: (l) => lines.push(l) }).run();
+    expect(report.embedded).toBe(report.passages);
+    expect(lines.join('\n')).toContain('cannot be reused');
+    expect((await loadIndex(dirs.index, { model: fakeModel })).table.size).toBe(report.passages);
+  });
+});

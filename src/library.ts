@@ -2,8 +2,10 @@ import type { Settings } from './config/settings.js';
 import type { Embedder } from './embeddings/embedder.js';
 import { loadEmbedder } from './embeddings/transformers.js';
 import { buildIndex, type ModelKey } from './store/build.js';
+import { buildInWorker } from './store/build-worker.js';
 import { loadIndex, type LoadedIndex } from './store/load.js';
 import { searchIndex, type SearchTuning } from './retrieval/search.js';
+import { defaultMinSimilarity } from './retrieval/relevance.js';
 import type { ArticleSummary, BuildReport, Library, SearchOptions, SearchResponse } from './retrieval/types.js';
 import type { Passage } from './passages/passage.js';
 import { ErrorCodes, KijiError, describeError, isKijiError } from './errors.js';
@@ -101,7 +103,12 @@ class KijiLibrary implements Library {
   }
 
   search(question: string, options: SearchOptions): Promise<SearchResponse> {
-    return searchIndex(this.index, this.embedder, question, options, this.options.tuning);
+    return searchIndex(this.index, this.embedder, question, options, this.tuning);
+  }
+
+  private get tuning(): SearchTuning {
+    const minSimilarity = this.settings.minSimilarity ?? defaultMinSimilarity(this.settings.model);
+    return { ...this.options.tuning, relevance: { minSimilarity, ...this.options.tuning?.relevance } };
   }
 
   articles(): ArticleSummary[] {
@@ -117,9 +124,12 @@ class KijiLibrary implements Library {
   reindex(): Promise<BuildReport> {
     this.rebuilding ??= (async () => {
       try {
-        const report = await buildFromSettings(this.settings, {
+        // In a worker thread, so the bot keeps answering while the rebuild embeds and indexes.
+        // The worker loads its own copy of the model, and only if some passage changed.
+        const report = await buildInWorker({
+          settings: this.settings,
           ...(this.options.log ? { log: this.options.log } : {}),
-          ...(this.embedder ? { embedder: this.embedder } : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
+          ...(this.embedder ? {} : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
         });
         this.index = await loadIndex(this.settings.indexDir, { ...this.modelForLoad() });
         return report;

@@ -18,6 +18,8 @@ export interface Settings {
   modelDtype: ModelDtype;
   semantic: 'auto' | 'off';
   k: number;
+  /** Cosine similarity floor for a vector-only match; undefined: the model's default. */
+  minSimilarity: number | undefined;
 }
 
 /**
@@ -41,6 +43,7 @@ export const settingsDefaults: Readonly<Settings> = {
   semantic: 'auto',
   /** Passages a search returns by default (1-25). */
   k: 5,
+  minSimilarity: undefined,
 };
 
 /** Environment variable for each setting (documented in .env.example). */
@@ -53,6 +56,7 @@ export const envNames = {
   modelDtype: 'EMBEDDING_DTYPE',
   semantic: 'SEMANTIC_SEARCH',
   k: 'DEFAULT_K',
+  minSimilarity: 'MIN_SIMILARITY',
 } as const satisfies Record<keyof Settings, string>;
 
 const booleanText = z
@@ -68,6 +72,7 @@ const envSchema = z.object({
   modelDtype: z.enum(['q8', 'fp32', 'fp16', 'int8', 'uint8', 'q4']).optional(),
   semantic: z.enum(['auto', 'off']).optional(),
   k: z.coerce.number().int().min(1).max(25).optional(),
+  minSimilarity: z.coerce.number().min(-1).max(1).optional(),
 });
 
 /** A relative path in a setting is taken from the project root, as the README's examples assume. */

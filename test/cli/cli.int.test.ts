@@ -1,0 +1,119 @@
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { currentBuildDir } from '../../src/store/index-dir.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+// node --import tsx runs the script in this very process, so a kill reaches it (the tsx binary forks a child).
+const node = [process.execPath, '--import', 'tsx'] as const;
+const testModel = path.join(root, 'test/fixtures/model/kiji-test-char');
+
+function tempDirs() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-cli-'));
+  const articles = path.join(dir, 'articles');
+  fs.cpSync(path.join(root, 'data/articles'), articles, { recursive: true });
+  return { dir, articles, index: path.join(dir, 'index') };
+}
+
+/** Runs a CLI entry point the way `npm run X` does, with a clean, offline environment. */
+function cli(script: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}) {
+  const result = spawnSync(node[0], [...node.slice(1), path.join(root, 'src/cli', script), ...args], {
+    cwd: root,
+    input: options.input ?? '',
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, ALLOW_REMOTE_MODELS: 'false', EMBEDDING_MODEL: testModel, ...options.env },
+    timeout: 60_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('npm run query', () => {
+  it('builds a missing index and prints one JSON line per question with all citation fields', () => {
+    const { articles, index } = tempDirs();
+    const out = cli('query.ts', ['--json', '--k', '3', '--articles', articles, '--index', index], {
+      input: '有志連合はこの日、パリで首脳会合を開催\n\nHow do I bake sourdough bread?\n',
+    });
+    expect(out.code).toBe(0);
+    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(2);
+    const [paris, bread] = lines;
+    expect(paris.results.length).toBeGreaterThan(0);
+    expect(paris.results.length).toBeLessThanOrEqual(3);
+    expect(Object.keys(paris.results[0]).sort()).toEqual(
+      ['articleId', 'paragraph', 'passageId', 'published', 'rank', 'score', 'source', 'text', 'title', 'url'].sort(),
+    );
+    expect(paris.results[0]).toMatchObject({ rank: 1, source: 'ロイター日本語版', published: '2026-01-06T23:58:00.000Z', paragraph: 2 });
+    expect(bread).toEqual({ question: 'How do I bake sourdough bread?', results: [] });
+    expect(out.stderr).toContain('building it');
+  });
+
+  it('announces keyword-only search once on stderr and keeps stdout clean', () => {
+    const { articles, index } = tempDirs();
+    const out = cli('query.ts', ['--json', '--articles', articles, '--index', index], {
+      input: 'パリで首脳会合\nロシアの勢力圏\n',
+      env: { EMBEDDING_MODEL: 'no-such-org/no-such-model' },
+    });
+    expect(out.code).toBe(0);
+    expect(out.stderr.match(/Semantic search is off/g)).toHaveLength(1);
+    for (const line of out.stdout.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('reports a truncated index file in one line, without a stack trace', () => {
+    const { articles, index } = tempDirs();
+    expect(cli('embed.ts', ['--articles', articles, '--index', index]).code).toBe(0);
+    const file = path.join(currentBuildDir(index)!, 'vectors.hnsw');
+    fs.truncateSync(file, 100);
+    const out = cli('query.ts', ['--index', index], { input: 'パリ\n' });
+    expect(out.code).toBe(1);
+    const errorLines = out.stderr.trim().split('\n').filter((l) => l.startsWith('kiji:'));
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]).toContain('npm run embed');
+    expect(out.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('rejects a bad --k with usage and exit code 2', () => {
+    const out = cli('query.ts', ['--k', 'lots']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('--k must be a whole number');
+  });
+});
+
+describe('npm run embed', () => {
+  it('embeds nothing on an unchanged corpus', () => {
+    const { articles, index } = tempDirs();
+    const first = cli('embed.ts', ['--articles', articles, '--index', index]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/3 articles, \d+ passages: (\d+) embedded/);
+    const second = cli('embed.ts', ['--articles', articles, '--index', index]);
+    expect(second.stdout).toContain(': 0 embedded');
+  });
+
+  it('leaves the previous index usable when killed half way', async () => {
+    const { articles, index } = tempDirs();
+    expect(cli('embed.ts', ['--articles', articles, '--index', index]).code).toBe(0);
+    const live = currentBuildDir(index);
+    // Enough new text that the build is still embedding when it is killed.
+    const body = Array.from({ length: 4000 }, (_, i) => `段落${i}では、東京とパリの会議について${'長い説明の文章が続き、'.repeat(3)}結論が述べられた。`).join('\n\n');
+    fs.writeFileSync(path.join(articles, 'big.txt'), `大きな記事\n\n${body}\n`);
+    const child = spawn(node[0], [...node.slice(1), path.join(root, 'src/cli/embed.ts'), '--articles', articles, '--index', index], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ALLOW_REMOTE_MODELS: 'false', EMBEDDING_MODEL: testModel },
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('Embedding [')) {
+          child.kill('SIGKILL');
+          resolve();
+        }
+      });
+      child.on('exit', () => reject(new Error('embed finished before it could be killed: make the corpus bigger')));
+    });
+    await new Promise((resolve) => child.on('close', resolve));
+    expect(currentBuildDir(index)).toBe(live);
+    const out = cli('query.ts', ['--json', '--index', index], { input: 'パリで首脳会合を開催\n' });
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout).results.length).toBeGreaterThan(0);
+  });
+});

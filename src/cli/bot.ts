@@ -1,0 +1,51 @@
+import { loadDotenv } from '../config/env.js';
+import { loadDiscordSettings } from '../config/discord.js';
+import { loadSettings } from '../config/settings.js';
+import { createBot, jsonLine } from '../discord/bot.js';
+import { describeError } from '../errors.js';
+import { runMain } from './run.js';
+
+/** Start-up and shutdown events, in the same JSON lines as the bot's interaction log. */
+function logEvent(entry: Record<string, unknown>): void {
+  process.stdout.write(`${jsonLine(entry)}\n`);
+}
+
+/**
+ * `npm start`: checks the settings, loads the model and index once (building the index first if there
+ * is none), then serves interactions until SIGINT/SIGTERM.
+ */
+runMain(async () => {
+  loadDotenv();
+  // Discord settings first: a missing token should not cost a model load to find out.
+  const discord = loadDiscordSettings(process.env);
+  const settings = loadSettings(process.env);
+  // Imported only now: it pulls in the model runtime, which takes seconds to load.
+  const { openLibrary } = await import('../library.js');
+  const library = await openLibrary(settings, {
+    log: (message) => logEvent({ event: 'library', message }),
+    buildIfMissing: true,
+    rebuildIfUnreadable: true,
+  });
+  const bot = createBot({ discord, library, defaultK: settings.k });
+
+  // One bad interaction must not end the bot; the handlers already catch, this is the last net.
+  process.on('unhandledRejection', (reason) => logEvent({ event: 'unhandled_rejection', error: describeError(reason) }));
+
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    logEvent({ event: 'shutdown', signal });
+    bot.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logEvent({ event: 'shutdown_error', error: describeError(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+
+  await bot.start();
+});

@@ -1,0 +1,83 @@
+import { ApplicationCommandOptionType, MessageFlags } from 'discord.js';
+import { argumentsOf, quiet, type Command, type CommandDefinition } from '../command.js';
+import { cutEnd } from '../excerpt.js';
+import { answerMessage } from '../messages.js';
+import { stringsFor } from '../strings.js';
+
+/** Longer questions are searched by their start: retrieval gains nothing from more, and embedding time grows. */
+export const questionMax = 500;
+/** Most excerpts per page: ten fields keep each excerpt readable within the 6000 characters of a message. */
+export const kMax = 10;
+
+const data = {
+  name: 'ask',
+  description: 'Ask a question about the indexed news articles; the answer cites excerpts.',
+  description_localizations: { ja: '索引済みのニュース記事について質問します（引用付きで回答）' },
+  options: [
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'question',
+      description: 'Your question, in Japanese or English',
+      description_localizations: { ja: '質問（日本語または英語）' },
+      required: true,
+    },
+    {
+      type: ApplicationCommandOptionType.Integer,
+      name: 'k',
+      description: `How many excerpts to show (1-${kMax})`,
+      description_localizations: { ja: `表示する抜粋の数（1～${kMax}）` },
+      min_value: 1,
+      max_value: kMax,
+    },
+    {
+      type: ApplicationCommandOptionType.Boolean,
+      name: 'private',
+      description: 'Only you see the answer',
+      description_localizations: { ja: '自分だけに表示する' },
+    },
+  ],
+} as const satisfies CommandDefinition;
+
+/** Whitespace runs (pasted line breaks) become one space; the result is capped at `questionMax`. */
+export function normalizeQuestion(raw: string): { text: string; shortened: boolean } {
+  const text = raw.replace(/\s+/g, ' ').trim();
+  const capped = cutEnd(text, questionMax, '');
+  return { text: capped, shortened: capped.length < text.length };
+}
+
+export default {
+  data,
+  async execute(interaction, context) {
+    const args = argumentsOf(interaction, data);
+    const strings = stringsFor(interaction.locale);
+    const question = normalizeQuestion(args.question);
+    if (!question.text) {
+      await interaction.reply(quiet({ content: strings.emptyQuestion, flags: MessageFlags.Ephemeral }));
+      return { outcome: 'empty' };
+    }
+    const wait = context.cooldown.take(interaction.user.id);
+    if (wait > 0) {
+      await interaction.reply(quiet({ content: strings.cooldown(wait), flags: MessageFlags.Ephemeral }));
+      return { outcome: 'cooldown' };
+    }
+    // Discord drops an interaction not acknowledged within 3 seconds; searching may take longer.
+    await interaction.deferReply(args.private ? { flags: MessageFlags.Ephemeral } : {});
+    const k = Math.min(args.k ?? context.defaultK, kMax);
+    const response = await context.library.search(question.text, { k, offset: 0 });
+    if (response.results.length === 0) {
+      await interaction.editReply(quiet({ content: strings.nothingRelevant, embeds: [], components: [] }));
+      return { outcome: 'nothing', results: 0 };
+    }
+    const body = answerMessage({
+      question: question.text,
+      response,
+      offset: 0,
+      k,
+      buildId: context.library.buildId,
+      strings,
+      ...(question.shortened ? { shortened: { max: questionMax } } : {}),
+    });
+    await interaction.editReply(quiet(body));
+    return { outcome: 'answered', results: response.results.length };
+  },
+} satisfies Command<typeof data>;

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Button state lives in the button's `customId` (at most 100 characters), so buttons keep working
+ * after a restart. Each id carries a short hash of the index build it was made from; a button from
+ * another build is stale, because offsets and passage ids may no longer mean the same thing.
+ * The question itself is too long for an id: it is re-read from the answer's embed and checked
+ * against the hash kept here.
+ *
+ * @example encodeButton({ kind: 'page', build: 'a1b2c3d4', question: '0f3e…', offset: 5, k: 5 })
+ *   // 'kiji:page:a1b2c3d4:0f3e5a6b7c:5:5'
+ */
+export type ButtonState =
+  /** Show results `offset`… of the question (Previous / More). */
+  | { kind: 'page'; build: string; question: string; offset: number; k: number }
+  /** Show one passage in full, by id. */
+  | { kind: 'full'; build: string; passageId: string }
+  /** Show the passage at 1-based `rank` of the question (when its id is too long for a customId). */
+  | { kind: 'rank'; build: string; question: string; rank: number }
+  /** Page of /sources (not tied to a build: the current list is always the right one to show). */
+  | { kind: 'sources'; page: number };
+
+export const customIdMax = 100;
+const prefix = 'kiji';
+
+function shortHash(text: string, length: number): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, length);
+}
+
+/** 8 hex characters identifying a `Library.buildId`. */
+export function buildTag(buildId: string): string {
+  return shortHash(buildId, 8);
+}
+
+/** 10 hex characters identifying a question (as searched). */
+export function questionTag(question: string): string {
+  return shortHash(question, 10);
+}
+
+/** The customId for `state`, or undefined when it would not fit in 100 characters. */
+export function encodeButton(state: ButtonState): string | undefined {
+  let parts: (string | number)[];
+  switch (state.kind) {
+    case 'page':
+      parts = [state.build, state.question, state.offset, state.k];
+      break;
+    case 'full':
+      parts = [state.build, state.passageId];
+      break;
+    case 'rank':
+      parts = [state.build, state.question, state.rank];
+      break;
+    case 'sources':
+      parts = [state.page];
+      break;
+  }
+  const id = [prefix, state.kind, ...parts].join(':');
+  return id.length <= customIdMax ? id : undefined;
+}
+
+const count = (text: string | undefined): number | undefined =>
+  text !== undefined && /^\d{1,6}$/.test(text) ? Number(text) : undefined;
+
+/** The state in a customId this bot made, or undefined for anything else (another version, another bot). */
+export function decodeButton(customId: string): ButtonState | undefined {
+  const [head, kind, ...rest] = customId.split(':');
+  if (head !== prefix) return undefined;
+  const [a, b, c, d] = rest;
+  if (kind === 'page' && rest.length === 4 && a && b) {
+    const offset = count(c);
+    const k = count(d);
+    if (offset !== undefined && k) return { kind, build: a, question: b, offset, k };
+  }
+  // A passage id may itself contain colons: everything after the build is the id.
+  if (kind === 'full' && a && rest.length >= 2) return { kind, build: a, passageId: rest.slice(1).join(':') };
+  if (kind === 'rank' && rest.length === 3 && a && b) {
+    const rank = count(c);
+    if (rank) return { kind, build: a, question: b, rank };
+  }
+  if (kind === 'sources' && rest.length === 1) {
+    const page = count(a);
+    if (page) return { kind, page };
+  }
+  return undefined;
+}

@@ -1,0 +1,83 @@
+import type { BuildReport } from '../retrieval/types.js';
+
+/**
+ * Every piece of text the bot itself writes (headers, buttons, notices), in English and Japanese.
+ * Article text and questions are never translated; only this chrome follows `interaction.locale`.
+ */
+const en = {
+  answerTitle: 'Cited excerpts',
+  resultsLine: (from: number, to: number, total: number) => `Results ${from}–${to} of ${total}`,
+  questionShortened: (max: number) => `question shortened to ${max} characters`,
+  paragraph: (n: number) => `paragraph ${n}`,
+  nothingRelevant:
+    'Nothing relevant to this question is indexed. Try other words, or see what is indexed with /sources.',
+  emptyQuestion: 'Please type a question, for example `/ask question: Where was the summit held?`',
+  cooldown: (seconds: number) => `You are asking quickly: please wait ${seconds} s and ask again.`,
+  apology: 'Sorry, something went wrong while answering. It has been logged; please try again in a moment.',
+  more: 'More',
+  previous: 'Previous',
+  fullParagraph: (citation: number) => `Full paragraph [${citation}]`,
+  staleButton:
+    'This button belongs to an older answer (the index has been rebuilt since). Please ask again with /ask.',
+  unknownButton: 'This button has expired. Please ask again with /ask.',
+  unknownCommand: 'This command is no longer available. Type / to see the current commands.',
+  passageGone: 'That paragraph is no longer in the index. Please ask again with /ask.',
+  sourcesTitle: 'Indexed articles',
+  sourcesLine: (page: number, pages: number, total: number) => `Page ${page}/${pages} · ${total} articles`,
+  passages: (n: number) => `${n} passage${n === 1 ? '' : 's'}`,
+  noSources: 'No articles are indexed yet. Put articles in the articles folder and run /reindex.',
+  reindexForbidden: 'Only members with the Manage Server permission can rebuild the index.',
+  reindexBusy: 'The index is already being rebuilt; the counts will be posted when it finishes.',
+  reindexDone: (r: BuildReport) =>
+    [
+      `Index rebuilt in ${(r.ms / 1000).toFixed(1)} s.`,
+      `Articles: ${r.articles} · passages: ${r.passages} (embedded ${r.embedded}, reused ${r.reused}, removed ${r.removed})`,
+      `Skipped files: ${r.skipped.length}`,
+      ...(r.semanticOff ? [`Semantic search is off: ${r.semanticOff}`] : []),
+    ].join('\n'),
+};
+
+export type Strings = typeof en;
+
+const ja: Strings = {
+  answerTitle: '記事からの引用',
+  resultsLine: (from, to, total) => `${total}件中 ${from}～${to}件目`,
+  questionShortened: (max) => `質問は先頭${max}文字で検索しました`,
+  paragraph: (n) => `第${n}段落`,
+  nothingRelevant: 'この質問に関係する記事は索引にありません。言葉を変えて質問するか、/sources で索引済みの記事をご確認ください。',
+  emptyQuestion: '質問を入力してください。例: `/ask question: 首脳会合はどこで開かれた？`',
+  cooldown: (seconds) => `続けての質問です。${seconds}秒ほど待ってからもう一度どうぞ。`,
+  apology: '申し訳ありません、回答中にエラーが起きました。記録しましたので、少し待ってからもう一度お試しください。',
+  more: 'もっと見る',
+  previous: '前へ',
+  fullParagraph: (citation) => `段落全文 [${citation}]`,
+  staleButton: 'このボタンは以前の回答のものです（その後索引が再構築されました）。/ask でもう一度質問してください。',
+  unknownButton: 'このボタンは期限切れです。/ask でもう一度質問してください。',
+  unknownCommand: 'このコマンドは現在使えません。/ を入力して今のコマンドをご確認ください。',
+  passageGone: 'その段落はもう索引にありません。/ask でもう一度質問してください。',
+  sourcesTitle: '索引済みの記事',
+  sourcesLine: (page, pages, total) => `${page}/${pages}ページ · 全${total}件`,
+  passages: (n) => `${n}パッセージ`,
+  noSources: 'まだ記事が索引されていません。記事フォルダーに記事を置いて /reindex を実行してください。',
+  reindexForbidden: '索引の再構築は「サーバー管理」権限を持つメンバーだけが実行できます。',
+  reindexBusy: '索引はすでに再構築中です。終わり次第、件数をお知らせします。',
+  reindexDone: (r) =>
+    [
+      `索引を再構築しました（${(r.ms / 1000).toFixed(1)}秒）。`,
+      `記事: ${r.articles} · パッセージ: ${r.passages}（新規埋め込み ${r.embedded}、再利用 ${r.reused}、削除 ${r.removed}）`,
+      `読み込めなかったファイル: ${r.skipped.length}`,
+      ...(r.semanticOff ? [`意味検索はオフです: ${r.semanticOff}`] : []),
+    ].join('\n'),
+};
+
+/** `ja`, `ja-JP`… get Japanese; every other locale English. */
+export function stringsFor(locale: string | null | undefined): Strings {
+  return locale?.startsWith('ja') ? ja : en;
+}
+
+/** Publication date as a reader in Japan dates the article (YYYY-MM-DD); unparsable dates are shown as given. */
+export function formatDate(published: string): string {
+  const date = new Date(published);
+  if (Number.isNaN(date.getTime())) return published;
+  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Tokyo' }).format(date);
+}

@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { FakeLibrary, sampleArticles } from './fake-library.js';
+import { startHarness, testToken, type Harness } from './harness.js';
+
+let harness: Harness;
+const library = new FakeLibrary(sampleArticles);
+
+beforeAll(async () => {
+  // Long enough that the second question of the cooldown test always falls within it.
+  harness = await startHarness(library, { askCooldownSeconds: 600 });
+});
+afterAll(async () => {
+  await harness?.stop();
+});
+beforeEach(() => {
+  library.searchHook = undefined;
+});
+
+describe('/ask end to end', () => {
+  it('defers first, then edits in an embed citing the right article with the answer sentence in bold', async () => {
+    const id = harness.fake.slash('ask', { question: '有志連合の首脳会合はどこで開かれたか' });
+    const reply = await harness.fake.reply(id);
+    expect(reply.callback.type).toBe(5);
+    expect(reply.via).toBe('edit');
+    const order = reply.requests.map((r) => `${r.method} ${r.path.split('/').at(-1)}`);
+    expect(order.indexOf('POST callback')).toBeLessThan(order.indexOf('PATCH @original'));
+    const embed = reply.message.embeds[0];
+    expect(embed.description).toBe('有志連合の首脳会合はどこで開かれたか');
+    const first = embed.fields[0];
+    expect(first.name).toBe('[1] ロイター · 2026-01-07 · paragraph 2');
+    expect(first.value).toContain('[ウクライナ有志連合、「安全の保証」で合意](https://jp.reuters.com/world/ukraine/coalition-2026-01-06/)');
+    expect(first.value).toContain('**有志連合はこの日、パリで首脳会合を開催。**');
+    expect(reply.message.allowed_mentions).toEqual({ parse: [] });
+    expect(reply.ephemeral).toBe(false);
+  });
+
+  it('answers in Japanese chrome for a ja locale', async () => {
+    const id = harness.fake.slash('ask', { question: '有志連合の首脳会合' }, { locale: 'ja' });
+    const reply = await harness.fake.reply(id);
+    expect(reply.message.embeds[0].title).toBe('記事からの引用');
+    expect(reply.message.embeds[0].fields[0].name).toContain('第2段落');
+  });
+
+  it('says plainly that nothing relevant is indexed instead of weak matches', async () => {
+    const id = harness.fake.slash('ask', { question: 'quantum chromodynamics lattice' });
+    const reply = await harness.fake.reply(id);
+    expect(reply.message.content).toMatch(/Nothing relevant/);
+    expect(reply.message.embeds).toEqual([]);
+  });
+
+  it('private:true defers with the ephemeral flag', async () => {
+    const id = harness.fake.slash('ask', { question: '有志連合の首脳会合', private: true });
+    const reply = await harness.fake.reply(id);
+    expect(reply.callback).toEqual({ type: 5, data: { flags: 64 } });
+    expect(reply.ephemeral).toBe(true);
+  });
+
+  it('never pings: mentions in the question and in the article leave allowed_mentions.parse empty', async () => {
+    const id = harness.fake.slash('ask', { question: '@everyone <@&123> harbour festival cancelled' });
+    const reply = await harness.fake.reply(id);
+    const patch = reply.requests.find((r) => r.method === 'PATCH')!;
+    expect(patch.body.allowed_mentions).toEqual({ parse: [] });
+    const embed = patch.body.embeds[0];
+    expect(embed.fields[0].value).toContain('@everyone');
+    expect(embed.description).toContain('@everyone');
+  });
+
+  it('escapes Markdown in the question shown back', async () => {
+    const id = harness.fake.slash('ask', { question: '**有志連合** の_首脳会合_' });
+    const reply = await harness.fake.reply(id);
+    expect(reply.message.embeds[0].description).toBe('\\*\\*有志連合\\*\\* の\\_首脳会合\\_');
+  });
+
+  it('searches a 3,000-character question by its first 500 characters and still answers within the limits', async () => {
+    const question = `有志連合の首脳会合はどこで開かれたか${'あ'.repeat(3000)}`;
+    const id = harness.fake.slash('ask', { question });
+    const reply = await harness.fake.reply(id);
+    const searched = library.searches.at(-1)!.question;
+    expect(searched.length).toBe(500);
+    expect(reply.message.embeds[0].footer.text).toContain('question shortened to 500 characters');
+  });
+
+  it('answers a whitespace-only question with a private hint and no search', async () => {
+    const before = library.searches.length;
+    const id = harness.fake.slash('ask', { question: '   ' });
+    const reply = await harness.fake.reply(id);
+    expect(reply.callback.type).toBe(4);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.message.content).toMatch(/Please type a question/);
+    expect(library.searches.length).toBe(before);
+  });
+
+  it('tells a user asking again within the cooldown to wait, privately, without searching', async () => {
+    const asker = { userId: '400000000000000777' };
+    await harness.fake.reply(harness.fake.slash('ask', { question: '有志連合の首脳会合' }, asker));
+    const before = library.searches.length;
+    const reply = await harness.fake.reply(harness.fake.slash('ask', { question: 'ベネズエラ' }, asker));
+    expect(reply.callback.type).toBe(4);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.message.content).toMatch(/please wait \d+ s/);
+    expect(library.searches.length).toBe(before);
+  });
+
+  it('turns an exception in search into a private apology and a log line, and keeps running', async () => {
+    library.searchHook = () => {
+      throw new Error('index file vanished');
+    };
+    const id = harness.fake.slash('ask', { question: '有志連合の首脳会合' });
+    const reply = await harness.fake.reply(id);
+    expect(reply.via).toBe('followup');
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.message.content).toMatch(/Sorry, something went wrong/);
+    expect(reply.message.allowed_mentions).toEqual({ parse: [] });
+    await harness.fake.waitFor((r) => r.interactionId === id && r.method === 'DELETE', 'the deletion of the public placeholder');
+    const line = await harness.logLine(id);
+    expect(line).toMatchObject({ event: 'interaction', command: 'ask', outcome: 'error', error: 'index file vanished' });
+
+    library.searchHook = undefined;
+    const next = harness.fake.slash('ask', { question: '有志連合の首脳会合' });
+    expect((await harness.fake.reply(next)).message.embeds).toHaveLength(1);
+  });
+
+  it('retries a callback answered with 429', async () => {
+    harness.fake.rateLimitCallbacks(1);
+    const id = harness.fake.slash('ask', { question: '有志連合の首脳会合' });
+    const reply = await harness.fake.reply(id);
+    const callbacks = reply.requests.filter((r) => r.path.endsWith('/callback'));
+    expect(callbacks.map((r) => r.status)).toEqual([429, 204]);
+    expect(reply.message.embeds[0].fields.length).toBeGreaterThan(0);
+  });
+
+  it('answers 50 concurrent /ask interactions', async () => {
+    const ids = Array.from({ length: 50 }, (_, i) =>
+      harness.fake.slash('ask', { question: i % 2 ? '有志連合の首脳会合' : 'ベネズエラとウクライナ' }, { userId: `5000000000000000${String(i).padStart(2, '0')}` }),
+    );
+    const replies = await Promise.all(ids.map((id) => harness.fake.reply(id, 30000)));
+    expect(replies.filter((r) => r.callback.type === 5 && r.message.embeds?.length === 1)).toHaveLength(50);
+  });
+
+  it('logs one JSON line per interaction with latency and result count, never the token', async () => {
+    const id = harness.fake.slash('ask', { question: '有志連合の首脳会合' });
+    await harness.fake.reply(id);
+    const line = await harness.logLine(id);
+    expect(line).toMatchObject({ event: 'interaction', command: 'ask', outcome: 'answered', results: expect.any(Number) });
+    expect(line.latencyMs).toEqual(expect.any(Number));
+    expect(JSON.stringify(harness.logs)).not.toContain(testToken);
+  });
+});

@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeLibrary, sampleArticles } from './fake-library.js';
+import { startHarness, type Harness } from './harness.js';
+
+let harness: Harness;
+// Nine paragraphs match (seven here, two in the sample), so k=3 gives three pages.
+const library = new FakeLibrary([
+  ...sampleArticles,
+  {
+    id: 'long',
+    title: '有志連合の会合まとめ',
+    source: 'テスト通信',
+    paragraphs: Array.from({ length: 7 }, (_, i) => `有志連合の首脳会合について、第${i + 1}の論点が示された。`),
+  },
+]);
+
+beforeAll(async () => {
+  harness = await startHarness(library);
+});
+afterAll(async () => {
+  await harness?.stop();
+});
+
+function buttons(message: any): { label: string; custom_id: string }[] {
+  return message.components.flatMap((row: any) => row.components);
+}
+
+async function ask(question: string, k: number, extra: Record<string, boolean> = {}) {
+  const id = harness.fake.slash('ask', { question, k, ...extra });
+  await harness.fake.reply(id);
+  return { id, message: harness.fake.message(id) };
+}
+
+describe('answer buttons', () => {
+  it('More pages to the next results in place, and Previous back', async () => {
+    const { id, message } = await ask('有志連合の首脳会合', 3);
+    expect(message.embeds[0].footer.text).toMatch(/^Results 1–3 of 9/);
+    const more = buttons(message).find((b) => b.label === 'More')!;
+    expect(more.custom_id.length).toBeLessThanOrEqual(100);
+
+    const press = harness.fake.button(more.custom_id, message);
+    const update = await harness.fake.reply(press);
+    expect(update.callback.type).toBe(6);
+    expect(update.via).toBe('edit');
+    const page2 = harness.fake.message(id);
+    expect(page2.embeds[0].footer.text).toMatch(/^Results 4–6 of 9/);
+    expect(page2.embeds[0].fields[0].name).toMatch(/^\[4\]/);
+    expect(library.searches.at(-1)!.options).toEqual({ k: 3, offset: 3 });
+
+    const previous = buttons(page2).find((b) => b.label === 'Previous')!;
+    await harness.fake.reply(harness.fake.button(previous.custom_id, page2));
+    expect(harness.fake.message(id).embeds[0].footer.text).toMatch(/^Results 1–3 of 9/);
+  });
+
+  it('the last page has no More button', async () => {
+    const { message } = await ask('有志連合の首脳会合', 10);
+    expect(buttons(message).map((b) => b.label)).not.toContain('More');
+  });
+
+  it('Full paragraph shows the whole passage privately', async () => {
+    const { message } = await ask('パリで首脳会合を開催、拘束力のある約束', 3);
+    const full = buttons(message).find((b) => b.label === 'Full paragraph [1]')!;
+    const reply = await harness.fake.reply(harness.fake.button(full.custom_id, message));
+    expect(reply.callback.type).toBe(4);
+    expect(reply.ephemeral).toBe(true);
+    const cited = message.embeds[0].fields[0].value as string;
+    const shown = reply.message.embeds[0];
+    expect(cited).toContain(`](${shown.url})`);
+    expect(shown.description).toBe(library.passage('reuters-coalition#2')!.text);
+    expect(reply.message.allowed_mentions).toEqual({ parse: [] });
+  });
+
+  it('a button from before a reindex gets a polite private note', async () => {
+    const { message } = await ask('有志連合の首脳会合', 3);
+    await library.reindex();
+    const more = buttons(message).find((b) => b.label === 'More')!;
+    const reply = await harness.fake.reply(harness.fake.button(more.custom_id, message));
+    expect(reply.callback.type).toBe(4);
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.message.content).toMatch(/older answer/);
+  });
+
+  it('an unknown or tampered button gets a polite private note', async () => {
+    const { message } = await ask('有志連合の首脳会合', 3);
+    const expired = await harness.fake.reply(harness.fake.button('someone-else:thing', message));
+    expect(expired.message.content).toMatch(/expired/);
+    const more = buttons(message).find((b) => b.label === 'More')!;
+    const edited = { ...message, embeds: [{ ...message.embeds[0], description: 'a different question' }] };
+    const stale = await harness.fake.reply(harness.fake.button(more.custom_id, edited));
+    expect(stale.ephemeral).toBe(true);
+    expect(stale.message.content).toMatch(/older answer/);
+  });
+});

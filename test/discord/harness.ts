@@ -1,0 +1,56 @@
+import { EventEmitter } from 'node:events';
+import type { DiscordSettings } from '../../src/config/discord.js';
+import { createBot, type Bot } from '../../src/discord/bot.js';
+import type { Library } from '../../src/retrieval/types.js';
+import { FakeDiscord } from '../fake-discord/server.js';
+
+/** Shaped like a real bot token (three dot-separated parts); worthless anywhere but the fake. */
+export const testToken = 'MTQwMDAwMDAwMDAwMDAwMDAx.GfAkE1.abcdefghijklmnopqrstuvwxyz0123456789';
+
+export interface Harness {
+  fake: FakeDiscord;
+  bot: Bot;
+  /** The bot's log lines, parsed. */
+  logs: Record<string, any>[];
+  /** The log line of interaction `id`, written once its handler has finished (after the reply). */
+  logLine(id: string): Promise<Record<string, any>>;
+  stop(): Promise<void>;
+}
+
+/** The fake Discord plus the real bot logged in to it, talking to `library`. */
+export async function startHarness(library: Library, settings: Partial<DiscordSettings> = {}): Promise<Harness> {
+  const fake = await FakeDiscord.start({ token: testToken });
+  const logs: Record<string, any>[] = [];
+  const logged = new EventEmitter().setMaxListeners(0);
+  const bot = createBot({
+    discord: { token: testToken, clientId: fake.applicationId, apiBaseUrl: fake.apiBaseUrl, askCooldownSeconds: 0, ...settings },
+    library,
+    log: (line) => {
+      const entry = JSON.parse(line);
+      logs.push(entry);
+      logged.emit('line', entry);
+    },
+  });
+  await bot.start();
+  return {
+    fake,
+    bot,
+    logs,
+    logLine(id) {
+      const found = logs.find((entry) => entry.interaction === id);
+      if (found) return Promise.resolve(found);
+      return new Promise((resolve) => {
+        const listener = (entry: Record<string, any>) => {
+          if (entry.interaction !== id) return;
+          logged.off('line', listener);
+          resolve(entry);
+        };
+        logged.on('line', listener);
+      });
+    },
+    async stop() {
+      await bot.stop();
+      await fake.close();
+    },
+  };
+}

@@ -107,9 +107,7 @@ export class PassageTable {
     } catch (cause) {
       throw corrupt(file, 'is not valid JSON', cause);
     }
-    const parsed = columnsSchema.safeParse(raw);
-    if (!parsed.success) throw corrupt(file, `has an unexpected shape (${parsed.error.issues[0]?.message})`);
-    const c = parsed.data;
+    const c = checkColumns(raw, file);
     const n = c.ids.length;
     const lengthsAgree = [c.hashes, c.article, c.paragraph, c.section, c.label].every((col) => col.length === n);
     if (!lengthsAgree || c.textOffsets.length !== n + 1 || c.textOffsets[n] !== texts.length) {
@@ -190,4 +188,41 @@ export class PassageTable {
       withoutUndefined({ id: a.id, title: a.title, source: a.source, published: a.published, url: a.url, passages: counts[i]! }),
     );
   }
+}
+
+/**
+ * Checks the parsed JSON against `columnsSchema`. The per-passage columns (a million elements each
+ * at 1M passages) are checked by plain loops: zod took most of the load time there (see
+ * bench/README.md); the small parts still go through zod.
+ */
+function checkColumns(raw: unknown, file: string): Columns {
+  const bad = (what: string): never => {
+    throw corrupt(file, `has an unexpected shape (${what})`);
+  };
+  if (typeof raw !== 'object' || raw === null) return bad('not an object');
+  const r = raw as Record<string, unknown>;
+  const small = columnsSchema.pick({ articles: true, sections: true }).safeParse({ articles: r.articles, sections: r.sections });
+  if (!small.success) return bad(small.error.issues[0]?.message ?? 'articles or sections');
+  const strings = (key: 'ids' | 'hashes'): string[] => {
+    const col = r[key];
+    if (!Array.isArray(col)) return bad(`${key} is not an array`);
+    for (const x of col) if (typeof x !== 'string') return bad(`${key} holds a non-string`);
+    return col as string[];
+  };
+  const ints = (key: 'article' | 'paragraph' | 'section' | 'label' | 'textOffsets'): number[] => {
+    const col = r[key];
+    if (!Array.isArray(col)) return bad(`${key} is not an array`);
+    for (const x of col) if (!Number.isInteger(x)) return bad(`${key} holds a non-integer`);
+    return col as number[];
+  };
+  return {
+    ...small.data,
+    ids: strings('ids'),
+    hashes: strings('hashes'),
+    article: ints('article'),
+    paragraph: ints('paragraph'),
+    section: ints('section'),
+    label: ints('label'),
+    textOffsets: ints('textOffsets'),
+  };
 }

@@ -1,0 +1,85 @@
+/**
+ * `npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,scale,peer,loop,bot]`
+ * Writes bench/out/report.md and bench/out/report.json. See bench/README.md.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { parseArgs } from './args.js';
+import { outDir, sizeLabel, efConstructionAt1M } from './cache.js';
+import { machine, round } from './stats.js';
+import { benchEmbedding, benchModel, benchModelMissing, jsquadSubset } from './embed.js';
+import { benchIncremental } from './incremental.js';
+import { benchPeer } from './peer.js';
+import { benchLoopDelay, testModel } from './loop.js';
+import { benchBot } from './bot.js';
+import { jsquadArticles } from './synthetic.js';
+import { hnswDefaults } from '../../src/vectors/hnsw-store.js';
+
+const args = parseArgs(process.argv.slice(2));
+const wants = (row: string): boolean => args.only.length === 0 || args.only.includes(row);
+const started = performance.now();
+const log = (line: string): void => console.log(`[${Math.round((performance.now() - started) / 1000)} s] ${line}`);
+fs.mkdirSync(outDir, { recursive: true });
+
+// With --only, the other rows of the last report are kept (and scale rows merge by size).
+const previousFile = path.join(outDir, 'report.json');
+const previous = args.only.length > 0 && fs.existsSync(previousFile) ? (JSON.parse(fs.readFileSync(previousFile, 'utf8')) as Record<string, unknown>) : {};
+const results: Record<string, unknown> = { ...previous, machine: machine(), quick: args.quick, sizes: args.sizes, hnswDefaults, startedAt: new Date().toISOString() };
+const save = (): void => fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(results, null, 2) + '\n');
+const modelForTiming = benchModelMissing() ? testModel : benchModel;
+
+if (wants('embed')) {
+  log('Embedding throughput: buildIndex vs the bare transformers.js pipeline...');
+  results.embed = await benchEmbedding(args.quick ? 150 : 1145, args.quick ? 1 : 2, log);
+  save();
+}
+if (wants('incremental')) {
+  const size = args.quick ? 10_000 : 100_000;
+  log(`Incremental re-run over an unchanged ${sizeLabel(size)} corpus...`);
+  results.incremental = await benchIncremental(size, 3, log);
+  save();
+}
+if (wants('peer')) {
+  const peer: unknown[] = [];
+  for (const size of args.quick ? [10_000] : [10_000, 100_000]) {
+    log(`Peer (LangChain HNSWLib) at ${sizeLabel(size)}...`);
+    peer.push(await benchPeer(size, size >= 100_000 || args.quick ? 1 : 2, args.quick ? 50 : 200, log));
+    results.peer = peer;
+    save();
+  }
+}
+if (wants('loop')) {
+  log('Event-loop delay during a build: in process vs buildInWorker...');
+  results.loop = await benchLoopDelay(jsquadSubset(args.quick ? 60 : 300), modelForTiming);
+  save();
+}
+if (wants('bot')) {
+  log('Bot latency through the fake Discord...');
+  // The committed test model: building the 1,145-passage index with the e5-shaped one takes minutes.
+  results.bot = await benchBot(jsquadArticles, testModel, args.quick ? 10 : 30, args.quick ? 1 : 2, () => {});
+  save();
+}
+// Last, so a 1M index being built in the background has time to finish.
+if (wants('scale')) {
+  const kept = ((results.scale as { size: number }[] | undefined) ?? []).filter((s) => !args.sizes.includes(s.size));
+  const scale: unknown[] = [...kept];
+  for (const size of args.sizes) {
+    log(`Scale ${sizeLabel(size)}: load, RSS, search latency, recall (child process)...`);
+    const out = path.join(outDir, `scale-${sizeLabel(size)}.json`);
+    const queries = args.quick ? 100 : 300;
+    const exact = size >= 1_000_000 ? (args.quick ? 10 : 30) : args.quick ? 30 : 100;
+    execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', path.join(import.meta.dirname, 'scale-child.ts'), String(size), String(queries), String(exact), out], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    scale.push(JSON.parse(fs.readFileSync(out, 'utf8')));
+    scale.sort((a, b) => (a as { size: number }).size - (b as { size: number }).size);
+    results.scale = scale;
+    save();
+  }
+}
+results.totalSeconds = round((performance.now() - started) / 1000, 0);
+save();
+fs.writeFileSync(path.join(outDir, 'report.md'), (await import('./report.js')).renderReport(results as never, efConstructionAt1M));
+log(`Wrote ${path.join(outDir, 'report.md')} and report.json in ${results.totalSeconds} s.`);
+process.exit(0);

@@ -1,0 +1,139 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Embeddings } from '@langchain/core/embeddings';
+import { HNSWLib } from '@langchain/community/vectorstores/hnswlib';
+import { loadArticles } from '../../src/articles/load.js';
+import { toPassages, passageEmbeddingText } from '../../src/passages/chunk.js';
+import { buildIndex } from '../../src/store/build.js';
+import { loadIndex } from '../../src/store/load.js';
+import { currentBuildDir } from '../../src/store/index-dir.js';
+import { searchIndex } from '../../src/retrieval/search.js';
+import { hnswDefaults } from '../../src/vectors/hnsw-store.js';
+import type { Embedder } from '../../src/embeddings/embedder.js';
+import { ensureSyntheticIndex, vectorsFor } from './cache.js';
+import { syntheticModel } from './synthetic.js';
+import { benchQuestions } from './questions.js';
+import { latency, median, round } from './stats.js';
+
+/** Hands LangChain the precomputed vectors, as kiji's side gets them: no model on either side. */
+class PrecomputedEmbeddings extends Embeddings {
+  constructor(private readonly byText: Map<string, Float32Array>, private readonly query: (t: string) => Float32Array) {
+    super({});
+  }
+  async embedDocuments(texts: string[]): Promise<number[][]> {
+    return texts.map((t) => Array.from(this.byText.get(t)!));
+  }
+  async embedQuery(text: string): Promise<number[]> {
+    return Array.from(this.query(text));
+  }
+}
+
+const dirBytes = (dir: string): number =>
+  fs.readdirSync(dir, { withFileTypes: true }).reduce((sum, e) => sum + (e.isDirectory() ? dirBytes(path.join(dir, e.name)) : fs.statSync(path.join(dir, e.name)).size), 0);
+
+/**
+ * kiji vs LangChain.js HNSWLib on the same passages and vectors (same hnswlib, same M=16 and
+ * efConstruction=200, which are LangChain's defaults too). Each step alternates the contenders.
+ */
+export async function benchPeer(size: number, rounds: number, queries: number, log: (l: string) => void) {
+  const built = await ensureSyntheticIndex(size, log);
+  const vectors = vectorsFor(size);
+  const { articles } = await loadArticles(built.articles);
+  const passages = articles.flatMap((a) => toPassages(a));
+  const byText = new Map(passages.map((p) => [passageEmbeddingText(p), vectors.ofText(passageEmbeddingText(p))]));
+  const questions = benchQuestions(queries).map((q) => q.trim());
+  const queryVector = new Map(questions.map((q) => [q, vectors.ofText(`query:${q}`)]));
+  const query = (t: string): Float32Array => queryVector.get(t) ?? vectors.ofText(`query:${t}`);
+  const kijiEmbedder: Embedder = {
+    modelId: syntheticModel.id,
+    dimension: 384,
+    embedPassages: async (texts) => texts.map((t) => byText.get(t)!),
+    embedQuery: async (t) => query(t),
+  };
+  const peerEmbeddings = new PrecomputedEmbeddings(byText, query);
+  const texts = passages.map(passageEmbeddingText);
+  const metadatas = passages.map((p) => ({ id: p.id, articleId: p.articleId, title: p.title, paragraph: p.paragraph, source: p.source }));
+
+  const times = { kiji: { build: [] as number[], save: [] as number[], load: [] as number[] }, peer: { build: [] as number[], save: [] as number[], load: [] as number[] } };
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), `kiji-bench-peer-${size}-`));
+  let kijiBytes = 0;
+  let peerBytes = 0;
+  let kijiIndexDir = '';
+  let peerDir = '';
+  for (let r = 0; r < rounds; r++) {
+    // kiji: articles file -> passages -> keyword index + HNSW, written and published (its save is inside the build).
+    kijiIndexDir = path.join(root, `kiji-${r}`);
+    let t = performance.now();
+    await buildIndex({ articlesPath: built.articles, indexDir: kijiIndexDir, model: syntheticModel, getEmbedder: async () => kijiEmbedder, embedChunk: 1024 });
+    times.kiji.build.push(performance.now() - t);
+    kijiBytes = dirBytes(currentBuildDir(kijiIndexDir)!);
+    // LangChain: texts + metadata -> HNSW + docstore, then saved.
+    t = performance.now();
+    const store = await HNSWLib.fromTexts(texts, metadatas, peerEmbeddings);
+    times.peer.build.push(performance.now() - t);
+    peerDir = path.join(root, `peer-${r}`);
+    t = performance.now();
+    await store.save(peerDir);
+    times.peer.save.push(performance.now() - t);
+    peerBytes = dirBytes(peerDir);
+    log(`  peer ${size} round ${r + 1}/${rounds}: build kiji ${Math.round(times.kiji.build.at(-1)!)} ms / LangChain ${Math.round(times.peer.build.at(-1)!)} ms`);
+  }
+  // kiji's save alone: the writes buildIndex does for a finished build (table, keywords, vectors).
+  for (let r = 0; r < rounds; r++) {
+    const loaded = await loadIndex(kijiIndexDir, { model: syntheticModel });
+    const out = fs.mkdtempSync(path.join(root, 'kiji-save-'));
+    const t = performance.now();
+    const { json, texts: blob } = loaded.table.serialize();
+    fs.writeFileSync(path.join(out, 'passages.json'), json);
+    fs.writeFileSync(path.join(out, 'texts.bin'), blob);
+    fs.writeFileSync(path.join(out, 'keywords.bin'), loaded.keywords.serialize());
+    await loaded.vectors!.save(path.join(out, 'vectors.hnsw'));
+    times.kiji.save.push(performance.now() - t);
+  }
+
+  let kiji = await loadIndex(kijiIndexDir, { model: syntheticModel });
+  let peer = await HNSWLib.load(peerDir, peerEmbeddings);
+  for (let r = 0; r < Math.max(rounds, 3); r++) {
+    let t = performance.now();
+    kiji = await loadIndex(kijiIndexDir, { model: syntheticModel });
+    times.kiji.load.push(performance.now() - t);
+    t = performance.now();
+    peer = await HNSWLib.load(peerDir, peerEmbeddings);
+    times.peer.load.push(performance.now() - t);
+  }
+  // Same search breadth on both (LangChain leaves hnswlib's ef at 10, which loses recall).
+  peer.index.setEf(hnswDefaults.efSearch);
+  const search = { kijiHybrid: [] as number[], kijiVector: [] as number[], peer: [] as number[] };
+  for (const q of questions.slice(0, 10)) {
+    await searchIndex(kiji, kijiEmbedder, q, { k: 5 });
+    await peer.similaritySearchVectorWithScore(Array.from(query(q)), 5);
+  }
+  for (const q of questions) {
+    let t = performance.now();
+    await searchIndex(kiji, kijiEmbedder, q, { k: 5, mode: 'vector' });
+    search.kijiVector.push(performance.now() - t);
+    t = performance.now();
+    await peer.similaritySearchVectorWithScore(Array.from(query(q)), 5);
+    search.peer.push(performance.now() - t);
+    t = performance.now();
+    await searchIndex(kiji, kijiEmbedder, q, { k: 5 });
+    search.kijiHybrid.push(performance.now() - t);
+  }
+  fs.rmSync(root, { recursive: true, force: true });
+  const ratio = (a: number[], b: number[]): number => round(median(a) / median(b), 3);
+  return {
+    size,
+    rounds,
+    kiji: { buildMs: round(median(times.kiji.build), 0), saveMs: round(median(times.kiji.save), 0), loadMs: round(median(times.kiji.load), 0), bytes: kijiBytes, searchVector: latency(search.kijiVector), searchHybrid: latency(search.kijiHybrid) },
+    peer: { buildMs: round(median(times.peer.build), 0), saveMs: round(median(times.peer.save), 0), loadMs: round(median(times.peer.load), 0), bytes: peerBytes, search: latency(search.peer) },
+    ratios: {
+      build: ratio(times.kiji.build, times.peer.build),
+      save: ratio(times.kiji.save, times.peer.save),
+      load: ratio(times.kiji.load, times.peer.load),
+      searchVectorP50: ratio(search.kijiVector, search.peer),
+      searchHybridP50: ratio(search.kijiHybrid, search.peer),
+      diskBytes: round(kijiBytes / peerBytes, 3),
+    },
+  };
+}

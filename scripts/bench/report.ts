@@ -1,0 +1,107 @@
+import { sizeLabel } from './cache.js';
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the figures come back from report.json as plain data. */
+type R = Record<string, any>;
+
+const ms = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? 'n/a' : x >= 100 ? `${Math.round(x)} ms` : `${x.toFixed(2)} ms`);
+const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
+const mark = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'met' : '**NOT met**');
+
+export function floors(r: R, efAt1M: number): { floor: string; figure: string; ok: boolean | undefined }[] {
+  const out: { floor: string; figure: string; ok: boolean | undefined }[] = [];
+  const e = r.embed;
+  if (e) out.push({ floor: 'kiji overhead of a full embed run < 10%', figure: e.skipped ?? `${pct(e.overhead)} (${e.kijiPerSecond} vs ${e.barePerSecond} passages/s)`, ok: e.skipped ? undefined : e.overhead < 0.1 });
+  const inc = r.incremental;
+  if (inc) out.push({ floor: `unchanged ${sizeLabel(inc.size)} re-run < 3 s, no model load`, figure: `${inc.median} ms median, ${inc.modelLoads} model loads`, ok: inc.size >= 100_000 ? inc.median < 3000 && inc.modelLoads === 0 : undefined });
+  for (const s of r.scale ?? []) {
+    out.push({ floor: `recall@10 >= 0.98 at ${sizeLabel(s.size)}${s.size >= 1_000_000 ? ` (efConstruction ${efAt1M})` : ''}`, figure: String(s.recallAt10), ok: s.recallAt10 >= 0.98 });
+    if (s.size >= 1_000_000) {
+      out.push({ floor: 'search p95 (all but the query embedding) < 10 ms at 1M', figure: ms(s.fused.p95), ok: s.fused.p95 < 10 });
+      out.push({ floor: 'RSS after load < 3 GB at 1M', figure: `${s.rssAfterLoadMB} MB`, ok: s.rssAfterLoadMB < 3072 });
+      out.push({ floor: 'load < 5 s at 1M', figure: ms(s.loadMs), ok: s.loadMs < 5000 });
+    }
+  }
+  if (r.loop) out.push({ floor: 'event-loop delay p99 < 100 ms during a build', figure: `${r.loop.inWorker.p99} ms (in process: ${r.loop.inProcess.p99} ms)`, ok: r.loop.inWorker.p99 < 100 });
+  for (const p of r.peer ?? []) {
+    const worse = Object.entries(p.ratios).filter(([k, v]) => k !== 'searchHybridP50' && (v as number) >= 1).map(([k]) => k);
+    out.push({ floor: `kiji faster/smaller than LangChain HNSWLib at ${sizeLabel(p.size)}`, figure: worse.length === 0 ? 'all ratios < 1' : `ratio >= 1 on ${worse.join(', ')}`, ok: worse.length === 0 });
+  }
+  return out;
+}
+
+export function renderReport(r: R, efAt1M: number): string {
+  const m = r.machine;
+  const lines: string[] = [];
+  lines.push('# kiji benchmark report', '');
+  lines.push(`Machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGB} GB RAM, Node ${m.node}, ${m.platform}. Run ${r.startedAt}${r.quick ? ' (--quick)' : ''}, ${r.totalSeconds} s.`);
+  lines.push('Absolute times hold for this machine only (shared with other work while measured); ratios are measured in the same run, alternating the contenders.', '');
+  lines.push('## Floors', '', '| Floor | Figure | |', '|---|---|---|');
+  for (const f of floors(r, efAt1M)) lines.push(`| ${f.floor} | ${f.figure} | ${mark(f.ok)} |`);
+  lines.push('');
+
+  const e = r.embed;
+  if (e) {
+    lines.push('## Embedding throughput (e5-small-shaped model, int8)', '');
+    if (e.skipped) lines.push(e.skipped, '');
+    else {
+      lines.push(`${e.passages} JSQuAD passages, batch 16, ${e.rounds} alternating round(s). kiji = buildIndex end to end (parse, chunk, hash, embed, HNSW, keyword index, atomic publish); bare = transformers.js \`pipeline('feature-extraction', model, {dtype:'q8'})\` on the same texts.`, '');
+      lines.push('| | kiji | bare pipeline | kiji overhead |', '|---|---|---|---|');
+      lines.push(`| runs | ${e.kijiMs.map(ms).join(', ')} | ${e.bareMs.map(ms).join(', ')} | ${pct(e.overhead)} (medians) |`);
+      lines.push(`| passages/s | ${e.kijiPerSecond} | ${e.barePerSecond} | |`, '');
+    }
+  }
+  const inc = r.incremental;
+  if (inc) {
+    lines.push('## Incremental re-run, unchanged corpus', '');
+    lines.push(`${inc.size.toLocaleString('en')} synthetic passages, ${inc.runs} runs: ${inc.ms.join(', ')} ms; the embedder was requested ${inc.modelLoads} times, ${inc.embedded} passages embedded.`, '');
+  }
+  if (r.scale?.length) {
+    lines.push('## Scale: search latency, recall, size, load', '');
+    lines.push('Synthetic corpora: JSQuAD sentences recombined (plus dates and numbers), one passage a paragraph. Vectors: 384-d, a mixture of Gaussians shaped like text embeddings (shared direction + topic centre + 16-d topic subspace + small isotropic noise, normalized, ~1,000 passages a topic). Uniform random 384-d vectors would be a worst case no text model produces; recall on real embeddings may be a little lower than here.');
+    lines.push(`Latency excludes the query embedding (query vectors precomputed); real JSQuAD questions; k=5, 50 candidates a half. HNSW M=${r.hnswDefaults.m}, efConstruction=${r.hnswDefaults.efConstruction} (1M: ${efAt1M}, to keep the 1M build to minutes on 2 cores), ef=${r.hnswDefaults.efSearch}.`, '');
+    lines.push('| passages | keyword p50/p95 | vector p50/p95 | fused p50/p95 | exact p50/p95 | recall@10 | on disk | load | RSS after load | build |', '|---|---|---|---|---|---|---|---|---|---|');
+    for (const s of r.scale) {
+      lines.push(`| ${sizeLabel(s.size)} | ${ms(s.keyword.p50)} / ${ms(s.keyword.p95)} | ${ms(s.vector.p50)} / ${ms(s.vector.p95)} | ${ms(s.fused.p50)} / ${ms(s.fused.p95)} | ${ms(s.exact.p50)} / ${ms(s.exact.p95)} | ${s.recallAt10} | ${s.diskMB} MB | ${ms(s.loadMs)} | ${s.rssAfterLoadMB} MB | ${Math.round(s.buildMs / 1000)} s |`);
+    }
+    lines.push('', 'Load time by part (measured separately after the load) and on-disk bytes by file:', '');
+    lines.push('| passages | passage table | keyword index | HNSW | passages.json + texts.bin | keywords.bin | vectors.hnsw |', '|---|---|---|---|---|---|---|');
+    for (const s of r.scale) {
+      const f = s.files;
+      const mbOf = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MB`;
+      lines.push(`| ${sizeLabel(s.size)} | ${ms(s.loadBreakdownMs.passages)} | ${ms(s.loadBreakdownMs.keywords)} | ${ms(s.loadBreakdownMs.vectors)} | ${mbOf(f['passages.json'] + f['texts.bin'])} | ${mbOf(f['keywords.bin'])} | ${mbOf(f['vectors.hnsw'])} |`);
+    }
+    lines.push('', 'Recall@10 by ef (search breadth), same queries:', '');
+    const efs = Object.keys(r.scale[0].recallByEf);
+    lines.push(`| passages | ${efs.map((ef) => `ef ${ef}`).join(' | ')} | exact queries |`, `|---|${efs.map(() => '---').join('|')}|---|`);
+    for (const s of r.scale) lines.push(`| ${sizeLabel(s.size)} | ${efs.map((ef) => s.recallByEf[ef]).join(' | ')} | ${s.exactQueries} |`);
+    lines.push('');
+  }
+  if (r.peer?.length) {
+    lines.push('## Peer: LangChain.js HNSWLib (same hnswlib-node, same M/efConstruction, same vectors and texts)', '');
+    lines.push('Ratios are kiji / LangChain (below 1: kiji faster or smaller). kiji\'s build and files include its keyword index and passage table; LangChain\'s hold vectors and a JSON docstore only. Search: LangChain `similaritySearchVectorWithScore` with ef raised to kiji\'s; kiji `searchIndex` in vector mode (like for like) and hybrid (keyword + vector + fusion + answer sentence).', '');
+    lines.push('| passages | build | save | load | search p50 (vector / hybrid) | on disk |', '|---|---|---|---|---|---|');
+    for (const p of r.peer) {
+      lines.push(`| ${sizeLabel(p.size)} | ${p.ratios.build} (${ms(p.kiji.buildMs)} vs ${ms(p.peer.buildMs)}) | ${p.ratios.save} (${ms(p.kiji.saveMs)} vs ${ms(p.peer.saveMs)}) | ${p.ratios.load} (${ms(p.kiji.loadMs)} vs ${ms(p.peer.loadMs)}) | ${p.ratios.searchVectorP50} / ${p.ratios.searchHybridP50} (${ms(p.kiji.searchVector.p50)} / ${ms(p.kiji.searchHybrid.p50)} vs ${ms(p.peer.search.p50)}) | ${p.ratios.diskBytes} (${(p.kiji.bytes / 2 ** 20).toFixed(0)} vs ${(p.peer.bytes / 2 ** 20).toFixed(0)} MB) |`);
+    }
+    lines.push('');
+  }
+  if (r.loop) {
+    const l = r.loop;
+    lines.push('## Event-loop delay while a build runs', '');
+    lines.push(`Full build of JSQuAD paragraphs with ${l.model} (model load included), \`monitorEventLoopDelay\` at 10 ms resolution in the process that would serve the bot.`, '');
+    lines.push('| build runs | p50 | p99 | max | build time |', '|---|---|---|---|---|');
+    lines.push(`| in process (before) | ${l.inProcess.p50} ms | ${l.inProcess.p99} ms | ${l.inProcess.max} ms | ${ms(l.inProcess.buildMs)} |`);
+    lines.push(`| buildInWorker (after; Library.reindex) | ${l.inWorker.p50} ms | ${l.inWorker.p99} ms | ${l.inWorker.max} ms | ${ms(l.inWorker.buildMs)} |`, '');
+  }
+  if (r.bot) {
+    lines.push('## Bot latency through the fake Discord', '');
+    if (r.bot.skipped) lines.push(r.bot.skipped, '');
+    else {
+      lines.push(`/ask sent to reply received, real bot + library on the 1,145 JSQuAD passages, query embedding included (model ${r.bot.model.split('/').pop()}).`, '');
+      lines.push('| askers | p50 | p95 | asks |', '|---|---|---|---|');
+      lines.push(`| 1 | ${ms(r.bot.one.p50)} | ${ms(r.bot.one.p95)} | ${r.bot.one.n} |`);
+      lines.push(`| 20 at once | ${ms(r.bot.twenty.p50)} | ${ms(r.bot.twenty.p95)} | ${r.bot.twenty.n} |`, '');
+    }
+  }
+  return lines.join('\n') + '\n';
+}

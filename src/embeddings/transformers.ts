@@ -126,11 +126,17 @@ export async function loadEmbedder(options: Partial<EmbedderOptions> = {}): Prom
     modelId: o.model,
     dimension,
     async embedPassages(texts, onProgress) {
-      const vectors: Float32Array[] = [];
-      for (let start = 0; start < texts.length; start += o.batchSize) {
-        const batch = texts.slice(start, start + o.batchSize).map((t) => o.passagePrefix + t);
-        vectors.push(...(await checked(batch)));
-        onProgress?.(vectors.length, texts.length);
+      // A batch is padded to its longest text, so batching texts of similar length wastes
+      // far less compute on padding; results go back in input order.
+      const order = texts.map((_, i) => i).sort((a, b) => texts[a]!.length - texts[b]!.length);
+      const vectors = new Array<Float32Array>(texts.length);
+      let done = 0;
+      for (let start = 0; start < order.length; start += o.batchSize) {
+        const indices = order.slice(start, start + o.batchSize);
+        const batch = await checked(indices.map((i) => o.passagePrefix + texts[i]!));
+        indices.forEach((i, j) => (vectors[i] = batch[j]!));
+        done += indices.length;
+        onProgress?.(done, texts.length);
       }
       return vectors;
     },

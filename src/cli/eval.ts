@@ -6,23 +6,28 @@ import { runEval, type EvalReport } from '../eval/run-eval.js';
 import { projectRoot } from '../config/settings.js';
 import { KijiError, ErrorCodes } from '../errors.js';
 import type { SearchMode } from '../retrieval/types.js';
+import type { FusionMethod } from '../retrieval/fuse.js';
 import { commonFlags, log, parseFlags, parsePositiveInt, runMain, settingsFromFlags } from './run.js';
 import { progressBar } from './progress.js';
 
 const usage =
-  'npm run eval -- --questions FILE.jsonl [--articles PATH] [--k 10] [--mode hybrid|keyword|vector] [--json] [--index DIR] [--model ID_OR_DIR]';
+  'npm run eval -- --questions FILE.jsonl [--articles PATH] [--k 10] [--mode hybrid|keyword|vector] [--fusion rrf|score] [--json] [--index DIR] [--model ID_OR_DIR]';
+const fusionMethods: readonly FusionMethod[] = ['rrf', 'score'];
 const modes: readonly SearchMode[] = ['hybrid', 'keyword', 'vector'];
 
 /** Retrieval quality on a question set: builds (or reuses) an index for the articles and scores every question. */
 runMain(async () => {
   const flags = parseFlags(
-    { ...commonFlags, questions: { type: 'string' }, k: { type: 'string', short: 'k' }, mode: { type: 'string' }, json: { type: 'boolean' } },
+    { ...commonFlags, questions: { type: 'string' }, k: { type: 'string', short: 'k' }, mode: { type: 'string' }, fusion: { type: 'string' }, json: { type: 'boolean' } },
     usage,
   );
   if (flags.help) return void console.log(usage);
   if (!flags.questions) throw new KijiError(ErrorCodes.BAD_ARGUMENT, '--questions is required.', { hint: `Usage: ${usage}` });
   const mode = (flags.mode ?? 'hybrid') as SearchMode;
   if (!modes.includes(mode)) throw new KijiError(ErrorCodes.BAD_ARGUMENT, `--mode must be one of ${modes.join(', ')}, got "${flags.mode}".`);
+  // Fusion is a search-time choice (the index is the same), so comparing methods needs no rebuild.
+  const fusion = (flags.fusion ?? 'rrf') as FusionMethod;
+  if (!fusionMethods.includes(fusion)) throw new KijiError(ErrorCodes.BAD_ARGUMENT, `--fusion must be one of ${fusionMethods.join(', ')}, got "${flags.fusion}".`);
   const k = parsePositiveInt(flags.k, 'k', 50) ?? 10;
   const settings = settingsFromFlags(flags);
   // An eval corpus gets its own index folder (keyed by corpus and model) so it never replaces the bot's.
@@ -33,7 +38,7 @@ runMain(async () => {
   const questions = readQuestions(flags.questions);
   const build = await buildFromSettings(settings, { log, onProgress: progressBar('Embedding', 'passages') });
   log(`Index: ${build.articles} articles, ${build.passages} passages (${build.embedded} embedded now) in ${settings.indexDir}`);
-  const library = await openLibrary(settings, { log });
+  const library = await openLibrary(settings, { log, tuning: { fusion: { method: fusion } } });
   if (mode !== 'keyword' && library.semanticOff) log(`Note: ${mode} mode runs as keyword-only because semantic search is off.`);
   const report = await runEval(library, questions, { k, mode, onProgress: progressBar('Questions', 'q') });
   if (flags.json) console.log(JSON.stringify({ ...report, misses: report.misses.slice(0, 100) }));

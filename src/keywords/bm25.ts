@@ -4,7 +4,10 @@
  *
  * Each channel is one field read through one analyzer (text as bigrams, title as words, ...) with
  * its own length statistics and weight; a document's score is the weighted sum of channel BM25
- * scores (BM25 per field, summed, as in BM25F without shared saturation).
+ * scores. A text channel with a `headingWeight` also reads the passage's heading (article title and
+ * section) BM25F-style: heading occurrences add to the term frequency at that weight before the one
+ * saturation, so a heading term can lift a passage but never counts as much as the same term in the
+ * body, and coverage (below) tells body matches from heading-only ones.
  */
 import { ErrorCodes, KijiError } from '../errors.js';
 import { ANALYZERS, isAnalyzerName, stripQuestionWords, type AnalyzerName } from './tokenize.js';
@@ -28,6 +31,12 @@ export interface KeywordChannel {
   k1?: number;
   /** Overrides `KeywordOptions.b` for this channel. */
   b?: number;
+  /**
+   * Only for `field: 'text'`, 0-2: the heading (title and section) is read by the same analyzer and
+   * each heading occurrence adds this much to the term frequency (BM25F, shared saturation; the
+   * heading is not length-normalized, the passage length is the body's). Absent = body only.
+   */
+  headingWeight?: number;
 }
 
 export interface KeywordOptions {
@@ -48,6 +57,13 @@ export interface KeywordOptions {
   rerankDepth: number;
   /** Drop interrogatives and question endings (何, どこ, ですか, ...) from queries before analysis. */
   stripQuestionWords: boolean;
+  /**
+   * How much a query term found only in a passage's heading (title, section) counts toward
+   * `coverage`, 0-1; a body match counts 1. Below 1, every passage of an article whose title
+   * repeats the question cannot outrank the passage whose text actually holds the question's words.
+   * Applies to `title`/`section` channels and to heading occurrences of `headingWeight` channels.
+   */
+  headingCoverage: number;
   /** At least one channel; at most 16. */
   channels: KeywordChannel[];
 }
@@ -64,27 +80,31 @@ export const fastKeywordChannels: KeywordChannel[] = [
 
 /** Tuned on JSQuAD validation with scripts/tune-keywords.ts; see the table in its output. */
 export const keywordDefaults: KeywordOptions = {
-  k1: 0.6,
+  k1: 0.9,
   b: 0.75,
   delta: 0,
   minIdf: 0,
   coordination: 3,
   rerankDepth: 50,
   stripQuestionWords: true,
+  headingCoverage: 1,
   channels: [
     { field: 'context', analyzer: 'contentBigram', weight: 1 },
     { field: 'context', analyzer: 'word', weight: 1 },
-    { field: 'title', analyzer: 'bigram', weight: 1, b: 0 },
+    // Kanji unigrams bridge an inflected verb and its Sino-Japanese compound (開かれた / 開催):
+    // +0.003 R@5 on JSQuAD and the seed's d01 from rank 7 to 3.
+    { field: 'context', analyzer: 'unigram', weight: 0.75 },
+    // Below the body channels: the title picks the article, the body must pick the passage.
+    { field: 'title', analyzer: 'bigram', weight: 0.75, b: 0 },
   ],
 };
 
 /**
  * A top passage with less `coverage` than this shares too little with the question to count as a
- * keyword match. On JSQuAD it keeps 99.8% of the answerable questions' top passages and drops ~90% of
- * JSQuAD questions asked of the three Reuters seed articles (which cannot answer them); it drops
- * `今日の株価はいくらですか` (0.006) and English questions on Japanese text (0: no shared terms),
- * and keeps the seed's Japanese dev questions (0.098-0.31). A weak signal alone: combine it with
- * vector similarity. Range 0-1.
+ * keyword match. With the default channels (scripts/tune-keywords.ts, column `cov ans/unans`) the
+ * seed's answerable Japanese questions' top hits have 0.143 or more, `今日の株価はいくらですか` 0.049,
+ * English questions 0 (no shared terms); on JSQuAD only ~0.2% of answerable questions fall below.
+ * A weak signal alone (the margin is 3x): vector similarity is the other half. Range 0-1.
  */
 export const RELEVANT_COVERAGE = 0.08;
 
@@ -120,6 +140,11 @@ function inRange(name: string, value: unknown, min: number, max: number): void {
 
 const KEYWORD_FIELDS: readonly KeywordField[] = ['text', 'title', 'section', 'context'];
 
+/** Title and section, the part of a passage's context that every passage of its article (section) repeats. */
+function headingValue(doc: KeywordDoc): string {
+  return [doc.title, doc.section].filter((part) => part !== undefined && part !== '').join('\n');
+}
+
 function fieldValue(doc: KeywordDoc, field: KeywordField): string {
   if (field !== 'context') return doc[field] ?? '';
   // Newlines separate the parts so no n-gram spans title and text.
@@ -136,6 +161,7 @@ export function resolveKeywordOptions(options: Partial<KeywordOptions> = {}): Ke
   inRange('coordination', merged.coordination, 0, 4);
   inRange('rerankDepth', merged.rerankDepth, 10, 1000);
   if (typeof merged.stripQuestionWords !== 'boolean') badOption('stripQuestionWords must be true or false');
+  inRange('headingCoverage', merged.headingCoverage, 0, 1);
   if (!Array.isArray(merged.channels) || merged.channels.length === 0 || merged.channels.length > MAX_CHANNELS) {
     badOption(`channels must list 1-${MAX_CHANNELS} channels`);
   }
@@ -155,6 +181,11 @@ export function resolveKeywordOptions(options: Partial<KeywordOptions> = {}): Ke
     if (c.b !== undefined) {
       inRange(`channels[${i}].b`, c.b, 0, 1);
       channel.b = c.b;
+    }
+    if (c.headingWeight !== undefined) {
+      if (c.field !== 'text') badOption(`channels[${i}].headingWeight needs field 'text', got ${String(c.field)}`);
+      inRange(`channels[${i}].headingWeight`, c.headingWeight, 0, 2);
+      channel.headingWeight = c.headingWeight;
     }
     return channel;
   });
@@ -188,7 +219,10 @@ interface IndexData {
   /** Postings of term t are entries offsets[t] .. offsets[t+1]-1, doc ids ascending. */
   offsets: Uint32Array;
   docs: Uint32Array;
+  /** Occurrences in the channel's field (the body for text channels). */
   tfs: Uint16Array;
+  /** Occurrences in the heading, for `headingWeight` channels; 0 elsewhere. */
+  headingTfs: Uint16Array;
   /** Token count of doc d in channel c at lengths[c * ids.length + d]. */
   lengths: Uint32Array;
 }
@@ -200,6 +234,9 @@ export class KeywordIndex {
   private readonly offsets: Uint32Array;
   private readonly docs: Uint32Array;
   private readonly tfs: Uint16Array;
+  private readonly headingTfs: Uint16Array;
+  /** Per posting, how much a match counts toward coverage: 1 in the body, `headingCoverage` in the heading only. */
+  private readonly evidence: Float32Array;
   private readonly lengths: Uint32Array;
   private readonly dictionary: Map<string, number>;
   private readonly idf: Float32Array;
@@ -217,6 +254,7 @@ export class KeywordIndex {
     this.offsets = data.offsets;
     this.docs = data.docs;
     this.tfs = data.tfs;
+    this.headingTfs = data.headingTfs;
     this.lengths = data.lengths;
     this.dictionary = new Map();
     for (let t = 0; t < data.terms.length; t++) this.dictionary.set(data.terms[t] as string, t);
@@ -225,6 +263,7 @@ export class KeywordIndex {
     this.touched = new Uint32Array(n);
     this.idf = new Float32Array(data.terms.length);
     this.impacts = new Float32Array(data.docs.length);
+    this.evidence = new Float32Array(data.docs.length);
     this.maxImpact = new Float32Array(data.terms.length);
     this.computeImpacts();
   }
@@ -243,6 +282,8 @@ export class KeywordIndex {
       const k1 = channel.k1 ?? this.options.k1;
       const b = channel.b ?? this.options.b;
       const avgLen = (avg[c] as number) || 1;
+      const headingWeight = channel.headingWeight ?? 0;
+      const headingOnly = channel.field === 'title' || channel.field === 'section';
       const start = this.offsets[t] as number;
       const end = this.offsets[t + 1] as number;
       const df = end - start;
@@ -251,8 +292,12 @@ export class KeywordIndex {
       let max = 0;
       for (let p = start; p < end; p++) {
         const tf = this.tfs[p] as number;
+        const headingTf = this.headingTfs[p] as number;
         const len = this.lengths[c * n + (this.docs[p] as number)] as number;
-        const saturated = (tf * (k1 + 1)) / (tf + k1 * (1 - b + (b * len) / avgLen));
+        // BM25F: length-normalized body frequency plus weighted heading frequency, saturated once.
+        const pseudoTf = tf / (1 - b + (b * len) / avgLen) + headingWeight * headingTf;
+        const saturated = pseudoTf === 0 ? 0 : (pseudoTf * (k1 + 1)) / (pseudoTf + k1);
+        this.evidence[p] = headingOnly || tf === 0 ? this.options.headingCoverage : 1;
         const impact = channel.weight * idf * (saturated + this.options.delta);
         this.impacts[p] = impact;
         if (impact > max) max = impact;
@@ -275,6 +320,7 @@ export class KeywordIndex {
     // (term, tf) pairs in doc order; turned into per-term postings once document frequencies are known.
     const pairTerms = new IntList();
     const pairTfs = new IntList();
+    const pairHeadingTfs = new IntList();
     const docEnds = new Uint32Array(n);
     // Titles repeat on every passage of an article: analyze each distinct one once.
     const fieldCache = new Map<string, string[]>();
@@ -289,22 +335,24 @@ export class KeywordIndex {
       let count = 0;
       for (let c = 0; c < channels.length; c++) {
         const channel = channels[c] as KeywordChannel;
-        const value = fieldValue(doc, channel.field);
-        let tokens: string[];
-        if (channel.field === 'text' || channel.field === 'context') {
-          tokens = ANALYZERS[channel.analyzer](value);
-        } else {
+        const cached = (value: string): string[] => {
           const cacheKey = `${c}\0${value}`;
-          tokens = fieldCache.get(cacheKey) ?? ANALYZERS[channel.analyzer](value);
+          const tokens = fieldCache.get(cacheKey) ?? ANALYZERS[channel.analyzer](value);
           if (fieldCache.size < 100_000) fieldCache.set(cacheKey, tokens);
-        }
+          return tokens;
+        };
+        const value = fieldValue(doc, channel.field);
+        const tokens = channel.field === 'text' || channel.field === 'context' ? ANALYZERS[channel.analyzer](value) : cached(value);
+        const heading = channel.headingWeight ? cached(headingValue(doc)) : [];
         lengths[c * n + d] = tokens.length;
-        if (count + tokens.length > docTerms.length) {
-          const next = new Int32Array(Math.max(docTerms.length * 2, count + tokens.length));
+        const needed = count + tokens.length + heading.length;
+        if (needed > docTerms.length) {
+          const next = new Int32Array(Math.max(docTerms.length * 2, needed));
           next.set(docTerms.subarray(0, count));
           docTerms = next;
         }
-        for (const token of tokens) {
+        // Term id times 2, plus 1 for a heading occurrence: one sort then counts both frequencies.
+        const add = (token: string, inHeading: number): void => {
           const key = termKey(c, token);
           let t = dictionary.get(key);
           if (t === undefined) {
@@ -313,16 +361,24 @@ export class KeywordIndex {
             terms.push(key);
             df.push(0);
           }
-          docTerms[count++] = t;
-        }
+          docTerms[count++] = t * 2 + inHeading;
+        };
+        for (const token of tokens) add(token, 0);
+        for (const token of heading) add(token, 1);
       }
       const sorted = docTerms.subarray(0, count).sort();
       for (let i = 0; i < count; ) {
-        const t = sorted[i] as number;
-        let j = i + 1;
-        while (j < count && sorted[j] === t) j++;
+        const t = (sorted[i] as number) >> 1;
+        let body = 0;
+        let inHeading = 0;
+        let j = i;
+        for (; j < count && (sorted[j] as number) >> 1 === t; j++) {
+          if ((sorted[j] as number) & 1) inHeading++;
+          else body++;
+        }
         pairTerms.push(t);
-        pairTfs.push(Math.min(j - i, TF_MAX));
+        pairTfs.push(Math.min(body, TF_MAX));
+        pairHeadingTfs.push(Math.min(inHeading, TF_MAX));
         df[t] = (df[t] as number) + 1;
         i = j;
       }
@@ -333,6 +389,7 @@ export class KeywordIndex {
     const total = pairTerms.length;
     const postingDocs = new Uint32Array(total);
     const postingTfs = new Uint16Array(total);
+    const postingHeadingTfs = new Uint16Array(total);
     const cursor = offsets.slice(0, terms.length);
     let p = 0;
     for (let d = 0; d < n; d++) {
@@ -342,9 +399,10 @@ export class KeywordIndex {
         cursor[t] = at + 1;
         postingDocs[at] = d;
         postingTfs[at] = pairTfs.data[p] as number;
+        postingHeadingTfs[at] = pairHeadingTfs.data[p] as number;
       }
     }
-    return new KeywordIndex({ options: resolved, ids, terms, offsets, docs: postingDocs, tfs: postingTfs, lengths });
+    return new KeywordIndex({ options: resolved, ids, terms, offsets, docs: postingDocs, tfs: postingTfs, headingTfs: postingHeadingTfs, lengths });
   }
 
   get size(): number {
@@ -393,10 +451,13 @@ export class KeywordIndex {
       if (t < 0) continue;
       const end = offsets[t + 1] as number;
       for (let p = offsets[t] as number; p < end; p++) {
+        const impact = impacts[p] as number;
+        // A zero impact (a weight-0 channel) must not touch a doc: it would be listed again later.
+        if (impact === 0) continue;
         const d = docs[p] as number;
         const before = acc[d] as number;
         if (before === 0) touched[touchedCount++] = d;
-        acc[d] = before + (impacts[p] as number);
+        acc[d] = before + impact;
       }
     }
     const { coordination, rerankDepth } = this.options;
@@ -422,7 +483,7 @@ export class KeywordIndex {
         const mid = (lo + hi) >>> 1;
         const d = this.docs[mid] as number;
         if (d === doc) {
-          mass += m;
+          mass += m * (this.evidence[mid] as number);
           break;
         }
         if (d < doc) lo = mid + 1;
@@ -450,6 +511,7 @@ export class KeywordIndex {
       offsets: this.offsets,
       docs: this.docs,
       tfs: this.tfs,
+      headingTfs: this.headingTfs,
       lengths: this.lengths,
     });
   }
@@ -516,10 +578,12 @@ function topK(acc: Float32Array, touched: Uint32Array, count: number, k: number)
 // All little-endian, sections 4-byte aligned:
 //   "KJKW" | u32 version | u32 byte-order mark | u32 n | u32 terms | u32 postings | u32 channels
 //   | u32 len + options JSON | u32 len + ids (UTF-8, NUL-separated) | u32 len + terms (same)
-//   | offsets u32[terms+1] | docs u32[postings] | tfs u16[postings] (padded) | lengths u32[channels*n]
+//   | offsets u32[terms+1] | docs u32[postings] | tfs u16[postings] (padded)
+//   | heading tfs u16[postings] (padded) | lengths u32[channels*n]
+// Version 2 added the heading tfs.
 
 const MAGIC = 0x574b4a4b; // "KJKW" read as little-endian u32
-export const KEYWORD_FORMAT_VERSION = 1;
+export const KEYWORD_FORMAT_VERSION = 2;
 const BYTE_ORDER_MARK = 0x01020304;
 
 const NATIVE_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
@@ -530,7 +594,7 @@ function encodeIndex(data: IndexData): Uint8Array {
   const optionsBytes = encoder.encode(JSON.stringify(data.options));
   const idBytes = encoder.encode(data.ids.join('\0'));
   const termBytes = encoder.encode(data.terms.join('\0'));
-  const sections: ArrayBufferView[] = [data.offsets, data.docs, data.tfs, data.lengths];
+  const sections: ArrayBufferView[] = [data.offsets, data.docs, data.tfs, data.headingTfs, data.lengths];
   let size = 7 * 4;
   for (const blob of [optionsBytes, idBytes, termBytes]) size += 4 + pad4(blob.byteLength);
   for (const s of sections) size += pad4(s.byteLength);
@@ -568,7 +632,8 @@ function decodeIndex(bytes: Uint8Array): IndexData {
   };
   if (u32('header') !== MAGIC) fail('not a kiji keyword index (bad magic number)');
   const version = u32('version');
-  if (version !== KEYWORD_FORMAT_VERSION) fail(`format version ${version}, this build reads version ${KEYWORD_FORMAT_VERSION}`);
+  // Version 1 (no heading frequencies) still loads, so an index built before the upgrade keeps serving.
+  if (version !== KEYWORD_FORMAT_VERSION && version !== 1) fail(`format version ${version}, this build reads versions 1-${KEYWORD_FORMAT_VERSION}`);
   // Typed-array sections are in the writer's byte order; only little-endian writers and readers are supported.
   if (u32('byte-order mark') !== BYTE_ORDER_MARK || !NATIVE_LITTLE_ENDIAN) fail('written or read on a big-endian machine');
   const n = u32('passage count');
@@ -615,6 +680,7 @@ function decodeIndex(bytes: Uint8Array): IndexData {
   const offsets = section('offsets', termCount + 1, 4, (b) => new Uint32Array(b));
   const docs = section('postings', postings, 4, (b) => new Uint32Array(b));
   const tfs = section('term frequencies', postings, 2, (b) => new Uint16Array(b));
+  const headingTfs = version === 1 ? new Uint16Array(postings) : section('heading term frequencies', postings, 2, (b) => new Uint16Array(b));
   const lengths = section('lengths', channelCount * n, 4, (b) => new Uint32Array(b));
   if (at !== bytes.byteLength) fail(`${bytes.byteLength - at} unexpected bytes after the end`);
   // Structural checks, so a damaged file fails here and not as a wrong answer or a crash in search.
@@ -629,9 +695,9 @@ function decodeIndex(bytes: Uint8Array): IndexData {
     for (let p = start; p < end; p++) {
       const d = docs[p] as number;
       if (d <= previous || d >= n) fail(`posting list of term ${t} is out of order or out of range`);
-      if (tfs[p] === 0) fail(`posting list of term ${t} has a zero term frequency`);
+      if (tfs[p] === 0 && headingTfs[p] === 0) fail(`posting list of term ${t} has a zero term frequency`);
       previous = d;
     }
   }
-  return { options, ids, terms, offsets, docs, tfs, lengths };
+  return { options, ids, terms, offsets, docs, tfs, headingTfs, lengths };
 }

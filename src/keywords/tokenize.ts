@@ -70,12 +70,22 @@ function runs(text: string): Run[] {
   return out;
 }
 
+function allFalse(flags: boolean[], from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (flags[i]) return false;
+  return true;
+}
+
 function allTrue(flags: boolean[], from: number, to: number): boolean {
   for (let i = from; i < to; i++) if (!flags[i]) return false;
   return true;
 }
 
-function ngrams(text: string, n: number, skipAllHiragana: boolean): string[] {
+/** Which n-grams an analyzer keeps: all, all but all-hiragana ones, or only those without any hiragana. */
+type KanaRule = 'all' | 'noAllHiragana' | 'noHiragana';
+
+function ngrams(text: string, n: number, rule: KanaRule | boolean): string[] {
+  const skipAllHiragana = rule === true || rule === 'noAllHiragana';
+  const skipAnyHiragana = rule === 'noHiragana';
   const out: string[] = [];
   for (const run of runs(normalizeText(text))) {
     const { chars, hiragana } = run;
@@ -85,11 +95,12 @@ function ngrams(text: string, n: number, skipAllHiragana: boolean): string[] {
     }
     if (chars.length < n) {
       // A lone kanji (国, 米) carries meaning; a lone kana is noise that IDF would bury anyway.
-      if (n === 2 || chars.length === n - 1) out.push(chars.join(''));
+      if ((n === 2 || chars.length === n - 1) && !(skipAnyHiragana && hiragana.some(Boolean))) out.push(chars.join(''));
       continue;
     }
     for (let i = 0; i + n <= chars.length; i++) {
       if (skipAllHiragana && allTrue(hiragana, i, i + n)) continue;
+      if (skipAnyHiragana && !allFalse(hiragana, i, i + n)) continue;
       out.push(n === 2 ? (chars[i] as string) + (chars[i + 1] as string) : chars.slice(i, i + n).join(''));
     }
   }
@@ -125,6 +136,33 @@ export function kanjiKatakanaUnigrams(text: string): string[] {
   return out;
 }
 
+/**
+ * Character bigrams of kanji and katakana only: a bigram touching hiragana is a particle or an
+ * inflection joined to a word (で開, 合は, 開か), which matches by grammar rather than topic. A kanji
+ * between two hiragana stays as itself.
+ *
+ * @example kanjiBigrams('有志連合はパリで開催') // ['有志', '志連', '連合', 'パリ', '開催']
+ */
+export function kanjiBigrams(text: string): string[] {
+  const out: string[] = [];
+  for (const run of runs(normalizeText(text))) {
+    if (!run.cjk) {
+      out.push(run.chars.join(''));
+      continue;
+    }
+    // Split the run at hiragana: what is left are the kanji/katakana stretches.
+    let start = 0;
+    for (let i = 0; i <= run.chars.length; i++) {
+      if (i < run.chars.length && !run.hiragana[i]) continue;
+      const piece = run.chars.slice(start, i);
+      if (piece.length === 1) out.push(piece[0] as string);
+      for (let j = 0; j + 2 <= piece.length; j++) out.push((piece[j] as string) + (piece[j + 1] as string));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
 let segmenter: Intl.Segmenter | undefined;
 
 /**
@@ -140,6 +178,17 @@ export function segmenterWords(text: string): string[] {
     if (s.isWordLike) out.push(s.segment);
   }
   return out;
+}
+
+const ALL_HIRAGANA = /^[\u3041-\u309fー]+$/u;
+
+/**
+ * Segmenter words without the all-hiragana ones (particles, inflection endings, function words).
+ *
+ * @example contentWords('梅雨は雨季の一種') // ['梅雨', '雨季', '一種']
+ */
+export function contentWords(text: string): string[] {
+  return segmenterWords(text).filter((w) => !ALL_HIRAGANA.test(w));
 }
 
 /**
@@ -175,6 +224,8 @@ export const ANALYZERS = {
   trigram: (text: string) => charNgrams(text, 3),
   unigram: kanjiKatakanaUnigrams,
   word: segmenterWords,
+  kanjiBigram: kanjiBigrams,
+  contentWord: contentWords,
 } as const satisfies Record<string, (text: string) => string[]>;
 
 export type AnalyzerName = keyof typeof ANALYZERS;

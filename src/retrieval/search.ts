@@ -1,8 +1,9 @@
 import type { Embedder } from '../embeddings/embedder.js';
 import type { LoadedIndex } from '../store/load.js';
 import { KijiError, ErrorCodes } from '../errors.js';
-import { reciprocalRankFusion, fusionDefaults, type FusionOptions } from './fuse.js';
-import { isRelevant, relevanceDefaults, type Evidence, type RelevanceOptions } from './relevance.js';
+import { fuse, fusionDefaults, type FusionOptions } from './fuse.js';
+import { dropNearDuplicates } from './dedupe.js';
+import { isAnswerable, keepTail, relevanceDefaults, type Evidence, type RelevanceOptions } from './relevance.js';
 import { bestSentence } from './answer-sentence.js';
 import type { SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
 
@@ -22,8 +23,9 @@ export interface SearchTuning {
 }
 
 /**
- * Question in, ranked and cited passages out: keyword and vector candidates, fused by rank,
- * filtered by relevance evidence, each with the sentence that best answers the question.
+ * Question in, ranked and cited passages out: keyword and vector candidates, fused (by rank by
+ * default), filtered by relevance evidence, near-duplicates collapsed onto the better-ranked copy,
+ * each with the sentence that best answers the question.
  *
  * @example await searchIndex(index, embedder, '有志連合の首脳会合はどこで開かれたか', { k: 5 })
  *   // { question, mode: 'hybrid', total: 3, results: [{ rank: 1, score: 0.032, passage: { title: 'ウクライナ有志連合、…', paragraph: 2, … }, answerSentence: '有志連合はこの日、パリで首脳会合を開催。' }, …] }
@@ -52,34 +54,43 @@ export async function searchIndex(
   const evidence = new Map<number, Evidence>();
 
   const keywordRows: number[] = [];
+  const keywordScores: number[] = [];
   if (mode !== 'vector') {
     for (const hit of index.keywords.search(text, candidates)) {
       const row = index.table.rowOf(hit.id);
       if (row === undefined) continue;
       keywordRows.push(row);
+      keywordScores.push(hit.score);
       evidence.set(row, { coverage: hit.coverage });
     }
   }
   const vectorRows: number[] = [];
+  const vectorScores: number[] = [];
   if (mode !== 'keyword') {
     const query = await embedder!.embedQuery(text);
     for (const hit of index.vectors!.search(query, candidates)) {
       const row = index.rowOfLabel[hit.label] ?? -1;
       if (row < 0) continue;
       vectorRows.push(row);
+      vectorScores.push(hit.similarity);
       evidence.set(row, { ...evidence.get(row), similarity: hit.similarity });
     }
   }
 
-  const fused = reciprocalRankFusion(
+  const fused = fuse(
     [
-      { items: keywordRows, weight: fusion.keywordWeight },
-      { items: vectorRows, weight: fusion.vectorWeight },
+      { items: keywordRows, weight: fusion.keywordWeight, scores: keywordScores },
+      { items: vectorRows, weight: fusion.vectorWeight, scores: vectorScores },
     ],
     String,
-    fusion.k,
+    fusion,
   );
-  const relevant = fused.filter(({ key }) => isRelevant(evidence.get(Number(key)) ?? {}, relevance));
+  const evidenceOf = ({ key }: { key: string }): Evidence => evidence.get(Number(key)) ?? {};
+  // "Nothing relevant" is decided once per question on the best evidence; then the weak tail goes.
+  const answerable = isAnswerable(evidence.values(), relevance);
+  const relevant = answerable
+    ? dropNearDuplicates(keepTail(fused, evidenceOf, relevance), ({ key }) => index.table.passage(Number(key)).text)
+    : [];
   const results: SearchResult[] = relevant.slice(offset, offset + k).map(({ key, score }, i) => {
     const passage = index.table.passage(Number(key));
     return { rank: offset + i + 1, score, passage, answerSentence: bestSentence(passage.text, text) };

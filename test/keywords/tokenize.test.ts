@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   charNgrams,
   contentBigrams,
+  contentWords,
+  kanjiBigrams,
   kanjiKatakanaUnigrams,
   normalizeText,
   segmenterWords,
@@ -59,5 +61,15 @@ describe('stripQuestionWords', () => {
 
   it('does not cut inside Latin words', () => {
     expect(stripQuestionWords('whatever island')).toBe('whatever island');
+  });
+});
+
+describe('kanjiBigrams and contentWords', () => {
+  it('keeps kanji/katakana bigrams only, and a lone kanji between kana', () => {
+    expect(kanjiBigrams('有志連合はパリで開かれた')).toEqual(['有志', '志連', '連合', 'パリ', '開']);
+  });
+
+  it('drops all-hiragana segmenter words', () => {
+    expect(contentWords('梅雨は雨季の一種')).toEqual(['梅雨', '雨季', '一種']);
   });
 });

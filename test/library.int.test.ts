@@ -1,0 +1,71 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../src/config/settings.js';
+import { openLibrary } from '../src/library.js';
+
+const testModel = path.resolve(import.meta.dirname, 'fixtures/model/kiji-test-char');
+const seed = path.resolve(import.meta.dirname, '../data/articles');
+
+function settingsFor(env: Record<string, string>) {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-lib-'));
+  return loadSettings({ ARTICLES_PATH: seed, INDEX_DIR: path.join(root, 'index'), ALLOW_REMOTE_MODELS: 'false', ...env });
+}
+
+/** The full path through the real transformers.js pipeline and real hnswlib-node, on the committed test model. */
+describe('openLibrary with the local test model', () => {
+  it('builds the index on first use and answers a Japanese question with a full citation', async () => {
+    const lines: string[] = [];
+    const library = await openLibrary(settingsFor({ EMBEDDING_MODEL: testModel }), { buildIfMissing: true, log: (l) => lines.push(l) });
+    expect(lines.join('\n')).toContain('building it');
+    expect(library.semanticOff).toBeUndefined();
+    const response = await library.search('有志連合の首脳会合はどこで開かれたか', { k: 5 });
+    expect(response.mode).toBe('hybrid');
+    expect(response.results.length).toBeGreaterThan(0);
+    expect(response.results.length).toBeLessThanOrEqual(5);
+    const top = response.results.map((r) => r.passage).find((p) => p.text.includes('パリで首脳会合を開催'));
+    expect(top).toMatchObject({ source: 'ロイター日本語版', published: '2026-01-06T23:58:00.000Z', paragraph: 2 });
+    expect(library.articles()).toHaveLength(3);
+  });
+
+  it('answers an English question about a Japanese article through the vector half only', async () => {
+    const library = await openLibrary(settingsFor({ EMBEDDING_MODEL: testModel }), { buildIfMissing: true });
+    const keyword = await library.search('paris summit', { k: 3, mode: 'keyword' });
+    expect(keyword.results).toEqual([]);
+    const hybrid = await library.search('paris summit', { k: 3 });
+    expect(hybrid.results[0]?.passage.text).toMatch(/パリ.*首脳会合|首脳会合.*パリ/s);
+  });
+
+  it('falls back to keyword search, saying why once, when the model cannot be loaded', async () => {
+    const lines: string[] = [];
+    const library = await openLibrary(settingsFor({ EMBEDDING_MODEL: 'no-such-org/no-such-model' }), {
+      buildIfMissing: true,
+      log: (l) => lines.push(l),
+    });
+    expect(library.semanticOff).toBeDefined();
+    const offLines = lines.filter((l) => l.includes('Semantic search is off'));
+    expect(offLines).toHaveLength(1);
+    expect(offLines[0]).toContain('no-such-org/no-such-model');
+    const response = await library.search('有志連合の首脳会合はどこで開かれたか', { k: 5 });
+    expect(response.mode).toBe('keyword');
+  });
+
+  it('swaps in a rebuilt index on reindex and changes the build id', async () => {
+    const settings = settingsFor({ EMBEDDING_MODEL: testModel });
+    const articles = path.join(path.dirname(settings.indexDir), 'articles');
+    fs.cpSync(seed, articles, { recursive: true });
+    settings.articlesPath = articles;
+    const library = await openLibrary(settings, { buildIfMissing: true });
+    const before = library.buildId;
+    fs.writeFileSync(
+      path.join(articles, 'tokyo.md'),
+      '---\nsource: テスト通信\ndate: 2026-02-01\nurl: https://example.com/tokyo\n---\n# 東京で国際会議\n\n東京で新しい国際会議が開かれ、世界中から多くの参加者が集まった。主な議題は気候変動と海洋汚染だった。',
+    );
+    const report = await library.reindex();
+    expect(report).toMatchObject({ articles: 4, embedded: 1 });
+    expect(library.buildId).not.toBe(before);
+    const response = await library.search('海洋汚染', { k: 3 });
+    expect(response.results[0]?.passage).toMatchObject({ title: '東京で国際会議', source: 'テスト通信', url: 'https://example.com/tokyo' });
+  });
+});

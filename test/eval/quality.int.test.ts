@@ -2,7 +2,7 @@
  * Retrieval quality regression through the real pipeline (article loader, passage splitter, index
  * build, Library.search) in keyword mode, on committed data only. Floors sit a little below the
  * measured figures (sample: R@1 0.972, R@5 0.986, MRR@10 0.976); the full benchmark is `npm run eval`
- * on /work/shared/eval/jsquad-valid (see docs/quality.md).
+ * on ../shared/eval/jsquad-valid (see "Retrieval quality" in README.md).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -61,7 +61,7 @@ describe('keyword retrieval on the seed articles', async () => {
     },
   );
 
-  // Known gap (see docs/quality.md): keyword-only ranks the Paris paragraph 3rd, behind article 2's
+  // Known gap (see "Retrieval quality" in README.md): keyword-only ranks the Paris paragraph 3rd, behind article 2's
   // 2#4 (`パリで開催される有志連合首脳会合`, all of its body terms and more) and 1#6. `it.fails`
   // turns red the day it ranks first, so the marker is removed then.
   it.fails('d01: the Paris paragraph (article 1, paragraph 2) first', async () => {

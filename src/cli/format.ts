@@ -57,7 +57,8 @@ const dim = (s: string, color: boolean): string => (color ? `\x1b[2m${s}\x1b[22m
 /** A citation line: title, source, date and paragraph, as the bot shows them. */
 export function citation(r: SearchResult): string {
   const p = r.passage;
-  const date = p.published ? p.published.slice(0, 10) : undefined;
+  // The reader's local calendar date: a Tokyo article of 08:58 on 7 January is 6 January in UTC.
+  const date = p.published ? new Date(p.published).toLocaleDateString('sv-SE') : undefined;
   return [p.source, date, `¶${p.paragraph}`].filter(Boolean).join(' · ');
 }
 

@@ -5,7 +5,7 @@ import { buildIndex } from '../../src/store/build.js';
 import { currentBuildDir } from '../../src/store/index-dir.js';
 import { indexFiles, readIndexFile, readManifest } from '../../src/store/manifest.js';
 import { PassageTable } from '../../src/store/passage-table.js';
-import { keywordDocs } from '../../src/store/keyword-docs.js';
+import { keywordDocs, keywordIndexKey } from '../../src/store/keyword-docs.js';
 import { KeywordIndex } from '../../src/keywords/bm25.js';
 import { hnswDefaults, type HnswParams } from '../../src/vectors/hnsw-store.js';
 import { ClusteredVectors, SyntheticEmbedder, clusterShape, syntheticModel, writeSyntheticArticles } from './synthetic.js';
@@ -107,18 +107,23 @@ function isAlive(pid: number): boolean {
 function refreshKeywords(dir: string, log: (line: string) => void): void {
   const manifest = readManifest(dir);
   try {
-    KeywordIndex.deserialize(readIndexFile(dir, manifest, indexFiles.keywords));
-    return;
+    KeywordIndex.open(path.join(dir, indexFiles.keywords)).close();
+    if (manifest.keywordIndexKey === keywordIndexKey()) return;
   } catch {
-    log(`  ${dir}: keywords.bin is from another keyword-index version; rebuilding that file only.`);
+    // Unreadable (another format version): rebuilt below.
   }
+  log(`  ${dir}: keywords.bin is from another keyword-index version or settings; rebuilding that file only.`);
   const table = PassageTable.deserialize(readIndexFile(dir, manifest, indexFiles.passages), readIndexFile(dir, manifest, indexFiles.texts), dir);
   const passages = Array.from({ length: table.size }, (_, row) => table.passage(row));
   const bytes = KeywordIndex.build(keywordDocs(passages)).serialize();
-  fs.writeFileSync(path.join(dir, indexFiles.keywords), bytes);
+  // Not writeFileSync: one write call takes at most 2 GB, and at 1M passages the file is larger.
+  const fd = fs.openSync(path.join(dir, indexFiles.keywords), 'w');
+  for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, Math.min(1 << 30, bytes.length - at));
+  fs.closeSync(fd);
   const manifestFile = path.join(dir, indexFiles.manifest);
-  const raw = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { files: Record<string, number> };
+  const raw = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { files: Record<string, number>; keywordIndexKey?: string };
   raw.files[indexFiles.keywords] = bytes.length;
+  raw.keywordIndexKey = keywordIndexKey();
   fs.writeFileSync(manifestFile, JSON.stringify(raw, null, 2) + '\n');
 }
 

@@ -39,10 +39,10 @@ const diskBytes = Object.values(files).reduce((a, b) => a + b, 0);
 // Where load time goes (measured after the RSS reading, so these copies do not count there).
 const manifest = readManifest(dir);
 t = performance.now();
-PassageTable.deserialize(readIndexFile(dir, manifest, indexFiles.passages), readIndexFile(dir, manifest, indexFiles.texts), dir);
+PassageTable.deserialize(readIndexFile(dir, manifest, indexFiles.passages), path.join(dir, indexFiles.texts), dir);
 const passagesMs = performance.now() - t;
 t = performance.now();
-KeywordIndex.deserialize(readIndexFile(dir, manifest, indexFiles.keywords));
+KeywordIndex.open(path.join(dir, indexFiles.keywords)).close();
 const keywordsMs = performance.now() - t;
 t = performance.now();
 await VectorStore.load(path.join(dir, indexFiles.vectors), manifest.model!.dimension, manifest.hnsw, manifest.files[indexFiles.vectors] ?? -1);

@@ -9,6 +9,7 @@
  * saturation, so a heading term can lift a passage but never counts as much as the same term in the
  * body, and coverage (below) tells body matches from heading-only ones.
  */
+import fs from 'node:fs';
 import { ErrorCodes, KijiError } from '../errors.js';
 import { ANALYZERS, isAnalyzerName, stripQuestionWords, type AnalyzerName } from './tokenize.js';
 
@@ -110,6 +111,8 @@ export const RELEVANT_COVERAGE = 0.08;
 
 export interface KeywordHit {
   id: string;
+  /** Position of the passage in the documents the index was built from (kiji builds it in passage-table row order). */
+  doc: number;
   score: number;
   /**
    * Share (0-1) of the query's IDF mass this passage matches: 1 when every query term occurs in it,
@@ -211,99 +214,107 @@ class IntList {
   }
 }
 
-/** The arrays that are saved; everything else is derived from them on build and load. */
+
+/** What `build` derives, before it is laid out in the file format (which also serves in memory). */
 interface IndexData {
   options: KeywordOptions;
   ids: string[];
+  /** Term keys (channel letter + token) in first-seen order. */
   terms: string[];
   /** Postings of term t are entries offsets[t] .. offsets[t+1]-1, doc ids ascending. */
   offsets: Uint32Array;
   docs: Uint32Array;
-  /** Occurrences in the channel's field (the body for text channels). */
-  tfs: Uint16Array;
-  /** Occurrences in the heading, for `headingWeight` channels; 0 elsewhere. */
-  headingTfs: Uint16Array;
-  /** Token count of doc d in channel c at lengths[c * ids.length + d]. */
-  lengths: Uint32Array;
+  /** The whole BM25 term weight of each posting, channel weight and IDF included. */
+  impacts: Float32Array;
+  /** 1 when the term occurs in the body, 0 when only in the heading (counts `headingCoverage` toward coverage). */
+  body: Uint8Array;
+}
+
+/** Where the bytes of an index come from: memory (`deserialize`) or an open file (`open`). */
+interface Source {
+  readonly size: number;
+  /** The whole index, when it is in memory. */
+  readonly bytes?: Uint8Array;
+  /** Copies `length` bytes at `position` into the start of `into`. */
+  readInto(into: Uint8Array, position: number, length: number): void;
+  close(): void;
+}
+
+function memorySource(bytes: Uint8Array): Source {
+  return {
+    size: bytes.byteLength,
+    bytes,
+    readInto: (into, position, length) => into.set(bytes.subarray(position, position + length)),
+    close: () => {},
+  };
+}
+
+function fileSource(file: string): Source {
+  const fd = fs.openSync(file, 'r');
+  const size = fs.fstatSync(fd).size;
+  let open = true;
+  return {
+    size,
+    readInto: (into, position, length) => {
+      if (!open) throw new KijiError(ErrorCodes.INDEX_CORRUPT, 'Keyword index was closed.');
+      let done = 0;
+      while (done < length) {
+        const read = fs.readSync(fd, into, done, length - done, position + done);
+        if (read === 0) fail(`file ended early at byte ${position + done} (changed since it was opened?)`);
+        done += read;
+      }
+    },
+    close: () => {
+      if (open) fs.closeSync(fd);
+      open = false;
+    },
+  };
+}
+
+// An index dropped after a reindex swap closes its file once collected (its searches are synchronous,
+// so none can be reading by then); `close()` does it eagerly.
+const closeOnCollect = new FinalizationRegistry<Source>((source) => source.close());
+
+/** The in-memory part of an index: everything but the postings, which are read per query term. */
+interface IndexHead {
+  options: KeywordOptions;
+  n: number;
+  termCount: number;
+  postings: number;
+  /** UTF-8 ids, id d at bytes idOffsets[d] .. idOffsets[d+1]. */
+  idBytes: Uint8Array;
+  idOffsets: Uint32Array;
+  /** UTF-8 term keys sorted bytewise, term t at termOffsets[t] .. termOffsets[t+1]. */
+  termBytes: Buffer;
+  termOffsets: Uint32Array;
+  /** Postings of term t are entries postingOffsets[t] .. postingOffsets[t+1]-1. */
+  postingOffsets: Uint32Array;
+  /** Highest impact in each posting list: the score ceiling of a query is their sum. */
+  maxImpact: Float32Array;
+  /** Byte position of the postings region in the source. */
+  postingsAt: number;
 }
 
 export class KeywordIndex {
   private readonly options: KeywordOptions;
-  private readonly ids: string[];
-  private readonly terms: string[];
-  private readonly offsets: Uint32Array;
-  private readonly docs: Uint32Array;
-  private readonly tfs: Uint16Array;
-  private readonly headingTfs: Uint16Array;
-  /** Per posting, how much a match counts toward coverage: 1 in the body, `headingCoverage` in the heading only. */
-  private readonly evidence: Float32Array;
-  private readonly lengths: Uint32Array;
-  private readonly dictionary: Map<string, number>;
-  private readonly idf: Float32Array;
-  private readonly impacts: Float32Array;
-  /** Highest impact in each posting list: the score ceiling of a query is their sum. */
-  private readonly maxImpact: Float32Array;
+  private readonly decoder = new TextDecoder();
+  private readonly encoder = new TextEncoder();
   // Scratch space reused by every query; a query never allocates per passage.
   private readonly acc: Float32Array;
+  /** Matched query mass per doc, summed in query-term order next to the scores (for coverage). */
+  private readonly mass: Float64Array;
   private readonly touched: Uint32Array;
+  /** One term's postings block, copied here (aligned) from the source; grows to the longest list read. */
+  private block = new Uint8Array(0);
 
-  private constructor(data: IndexData) {
-    this.options = data.options;
-    this.ids = data.ids;
-    this.terms = data.terms;
-    this.offsets = data.offsets;
-    this.docs = data.docs;
-    this.tfs = data.tfs;
-    this.headingTfs = data.headingTfs;
-    this.lengths = data.lengths;
-    this.dictionary = new Map();
-    for (let t = 0; t < data.terms.length; t++) this.dictionary.set(data.terms[t] as string, t);
-    const n = data.ids.length;
-    this.acc = new Float32Array(n);
-    this.touched = new Uint32Array(n);
-    this.idf = new Float32Array(data.terms.length);
-    this.impacts = new Float32Array(data.docs.length);
-    this.evidence = new Float32Array(data.docs.length);
-    this.maxImpact = new Float32Array(data.terms.length);
-    this.computeImpacts();
-  }
-
-  private computeImpacts(): void {
-    const n = this.ids.length;
-    const channels = this.options.channels;
-    const avg = channels.map((_, c) => {
-      let sum = 0;
-      for (let d = 0; d < n; d++) sum += this.lengths[c * n + d] as number;
-      return n === 0 ? 0 : sum / n;
-    });
-    for (let t = 0; t < this.terms.length; t++) {
-      const c = (this.terms[t] as string).charCodeAt(0) - 65;
-      const channel = channels[c] as KeywordChannel;
-      const k1 = channel.k1 ?? this.options.k1;
-      const b = channel.b ?? this.options.b;
-      const avgLen = (avg[c] as number) || 1;
-      const headingWeight = channel.headingWeight ?? 0;
-      const headingOnly = channel.field === 'title' || channel.field === 'section';
-      const start = this.offsets[t] as number;
-      const end = this.offsets[t + 1] as number;
-      const df = end - start;
-      const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-      this.idf[t] = idf;
-      let max = 0;
-      for (let p = start; p < end; p++) {
-        const tf = this.tfs[p] as number;
-        const headingTf = this.headingTfs[p] as number;
-        const len = this.lengths[c * n + (this.docs[p] as number)] as number;
-        // BM25F: length-normalized body frequency plus weighted heading frequency, saturated once.
-        const pseudoTf = tf / (1 - b + (b * len) / avgLen) + headingWeight * headingTf;
-        const saturated = pseudoTf === 0 ? 0 : (pseudoTf * (k1 + 1)) / (pseudoTf + k1);
-        this.evidence[p] = headingOnly || tf === 0 ? this.options.headingCoverage : 1;
-        const impact = channel.weight * idf * (saturated + this.options.delta);
-        this.impacts[p] = impact;
-        if (impact > max) max = impact;
-      }
-      this.maxImpact[t] = max;
-    }
+  private constructor(
+    private readonly head: IndexHead,
+    private readonly source: Source,
+  ) {
+    this.options = head.options;
+    this.acc = new Float32Array(head.n);
+    this.mass = new Float64Array(head.n);
+    this.touched = new Uint32Array(head.n);
   }
 
   /**
@@ -402,11 +413,18 @@ export class KeywordIndex {
         postingHeadingTfs[at] = pairHeadingTfs.data[p] as number;
       }
     }
-    return new KeywordIndex({ options: resolved, ids, terms, offsets, docs: postingDocs, tfs: postingTfs, headingTfs: postingHeadingTfs, lengths });
+    const { impacts, body } = computeImpacts(resolved, n, terms, offsets, postingDocs, postingTfs, postingHeadingTfs, lengths);
+    const source = memorySource(encodeIndex({ options: resolved, ids, terms, offsets, docs: postingDocs, impacts, body }));
+    return new KeywordIndex(decodeHead(source), source);
   }
 
   get size(): number {
-    return this.ids.length;
+    return this.head.n;
+  }
+
+  /** Bytes of the saved form (the file's size for an opened index). */
+  get byteSize(): number {
+    return this.source.size;
   }
 
   /** The options the index was built with (saved with it). */
@@ -414,10 +432,57 @@ export class KeywordIndex {
     return this.options;
   }
 
+  private id(doc: number): string {
+    const { idBytes, idOffsets } = this.head;
+    return this.decoder.decode(idBytes.subarray(idOffsets[doc] as number, idOffsets[doc + 1] as number));
+  }
+
+  /** Binary search in the sorted term blob: no dictionary is built, so loading does not pay for one. */
+  private termId(key: string): number | undefined {
+    const { termBytes, termOffsets, termCount } = this.head;
+    const probe = Buffer.from(this.encoder.encode(key));
+    let lo = 0;
+    let hi = termCount - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const order = Buffer.compare(termBytes.subarray(termOffsets[mid] as number, termOffsets[mid + 1] as number), probe);
+      if (order === 0) return mid;
+      if (order < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  /** Rounded to float32 as when it was stored in a Float32Array, so scores and coverage did not move. */
+  private idf(t: number): number {
+    const { n, postingOffsets } = this.head;
+    const df = (postingOffsets[t + 1] as number) - (postingOffsets[t] as number);
+    return Math.fround(Math.log(1 + (n - df + 0.5) / (df + 0.5)));
+  }
+
+  /**
+   * Term t's postings, read from the source into the scratch block (valid until the next call).
+   * Without `withBody` the body flags are not read (they only matter when headingCoverage < 1).
+   */
+  private postingsOf(t: number, withBody = true): { count: number; docs: Uint32Array; impacts: Float32Array; body: Uint8Array } {
+    const start = this.head.postingOffsets[t] as number;
+    const count = (this.head.postingOffsets[t + 1] as number) - start;
+    const length = (withBody ? 9 : 8) * count;
+    if (this.block.byteLength < length) this.block = new Uint8Array(Math.max(pad4(length), 2 * this.block.byteLength));
+    this.source.readInto(this.block, this.head.postingsAt + 9 * start, length);
+    const buffer = this.block.buffer;
+    return {
+      count,
+      docs: new Uint32Array(buffer, 0, count),
+      impacts: new Float32Array(buffer, 4 * count, count),
+      body: new Uint8Array(buffer, 8 * count, withBody ? count : 0),
+    };
+  }
+
   /** Distinct known query terms with their weight in the query (IDF times channel weight); unknown terms get id -1. */
   private queryTerms(query: string): { id: number; mass: number }[] {
     const text = this.options.stripQuestionWords ? stripQuestionWords(query) : query;
-    const n = this.ids.length;
+    const n = this.head.n;
     const unknownIdf = Math.log(1 + (n + 0.5) / 0.5);
     const seen = new Set<string>();
     const out: { id: number; mass: number }[] = [];
@@ -426,9 +491,9 @@ export class KeywordIndex {
         const key = termKey(c, token);
         if (seen.has(key)) continue;
         seen.add(key);
-        const t = this.dictionary.get(key);
+        const t = this.termId(key);
         if (t === undefined) out.push({ id: -1, mass: channel.weight * unknownIdf });
-        else if ((this.idf[t] as number) >= this.options.minIdf) out.push({ id: t, mass: channel.weight * (this.idf[t] as number) });
+        else if (this.idf(t) >= this.options.minIdf) out.push({ id: t, mass: channel.weight * this.idf(t) });
       }
     });
     return out;
@@ -445,52 +510,41 @@ export class KeywordIndex {
     }
     const qterms = this.queryTerms(query);
     if (k === 0 || qterms.length === 0) return [];
-    const { acc, touched, docs, impacts, offsets } = this;
+    const { acc, mass, touched } = this;
+    const headingCoverage = this.options.headingCoverage;
+    const bodyOnly = headingCoverage === 1;
+    const n = this.head.n;
     let touchedCount = 0;
-    for (const { id: t } of qterms) {
+    for (const { id: t, mass: m } of qterms) {
       if (t < 0) continue;
-      const end = offsets[t + 1] as number;
-      for (let p = offsets[t] as number; p < end; p++) {
+      const { count, docs, impacts, body } = this.postingsOf(t, !bodyOnly);
+      for (let p = 0; p < count; p++) {
         const impact = impacts[p] as number;
         // A zero impact (a weight-0 channel) must not touch a doc: it would be listed again later.
+        // Its coverage mass is weight * IDF = 0 too, so skipping it loses nothing.
         if (impact === 0) continue;
         const d = docs[p] as number;
+        // Doc ids are not checked at load (a pass over every posting); a damaged one is skipped here.
+        if (d >= n) continue;
         const before = acc[d] as number;
         if (before === 0) touched[touchedCount++] = d;
         acc[d] = before + impact;
+        mass[d] = (mass[d] as number) + (bodyOnly || body[p] === 1 ? m : m * headingCoverage);
       }
     }
     const { coordination, rerankDepth } = this.options;
     const top = topK(acc, touched, touchedCount, coordination > 0 ? Math.max(k, rerankDepth) : k);
-    for (let i = 0; i < touchedCount; i++) acc[touched[i] as number] = 0;
     const totalMass = qterms.reduce((sum, q) => sum + q.mass, 0);
     const hits = top.map(({ doc, score }) => {
-      const coverage = totalMass === 0 ? 0 : this.matchedMass(qterms, doc) / totalMass;
+      const coverage = totalMass === 0 ? 0 : (mass[doc] as number) / totalMass;
       return { doc, coverage, score: coordination > 0 ? score * coverage ** coordination : score };
     });
-    if (coordination > 0) hits.sort((a, b) => b.score - a.score || a.doc - b.doc);
-    return hits.slice(0, k).map(({ doc, score, coverage }) => ({ id: this.ids[doc] as string, score, coverage }));
-  }
-
-  /** Sum of the query-term masses that occur in `doc`, by binary search in each posting list. */
-  private matchedMass(qterms: { id: number; mass: number }[], doc: number): number {
-    let mass = 0;
-    for (const { id: t, mass: m } of qterms) {
-      if (t < 0) continue;
-      let lo = this.offsets[t] as number;
-      let hi = (this.offsets[t + 1] as number) - 1;
-      while (lo <= hi) {
-        const mid = (lo + hi) >>> 1;
-        const d = this.docs[mid] as number;
-        if (d === doc) {
-          mass += m * (this.evidence[mid] as number);
-          break;
-        }
-        if (d < doc) lo = mid + 1;
-        else hi = mid - 1;
-      }
+    for (let i = 0; i < touchedCount; i++) {
+      acc[touched[i] as number] = 0;
+      mass[touched[i] as number] = 0;
     }
-    return mass;
+    if (coordination > 0) hits.sort((a, b) => b.score - a.score || a.doc - b.doc);
+    return hits.slice(0, k).map(({ doc, score, coverage }) => ({ id: this.id(doc), doc, score, coverage }));
   }
 
   /**
@@ -499,29 +553,99 @@ export class KeywordIndex {
    */
   scoreCeiling(query: string): number {
     let sum = 0;
-    for (const { id } of this.queryTerms(query)) if (id >= 0) sum += this.maxImpact[id] as number;
+    for (const { id } of this.queryTerms(query)) if (id >= 0) sum += this.head.maxImpact[id] as number;
     return sum;
   }
 
+  /** The saved form; for an index in memory, its own bytes (not a copy: 2.4 GB at 1M passages). */
   serialize(): Uint8Array {
-    return encodeIndex({
-      options: this.options,
-      ids: this.ids,
-      terms: this.terms,
-      offsets: this.offsets,
-      docs: this.docs,
-      tfs: this.tfs,
-      headingTfs: this.headingTfs,
-      lengths: this.lengths,
-    });
+    if (this.source.bytes) return this.source.bytes;
+    const bytes = new Uint8Array(this.source.size);
+    this.source.readInto(bytes, 0, bytes.byteLength);
+    return bytes;
   }
 
-  /** Throws KijiError INDEX_CORRUPT on anything that is not a complete index of a known version. */
+  /** Throws KijiError INDEX_CORRUPT on anything that is not a complete index of this version. */
   static deserialize(bytes: Uint8Array): KeywordIndex {
-    return new KeywordIndex(decodeIndex(bytes));
+    if (!(bytes instanceof Uint8Array)) fail('expected bytes');
+    const source = memorySource(bytes);
+    return new KeywordIndex(decodeHead(source), source);
+  }
+
+  /**
+   * Opens a saved index reading only its ids, term dictionary and posting offsets; a query reads its
+   * terms' postings from the file (the OS page cache keeps the hot ones in memory). At 1M passages
+   * the postings are ~2.4 GB: held in memory they broke the 3 GB budget next to the vectors and took
+   * seconds to load. Throws INDEX_CORRUPT like `deserialize`.
+   */
+  static open(file: string): KeywordIndex {
+    let source: Source;
+    try {
+      source = fileSource(file);
+    } catch (cause) {
+      fail(`cannot open ${file} (${cause instanceof Error ? cause.message : String(cause)})`);
+    }
+    try {
+      const index = new KeywordIndex(decodeHead(source), source);
+      closeOnCollect.register(index, source, index);
+      return index;
+    } catch (error) {
+      source.close();
+      throw error;
+    }
+  }
+
+  /** Closes the file of an index from `open` (searching it afterwards fails); a no-op otherwise. */
+  close(): void {
+    closeOnCollect.unregister(this);
+    this.source.close();
   }
 }
 
+/** BM25F weights of every posting, computed once at build time and saved (recomputing them on load took seconds at 1M). */
+function computeImpacts(
+  options: KeywordOptions,
+  n: number,
+  terms: readonly string[],
+  offsets: Uint32Array,
+  docs: Uint32Array,
+  tfs: Uint16Array,
+  headingTfs: Uint16Array,
+  lengths: Uint32Array,
+): { impacts: Float32Array; body: Uint8Array } {
+  const channels = options.channels;
+  const impacts = new Float32Array(docs.length);
+  const body = new Uint8Array(docs.length);
+  const avg = channels.map((_, c) => {
+    let sum = 0;
+    for (let d = 0; d < n; d++) sum += lengths[c * n + d] as number;
+    return n === 0 ? 0 : sum / n;
+  });
+  for (let t = 0; t < terms.length; t++) {
+    const c = (terms[t] as string).charCodeAt(0) - 65;
+    const channel = channels[c] as KeywordChannel;
+    const k1 = channel.k1 ?? options.k1;
+    const b = channel.b ?? options.b;
+    const avgLen = (avg[c] as number) || 1;
+    const headingWeight = channel.headingWeight ?? 0;
+    const headingOnly = channel.field === 'title' || channel.field === 'section';
+    const start = offsets[t] as number;
+    const end = offsets[t + 1] as number;
+    const df = end - start;
+    const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+    for (let p = start; p < end; p++) {
+      const tf = tfs[p] as number;
+      const headingTf = headingTfs[p] as number;
+      const len = lengths[c * n + (docs[p] as number)] as number;
+      // BM25F: length-normalized body frequency plus weighted heading frequency, saturated once.
+      const pseudoTf = tf / (1 - b + (b * len) / avgLen) + headingWeight * headingTf;
+      const saturated = pseudoTf === 0 ? 0 : (pseudoTf * (k1 + 1)) / (pseudoTf + k1);
+      body[p] = headingOnly || tf === 0 ? 0 : 1;
+      impacts[p] = channel.weight * idf * (saturated + options.delta);
+    }
+  }
+  return { impacts, body };
+}
 /** Top `k` of the touched docs by score with a size-k min-heap; ties go to the lower doc id for stable output. */
 function topK(acc: Float32Array, touched: Uint32Array, count: number, k: number): { doc: number; score: number }[] {
   const size = Math.min(k, count);
@@ -574,130 +698,160 @@ function topK(acc: Float32Array, touched: Uint32Array, count: number, k: number)
   return out.sort((a, b) => b.score - a.score || a.doc - b.doc);
 }
 
+
 // ---- binary format -------------------------------------------------------------------------------
 // All little-endian, sections 4-byte aligned:
-//   "KJKW" | u32 version | u32 byte-order mark | u32 n | u32 terms | u32 postings | u32 channels
-//   | u32 len + options JSON | u32 len + ids (UTF-8, NUL-separated) | u32 len + terms (same)
-//   | offsets u32[terms+1] | docs u32[postings] | tfs u16[postings] (padded)
-//   | heading tfs u16[postings] (padded) | lengths u32[channels*n]
-// Version 2 added the heading tfs.
+//   "KJKW" | u32 version | u32 byte-order mark | u32 n | u32 terms | u32 postings | u32 channels | u32 0
+//   | u32 len + options JSON | u32 len + ids (UTF-8) | id offsets u32[n+1]
+//   | u32 len + term keys (UTF-8, sorted bytewise) | term offsets u32[terms+1]
+//   | posting offsets u32[terms+1] | max impact f32[terms]
+//   | postings: per term, docs u32[df] then impacts f32[df] then body flags u8[df] (unpadded), then padding
+// Version 2 held raw term frequencies and lengths, so loading recomputed every impact and split every
+// term and id into strings; version 3 stores what a query reads, so loading is a few small reads.
 
 const MAGIC = 0x574b4a4b; // "KJKW" read as little-endian u32
-export const KEYWORD_FORMAT_VERSION = 2;
+export const KEYWORD_FORMAT_VERSION = 3;
 const BYTE_ORDER_MARK = 0x01020304;
+const HEADER_WORDS = 8;
 
 const NATIVE_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
-const pad4 = (n: number) => (n + 3) & ~3;
+// Arithmetic, not `(n + 3) & ~3`: bitwise operators truncate to 32 bits, and at 1M passages the postings region passes 2 GB.
+const pad4 = (n: number) => Math.ceil(n / 4) * 4;
+
+/** UTF-8 strings back to back plus their n+1 byte offsets. */
+function packStrings(strings: readonly Uint8Array[]): { bytes: Uint8Array; offsets: Uint32Array } {
+  const offsets = new Uint32Array(strings.length + 1);
+  for (let i = 0; i < strings.length; i++) offsets[i + 1] = (offsets[i] as number) + (strings[i] as Uint8Array).byteLength;
+  const bytes = new Uint8Array(offsets[strings.length] as number);
+  strings.forEach((s, i) => bytes.set(s, offsets[i] as number));
+  return { bytes, offsets };
+}
 
 function encodeIndex(data: IndexData): Uint8Array {
   const encoder = new TextEncoder();
   const optionsBytes = encoder.encode(JSON.stringify(data.options));
-  const idBytes = encoder.encode(data.ids.join('\0'));
-  const termBytes = encoder.encode(data.terms.join('\0'));
-  const sections: ArrayBufferView[] = [data.offsets, data.docs, data.tfs, data.headingTfs, data.lengths];
-  let size = 7 * 4;
-  for (const blob of [optionsBytes, idBytes, termBytes]) size += 4 + pad4(blob.byteLength);
-  for (const s of sections) size += pad4(s.byteLength);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  const header = [MAGIC, KEYWORD_FORMAT_VERSION, BYTE_ORDER_MARK, data.ids.length, data.terms.length, data.docs.length, data.options.channels.length];
-  let at = 0;
-  for (const value of header) {
-    view.setUint32(at, value, true);
-    at += 4;
+  const ids = packStrings(data.ids.map((id) => encoder.encode(id)));
+  // Terms sorted bytewise so a reader binary-searches the blob instead of building a dictionary.
+  const keys = data.terms.map((term) => Buffer.from(term, 'utf8'));
+  const byBytes = (a: number, b: number) => Buffer.compare(keys[a] as Buffer, keys[b] as Buffer);
+  // String order (UTF-16 code units) is byte order except where astral characters meet U+E000-U+FFFF;
+  // sorting by string is several times faster, and one pass checks it, falling back when needed.
+  const terms0 = data.terms;
+  let order = Array.from({ length: keys.length }, (_, i) => i).sort((a, b) => {
+    const x = terms0[a] as string;
+    const y = terms0[b] as string;
+    return x < y ? -1 : x > y ? 1 : 0;
+  });
+  for (let i = 1; i < order.length; i++) {
+    if (byBytes(order[i - 1] as number, order[i] as number) >= 0) {
+      order = order.sort(byBytes);
+      break;
+    }
   }
-  for (const blob of [optionsBytes, idBytes, termBytes]) {
-    view.setUint32(at, blob.byteLength, true);
-    out.set(blob, at + 4);
-    at += 4 + pad4(blob.byteLength);
+  const terms = packStrings(order.map((t) => keys[t] as Buffer));
+  const termCount = order.length;
+  const postingOffsets = new Uint32Array(termCount + 1);
+  const maxImpact = new Float32Array(termCount);
+  order.forEach((t, i) => {
+    const start = data.offsets[t] as number;
+    const end = data.offsets[t + 1] as number;
+    postingOffsets[i + 1] = (postingOffsets[i] as number) + end - start;
+    let max = 0;
+    for (let p = start; p < end; p++) max = Math.max(max, data.impacts[p] as number);
+    maxImpact[i] = max;
+  });
+  const postings = data.docs.length;
+  const head: Uint8Array[] = [];
+  const word = (value: number) => new Uint8Array(new Uint32Array([value]).buffer);
+  head.push(new Uint8Array(new Uint32Array([MAGIC, KEYWORD_FORMAT_VERSION, BYTE_ORDER_MARK, data.ids.length, termCount, postings, data.options.channels.length, 0]).buffer));
+  const lengthPrefixed = (bytes: Uint8Array) => head.push(word(bytes.byteLength), bytes, new Uint8Array(pad4(bytes.byteLength) - bytes.byteLength));
+  const view = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  lengthPrefixed(optionsBytes);
+  lengthPrefixed(ids.bytes);
+  head.push(view(ids.offsets));
+  lengthPrefixed(terms.bytes);
+  head.push(view(terms.offsets), view(postingOffsets), view(maxImpact));
+  const headSize = head.reduce((sum, part) => sum + part.byteLength, 0);
+  const out = new Uint8Array(headSize + pad4(9 * postings));
+  let at = 0;
+  for (const part of head) {
+    out.set(part, at);
+    at += part.byteLength;
   }
   // Typed arrays are written in platform order; the byte-order mark lets a reader on another order refuse.
-  view.setUint32(8, BYTE_ORDER_MARK, NATIVE_LITTLE_ENDIAN);
-  for (const s of sections) {
-    out.set(new Uint8Array(s.buffer, s.byteOffset, s.byteLength), at);
-    at += pad4(s.byteLength);
-  }
+  if (!NATIVE_LITTLE_ENDIAN) fail('cannot be written on a big-endian machine');
+  order.forEach((t, i) => {
+    const start = data.offsets[t] as number;
+    const end = data.offsets[t + 1] as number;
+    const count = end - start;
+    const block = headSize + 9 * (postingOffsets[i] as number);
+    out.set(view(data.docs.subarray(start, end)), block);
+    out.set(view(data.impacts.subarray(start, end)), block + 4 * count);
+    out.set(data.body.subarray(start, end), block + 8 * count);
+  });
   return out;
 }
 
-function decodeIndex(bytes: Uint8Array): IndexData {
-  if (!(bytes instanceof Uint8Array)) fail('expected bytes');
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** Reads and checks everything but the postings. Checks are O(passages + terms), none per posting. */
+function decodeHead(source: Source): IndexHead {
   let at = 0;
-  const u32 = (what: string): number => {
-    if (at + 4 > bytes.byteLength) fail(`truncated at ${what} (byte ${at} of ${bytes.byteLength})`);
-    const value = view.getUint32(at, true);
-    at += 4;
-    return value;
-  };
-  if (u32('header') !== MAGIC) fail('not a kiji keyword index (bad magic number)');
-  const version = u32('version');
-  // Version 1 (no heading frequencies) still loads, so an index built before the upgrade keeps serving.
-  if (version !== KEYWORD_FORMAT_VERSION && version !== 1) fail(`format version ${version}, this build reads versions 1-${KEYWORD_FORMAT_VERSION}`);
-  // Typed-array sections are in the writer's byte order; only little-endian writers and readers are supported.
-  if (u32('byte-order mark') !== BYTE_ORDER_MARK || !NATIVE_LITTLE_ENDIAN) fail('written or read on a big-endian machine');
-  const n = u32('passage count');
-  const termCount = u32('term count');
-  const postings = u32('posting count');
-  const channelCount = u32('channel count');
-  const decoder = new TextDecoder('utf-8', { fatal: true });
-  const blob = (what: string): string => {
-    const length = u32(what);
-    if (at + length > bytes.byteLength) fail(`truncated in ${what}`);
-    let text: string;
-    try {
-      text = decoder.decode(bytes.subarray(at, at + length));
-    } catch {
-      fail(`${what} is not valid UTF-8`);
-    }
+  const take = (what: string, length: number): Uint8Array => {
+    if (at + length > source.size) fail(`truncated in ${what} (byte ${at} of ${source.size})`);
+    // A fresh buffer: aligned for typed-array views whatever the source's alignment.
+    const bytes = new Uint8Array(pad4(length));
+    source.readInto(bytes, at, length);
     at += pad4(length);
-    return text;
+    return bytes.subarray(0, length);
   };
+  const words = (what: string, count: number) => new Uint32Array(take(what, 4 * count).buffer, 0, count);
+  const header = words('header', 1);
+  if (header[0] !== MAGIC) fail('not a kiji keyword index (bad magic number)');
+  const version = words('version', 1)[0] as number;
+  if (version !== KEYWORD_FORMAT_VERSION) fail(`format version ${version}, this build reads version ${KEYWORD_FORMAT_VERSION} only`);
+  // Typed-array sections are in the writer's byte order; only little-endian writers and readers are supported.
+  if (words('byte-order mark', 1)[0] !== BYTE_ORDER_MARK || !NATIVE_LITTLE_ENDIAN) fail('written or read on a big-endian machine');
+  const [n, termCount, postings, channelCount] = words('counts', HEADER_WORDS - 3) as unknown as [number, number, number, number];
+  const blob = (what: string): Uint8Array => take(what, words(`${what} length`, 1)[0] as number);
   let options: KeywordOptions;
   try {
-    options = resolveKeywordOptions(JSON.parse(blob('options')) as Partial<KeywordOptions>);
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(blob('options'));
+    options = resolveKeywordOptions(JSON.parse(text) as Partial<KeywordOptions>);
   } catch (error) {
     if (error instanceof KijiError && error.code === ErrorCodes.INDEX_CORRUPT) throw error;
     fail(`bad options (${error instanceof Error ? error.message : String(error)})`);
   }
   if (options.channels.length !== channelCount) fail('channel count does not match the options');
-  const splitBlob = (what: string, count: number): string[] => {
-    const text = blob(what);
-    const parts = count === 0 ? [] : text.split('\0');
-    if (parts.length !== count || (count === 0 && text !== '')) fail(`${what}: expected ${count}, found ${parts.length}`);
-    return parts;
+  const idBytes = blob('passage ids');
+  const idOffsets = words('id offsets', n + 1);
+  const termBytes = blob('terms');
+  const termOffsets = words('term offsets', termCount + 1);
+  // Every section's size is known now: a truncated or padded file fails before the rest is read.
+  const expectedSize = at + 4 * (termCount + 1) + 4 * termCount + pad4(9 * postings);
+  if (expectedSize !== source.size) fail(expectedSize > source.size ? `truncated (${source.size} of ${expectedSize} bytes)` : `${source.size - expectedSize} unexpected bytes after the end`);
+  const postingOffsets = words('posting offsets', termCount + 1);
+  const maxImpact = new Float32Array(take('max impacts', 4 * termCount).buffer, 0, termCount);
+  const monotonic = (offsets: Uint32Array, last: number, what: string, minStep: number): void => {
+    if (offsets[0] !== 0 || offsets[offsets.length - 1] !== last) fail(`${what} do not cover their data`);
+    for (let i = 1; i < offsets.length; i++) if ((offsets[i] as number) - (offsets[i - 1] as number) < minStep) fail(`${what} go backwards`);
   };
-  const ids = splitBlob('passage ids', n);
-  const terms = splitBlob('terms', termCount);
-  const section = <T>(what: string, count: number, width: number, make: (buffer: ArrayBuffer) => T): T => {
-    const length = count * width;
-    if (at + length > bytes.byteLength) fail(`truncated in ${what}`);
-    // Copy: the caller's buffer may be unaligned or reused, and a Node Buffer's own slice() is a view.
-    const copy = Uint8Array.prototype.slice.call(bytes, at, at + length).buffer;
-    at += pad4(length);
-    return make(copy);
-  };
-  const offsets = section('offsets', termCount + 1, 4, (b) => new Uint32Array(b));
-  const docs = section('postings', postings, 4, (b) => new Uint32Array(b));
-  const tfs = section('term frequencies', postings, 2, (b) => new Uint16Array(b));
-  const headingTfs = version === 1 ? new Uint16Array(postings) : section('heading term frequencies', postings, 2, (b) => new Uint16Array(b));
-  const lengths = section('lengths', channelCount * n, 4, (b) => new Uint32Array(b));
-  if (at !== bytes.byteLength) fail(`${bytes.byteLength - at} unexpected bytes after the end`);
-  // Structural checks, so a damaged file fails here and not as a wrong answer or a crash in search.
-  if (offsets[0] !== 0 || offsets[termCount] !== postings) fail('posting offsets do not cover the postings');
+  monotonic(idOffsets, idBytes.byteLength, 'id offsets', 0);
+  monotonic(termOffsets, termBytes.byteLength, 'term offsets', 1);
+  monotonic(postingOffsets, postings, 'posting offsets', 0);
   for (let t = 0; t < termCount; t++) {
-    const start = offsets[t] as number;
-    const end = offsets[t + 1] as number;
-    if (end < start) fail('posting offsets go backwards');
-    const c = (terms[t] as string).charCodeAt(0) - 65;
+    const c = (termBytes[termOffsets[t] as number] as number) - 65;
     if (!(c >= 0 && c < channelCount)) fail(`term ${t} names no channel`);
-    let previous = -1;
-    for (let p = start; p < end; p++) {
-      const d = docs[p] as number;
-      if (d <= previous || d >= n) fail(`posting list of term ${t} is out of order or out of range`);
-      if (tfs[p] === 0 && headingTfs[p] === 0) fail(`posting list of term ${t} has a zero term frequency`);
-      previous = d;
-    }
   }
-  return { options, ids, terms, offsets, docs, tfs, headingTfs, lengths };
+  return {
+    options,
+    n,
+    termCount,
+    postings,
+    idBytes,
+    idOffsets,
+    termBytes: Buffer.from(termBytes.buffer, termBytes.byteOffset, termBytes.byteLength),
+    termOffsets,
+    postingOffsets,
+    maxImpact,
+    postingsAt: at,
+  };
 }

@@ -2,7 +2,7 @@ import type { Embedder } from '../embeddings/embedder.js';
 import type { LoadedIndex } from '../store/load.js';
 import { KijiError, ErrorCodes } from '../errors.js';
 import { fuse, fusionDefaults, type FusionOptions } from './fuse.js';
-import { dropNearDuplicates } from './dedupe.js';
+import { collapseNearDuplicates } from './dedupe.js';
 import { isAnswerable, keepTail, relevanceDefaults, type Evidence, type RelevanceOptions } from './relevance.js';
 import { bestSentence } from './answer-sentence.js';
 import type { SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
@@ -57,7 +57,8 @@ export async function searchIndex(
   const keywordScores: number[] = [];
   if (mode !== 'vector') {
     for (const hit of index.keywords.search(text, candidates)) {
-      const row = index.table.rowOf(hit.id);
+      // Keyword docs are built in table row order; the id check keeps a mismatch from citing the wrong passage.
+      const row = hit.doc < index.table.size && index.table.id(hit.doc) === hit.id ? hit.doc : index.table.rowOf(hit.id);
       if (row === undefined) continue;
       keywordRows.push(row);
       keywordScores.push(hit.score);
@@ -88,12 +89,22 @@ export async function searchIndex(
   const evidenceOf = ({ key }: { key: string }): Evidence => evidence.get(Number(key)) ?? {};
   // "Nothing relevant" is decided once per question on the best evidence; then the weak tail goes.
   const answerable = isAnswerable(evidence.values(), relevance);
-  const relevant = answerable
-    ? dropNearDuplicates(keepTail(fused, evidenceOf, relevance), ({ key }) => index.table.passage(Number(key)).text)
-    : [];
-  const results: SearchResult[] = relevant.slice(offset, offset + k).map(({ key, score }, i) => {
-    const passage = index.table.passage(Number(key));
+  const relevant = answerable ? keepTail(fused, evidenceOf, relevance) : [];
+  // Collapsed lazily: one past the page is enough to know whether another page exists.
+  // Texts are read from disk per passage; the ones dedupe read are reused for the results.
+  const texts = new Map<number, string>();
+  const textOf = (row: number): string => {
+    let text = texts.get(row);
+    if (text === undefined) texts.set(row, (text = index.table.text(row)));
+    return text;
+  };
+  const { kept, examined } = collapseNearDuplicates(relevant, ({ key }) => textOf(Number(key)), offset + k + 1);
+  const results: SearchResult[] = kept.slice(offset, offset + k).map(({ key, score }, i) => {
+    const passage = index.table.passage(Number(key), textOf(Number(key)));
     return { rank: offset + i + 1, score, passage, answerSentence: bestSentence(passage.text, text) };
   });
-  return { question, results, mode, total: relevant.length };
+  // Exact when every relevant candidate was looked at; otherwise the unexamined ones are counted as
+  // if none were near-duplicates, an upper bound (see SearchResponse.total).
+  const total = kept.length + (relevant.length - examined);
+  return { question, results, mode, total };
 }

@@ -27,7 +27,11 @@ export interface SearchResponse {
   results: SearchResult[];
   /** The mode actually used (keyword when semantic search is off). */
   mode: SearchMode;
-  /** How many relevant results exist in all (for "More" paging). */
+  /**
+   * How many relevant results exist in all (for "More" paging). Exact up to the page after this
+   * one (so `offset + results.length < total` says truly whether another page exists); beyond it,
+   * an upper bound: candidates past the next page are not checked for near-duplicates.
+   */
   total: number;
 }
 

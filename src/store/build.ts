@@ -8,10 +8,10 @@ import { KeywordIndex } from '../keywords/bm25.js';
 import { VectorStore, hnswDefaults, type HnswParams } from '../vectors/hnsw-store.js';
 import type { BuildReport } from '../retrieval/types.js';
 import { ErrorCodes, describeError, isKijiError } from '../errors.js';
-import { INDEX_FORMAT_VERSION, indexFiles, readIndexFile, readManifest, type Manifest } from './manifest.js';
+import { INDEX_FORMAT_VERSION, checkedIndexFile, indexFiles, readIndexFile, readManifest, type Manifest } from './manifest.js';
 import { PassageTable } from './passage-table.js';
 import { abandonBuild, currentBuildDir, newBuildId, publishBuild, startBuild } from './index-dir.js';
-import { keywordDocs } from './keyword-docs.js';
+import { keywordDocs, keywordIndexKey } from './keyword-docs.js';
 
 export interface ModelKey {
   id: string;
@@ -40,7 +40,8 @@ interface PreviousBuild {
 
 /**
  * Articles folder -> passages -> keyword index + vectors, written as a new build and published
- * atomically. Only new or changed passages are embedded; an unchanged corpus writes nothing.
+ * atomically. Only new or changed passages are embedded; an unchanged corpus writes nothing unless
+ * the keyword index would now come out differently (`keywordIndexKey`), which rebuilds it and reuses every vector.
  */
 export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
   const started = performance.now();
@@ -76,6 +77,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
   if (
     previous &&
     previous.manifest.contentDigest === digest &&
+    previous.manifest.keywordIndexKey === keywordIndexKey() &&
     toEmbed.length === 0 &&
     (wantsKeywordOnly || previous.manifest.model !== null)
   ) {
@@ -125,15 +127,25 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
 
     const table = PassageTable.fromPassages(passages, labels);
     const files: Record<string, number> = {};
-    const write = (name: string, bytes: Uint8Array): void => {
-      fs.writeFileSync(path.join(partialDir, name), bytes);
+    const write = async (name: string, bytes: Uint8Array): Promise<void> => {
+      await fs.promises.writeFile(path.join(partialDir, name), bytes);
       files[name] = bytes.length;
     };
-    const { json, texts } = table.serialize();
-    write(indexFiles.passages, json);
-    write(indexFiles.texts, texts);
-    write(indexFiles.keywords, KeywordIndex.build(keywordDocs(passages)).serialize());
-    if (vectors) files[indexFiles.vectors] = await vectors.save(path.join(partialDir, indexFiles.vectors));
+    // Files are written on libuv's pool, concurrently: the HNSW file (1.7 GB at 1M) is written while
+    // this thread builds the keyword index, instead of one after the other.
+    const writes: Promise<void>[] = [];
+    const vectorFile = path.join(partialDir, indexFiles.vectors);
+    if (vectors) writes.push(vectors.save(vectorFile).then((size) => void (files[indexFiles.vectors] = size)));
+    try {
+      const { json, texts } = table.serialize();
+      writes.push(write(indexFiles.passages, json), write(indexFiles.texts, texts));
+      writes.push(write(indexFiles.keywords, KeywordIndex.build(keywordDocs(passages)).serialize()));
+    } finally {
+      // Settled before any error propagates, so abandonBuild never races a write into the folder.
+      const settled = await Promise.allSettled(writes);
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+    }
     const manifest: Manifest = {
       format: 'kiji-index',
       formatVersion: INDEX_FORMAT_VERSION,
@@ -146,6 +158,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
       hnsw: vectors?.params ?? { ...hnswDefaults, ...options.hnsw },
       files,
       contentDigest: digest,
+      keywordIndexKey: keywordIndexKey(),
     };
     // The manifest goes last: a folder without one is never mistaken for a finished build.
     fs.writeFileSync(path.join(partialDir, indexFiles.manifest), JSON.stringify(manifest, null, 2) + '\n');
@@ -173,9 +186,10 @@ function readPrevious(indexDir: string, log: (line: string) => void): PreviousBu
   if (!dir) return undefined;
   try {
     const manifest = readManifest(dir);
+    // Only ids, hashes and labels are compared: the texts stay on disk.
     const table = PassageTable.deserialize(
       readIndexFile(dir, manifest, indexFiles.passages),
-      readIndexFile(dir, manifest, indexFiles.texts),
+      checkedIndexFile(dir, manifest, indexFiles.texts),
       path.join(dir, indexFiles.passages),
     );
     return { dir, manifest, table };

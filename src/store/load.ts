@@ -2,7 +2,7 @@ import path from 'node:path';
 import { KeywordIndex } from '../keywords/bm25.js';
 import { VectorStore } from '../vectors/hnsw-store.js';
 import { KijiError, ErrorCodes, describeError } from '../errors.js';
-import { indexFiles, readIndexFile, readManifest, corrupt, type Manifest } from './manifest.js';
+import { indexFiles, readIndexFile, readManifest, corrupt, checkedIndexFile, expectedFileSize, type Manifest } from './manifest.js';
 import { PassageTable } from './passage-table.js';
 import { currentBuildDir } from './index-dir.js';
 import type { ModelKey } from './build.js';
@@ -38,9 +38,10 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
     });
   }
   const manifest = readManifest(dir);
+  // Texts stay on disk until cited (see PassageTable.deserialize).
   const table = PassageTable.deserialize(
     readIndexFile(dir, manifest, indexFiles.passages),
-    readIndexFile(dir, manifest, indexFiles.texts),
+    checkedIndexFile(dir, manifest, indexFiles.texts),
     path.join(dir, indexFiles.passages),
   );
   if (table.size !== manifest.passages) {
@@ -48,7 +49,13 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   }
   let keywords: KeywordIndex;
   try {
-    keywords = KeywordIndex.deserialize(readIndexFile(dir, manifest, indexFiles.keywords));
+    const file = path.join(dir, indexFiles.keywords);
+    keywords = KeywordIndex.open(file);
+    const expected = expectedFileSize(dir, manifest, indexFiles.keywords);
+    if (keywords.byteSize !== expected) {
+      keywords.close();
+      throw corrupt(file, `is ${keywords.byteSize} bytes, expected ${expected} (truncated?)`);
+    }
   } catch (error) {
     throw corrupt(path.join(dir, indexFiles.keywords), `cannot be read (${describeError(error)})`, error);
   }

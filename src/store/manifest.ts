@@ -37,6 +37,12 @@ const manifestSchema = z.object({
   files: z.record(z.string(), z.number().int().nonnegative()),
   /** Digest of the passage table, so a re-run can tell "nothing changed" without touching vectors. */
   contentDigest: z.string(),
+  /**
+   * `keywordIndexKey()` of the kiji that wrote the keyword index: another key means the same corpus
+   * would now give another keyword index (format or settings changed), so a re-run rebuilds it.
+   * Absent in indexes from before it was recorded, which therefore count as changed once.
+   */
+  keywordIndexKey: z.string().optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;
@@ -83,6 +89,23 @@ export function readIndexFile(dir: string, manifest: Manifest, name: string): Bu
   }
   if (bytes.length !== expected) throw corrupt(file, `is ${bytes.length} bytes, expected ${expected} (truncated?)`);
   return bytes;
+}
+
+/** The path of a data file named in the manifest, after checking its size, for files read in place rather than whole. */
+export function checkedIndexFile(dir: string, manifest: Manifest, name: string): string {
+  const file = path.join(dir, name);
+  const expected = expectedFileSize(dir, manifest, name);
+  const size = fs.statSync(file, { throwIfNoEntry: false })?.size;
+  if (size === undefined) throw corrupt(file, 'is missing');
+  if (size !== expected) throw corrupt(file, `is ${size} bytes, expected ${expected} (truncated?)`);
+  return file;
+}
+
+/** The size the manifest records for a data file; INDEX_CORRUPT when it lists none. */
+export function expectedFileSize(dir: string, manifest: Manifest, name: string): number {
+  const expected = manifest.files[name];
+  if (expected === undefined) throw corrupt(path.join(dir, name), 'is not listed in the manifest');
+  return expected;
 }
 
 export function corrupt(file: string, what: string, cause?: unknown): KijiError {

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Passage } from '../passages/passage.js';
@@ -39,16 +40,52 @@ const columnsSchema = z.object({
 
 type Columns = z.infer<typeof columnsSchema>;
 
+/** The UTF-8 text blob: in memory, or read passage by passage from its file. */
+interface TextBlob {
+  readonly byteLength: number;
+  read(start: number, end: number): Uint8Array;
+}
+
+function memoryBlob(bytes: Uint8Array): TextBlob {
+  return { byteLength: bytes.byteLength, read: (start, end) => bytes.subarray(start, end) };
+}
+
+/**
+ * Texts are read only to cite a passage (a handful a query), so a loaded table leaves them on disk
+ * and reads each by offset: at 1M passages the blob is 425 MB, and holding it cost that much RSS
+ * and over a second of load. The descriptor stays open for the table's life (closed on collection).
+ */
+function fileBlob(file: string): TextBlob {
+  const fd = fs.openSync(file, 'r');
+  const byteLength = fs.fstatSync(fd).size;
+  const blob: TextBlob = {
+    byteLength,
+    read: (start, end) => {
+      const out = Buffer.allocUnsafe(end - start);
+      let done = 0;
+      while (done < out.length) {
+        const n = fs.readSync(fd, out, done, out.length - done, start + done);
+        if (n === 0) throw corrupt(file, `ended early at byte ${start + done} (changed since it was opened?)`);
+        done += n;
+      }
+      return out;
+    },
+  };
+  closeOnCollect.register(blob, fd);
+  return blob;
+}
+
+const closeOnCollect = new FinalizationRegistry<number>((fd) => fs.close(fd, () => {}));
+
 export class PassageTable {
-  private readonly rowById = new Map<string, number>();
+  /** Built on first use: at 1M passages the map costs ~0.5 s, and search finds rows without it. */
+  private rowById: Map<string, number> | undefined;
   private readonly decoder = new TextDecoder();
 
   private constructor(
     private readonly columns: Columns,
-    private readonly texts: Uint8Array,
-  ) {
-    columns.ids.forEach((id, row) => this.rowById.set(id, row));
-  }
+    private readonly texts: TextBlob,
+  ) {}
 
   /** Builds a table from passages in order; `labels[i]` is passage i's vector label (-1: none). */
   static fromPassages(passages: readonly Passage[], labels: readonly number[]): PassageTable {
@@ -65,8 +102,8 @@ export class PassageTable {
     };
     const articleRow = new Map<string, number>();
     const sectionRow = new Map<string, number>();
-    const encoder = new TextEncoder();
-    const chunks: Uint8Array[] = [];
+    // One joined string encoded once: encoding 100k texts one by one and concatenating took ~1 s.
+    const texts: string[] = [];
     let offset = 0;
     passages.forEach((p, i) => {
       let a = articleRow.get(p.articleId);
@@ -86,9 +123,8 @@ export class PassageTable {
           columns.sections.push(p.section);
         }
       }
-      const bytes = encoder.encode(p.text);
-      chunks.push(bytes);
-      offset += bytes.length;
+      texts.push(p.text);
+      offset += Buffer.byteLength(p.text, 'utf8');
       columns.ids.push(p.id);
       columns.hashes.push(p.hash);
       columns.article.push(a);
@@ -97,10 +133,21 @@ export class PassageTable {
       columns.label.push(labels[i] ?? -1);
       columns.textOffsets.push(offset);
     });
-    return new PassageTable(columns, Buffer.concat(chunks));
+    let blob = Buffer.from(texts.join(''), 'utf8');
+    // A text ending in a lone high surrogate joins the next one's lone low surrogate into one
+    // character; then encode text by text so the offsets hold.
+    if (blob.length !== offset) blob = Buffer.concat(texts.map((text) => Buffer.from(text, 'utf8')));
+    return new PassageTable(columns, memoryBlob(blob));
   }
 
-  static deserialize(json: Buffer, texts: Buffer, file: string): PassageTable {
+  /** `texts` is the blob itself or the path of texts.bin (then read per cited passage; see `fileBlob`). */
+  static deserialize(json: Buffer, textsOrFile: Buffer | string, file: string): PassageTable {
+    let texts: TextBlob;
+    try {
+      texts = typeof textsOrFile === 'string' ? fileBlob(textsOrFile) : memoryBlob(textsOrFile);
+    } catch (cause) {
+      throw corrupt(typeof textsOrFile === 'string' ? textsOrFile : file, 'cannot be opened', cause);
+    }
     let raw: unknown;
     try {
       raw = JSON.parse(json.toString('utf8'));
@@ -110,14 +157,18 @@ export class PassageTable {
     const c = checkColumns(raw, file);
     const n = c.ids.length;
     const lengthsAgree = [c.hashes, c.article, c.paragraph, c.section, c.label].every((col) => col.length === n);
-    if (!lengthsAgree || c.textOffsets.length !== n + 1 || c.textOffsets[n] !== texts.length) {
+    if (!lengthsAgree || c.textOffsets.length !== n + 1 || c.textOffsets[n] !== texts.byteLength) {
       throw corrupt(file, 'has columns of different lengths');
     }
     return new PassageTable(c, texts);
   }
 
   serialize(): { json: Buffer; texts: Buffer } {
-    return { json: Buffer.from(JSON.stringify(this.columns)), texts: Buffer.from(this.texts) };
+    return { json: Buffer.from(JSON.stringify(this.columns)), texts: Buffer.from(this.allTexts()) };
+  }
+
+  private allTexts(): Uint8Array {
+    return this.texts.read(0, this.texts.byteLength);
   }
 
   get size(): number {
@@ -127,10 +178,14 @@ export class PassageTable {
   /** Changes whenever anything a reader could see changes (ids, hashes, metadata, labels aside). */
   digest(): string {
     const { label: _labels, ...content } = this.columns;
-    return createHash('sha256').update(JSON.stringify(content)).update(this.texts).digest('hex').slice(0, 32);
+    return createHash('sha256').update(JSON.stringify(content)).update(this.allTexts()).digest('hex').slice(0, 32);
   }
 
   rowOf(id: string): number | undefined {
+    if (!this.rowById) {
+      this.rowById = new Map();
+      this.columns.ids.forEach((id, row) => this.rowById!.set(id, row));
+    }
     return this.rowById.get(id);
   }
 
@@ -152,7 +207,7 @@ export class PassageTable {
 
   text(row: number): string {
     const offsets = this.columns.textOffsets;
-    return this.decoder.decode(this.texts.subarray(offsets[row]!, offsets[row + 1]!));
+    return this.decoder.decode(this.texts.read(offsets[row]!, offsets[row + 1]!));
   }
 
   section(row: number): string | undefined {
@@ -164,7 +219,8 @@ export class PassageTable {
     return this.columns.articles[this.columns.article[row]!]!;
   }
 
-  passage(row: number): Passage {
+  /** `text`, when the caller already read this row's text, saves reading it again. */
+  passage(row: number, text: string = this.text(row)): Passage {
     const a = this.article(row);
     return withoutUndefined({
       id: this.id(row),
@@ -176,7 +232,7 @@ export class PassageTable {
       url: a.url,
       section: this.section(row),
       paragraph: this.columns.paragraph[row]!,
-      text: this.text(row),
+      text,
       hash: this.hash(row),
     });
   }

@@ -112,11 +112,22 @@ export class VectorStore {
     return new VectorStore(index, dimension, merged);
   }
 
+  /**
+   * Slots known to be free without asking the native index: asking costs two native calls per add,
+   * which showed up next to LangChain's bare addPoint loop. Re-read whenever it runs out.
+   */
+  private freeSlots = 0;
+
   add(label: number, vector: Float32Array): void {
     this.checkDimension(vector);
-    if (this.index.getCurrentCount() >= this.index.getMaxElements()) {
-      this.index.resizeIndex(Math.ceil(this.index.getMaxElements() * 1.5) + 16);
+    if (this.freeSlots <= 0) {
+      if (this.index.getCurrentCount() >= this.index.getMaxElements()) {
+        this.index.resizeIndex(Math.ceil(this.index.getMaxElements() * 1.5) + 16);
+      }
+      this.freeSlots = this.index.getMaxElements() - this.index.getCurrentCount();
     }
+    // A replaced deleted slot frees nothing, so counting every add as taking a slot stays safe.
+    this.freeSlots--;
     // replaceDeleted reuses the slots of passages an incremental build removed.
     this.index.addPoint(Array.from(vector), label, true);
   }
@@ -142,7 +153,8 @@ export class VectorStore {
   }
 
   async save(file: string): Promise<number> {
-    this.index.writeIndexSync(file);
+    // On libuv's pool like readIndex: a 1.7 GB write must not stall the bot's event loop.
+    await this.index.writeIndex(file);
     return fileSize(file) ?? 0;
   }
 

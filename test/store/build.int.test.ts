@@ -7,6 +7,8 @@ import { loadIndex } from '../../src/store/load.js';
 import { currentBuildDir } from '../../src/store/index-dir.js';
 import { searchIndex } from '../../src/retrieval/search.js';
 import { KijiError } from '../../src/errors.js';
+import { indexFiles, readManifest } from '../../src/store/manifest.js';
+import { keywordIndexKey } from '../../src/store/keyword-docs.js';
 import { fakeBuild, fakeModel, tempCorpus } from './helpers.js';
 
 // Ranking quality is the eval's job (npm run eval); here the question only has to be unambiguous.
@@ -37,6 +39,30 @@ describe('buildIndex', () => {
     expect(report.reused).toBe(report.passages);
     expect(second.loads()).toBe(0);
     expect(currentBuildDir(dirs.index)).toBe(before);
+  });
+
+  it('rebuilds only the keyword index when it was built with other keyword settings', async () => {
+    const dirs = tempCorpus();
+    await fakeBuild(dirs).run();
+    const before = currentBuildDir(dirs.index)!;
+    // As if written by a kiji with other keyword defaults or an older keyword file format.
+    const manifestFile = path.join(before, indexFiles.manifest);
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+    expect(manifest.keywordIndexKey).toBe(keywordIndexKey());
+    fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, keywordIndexKey: 'older-settings' }));
+    const second = fakeBuild(dirs);
+    const report = await second.run();
+    expect(second.loads()).toBe(0);
+    expect(report.embedded).toBe(0);
+    expect(report.reused).toBe(report.passages);
+    const after = currentBuildDir(dirs.index)!;
+    expect(after).not.toBe(before);
+    expect(readManifest(after).keywordIndexKey).toBe(keywordIndexKey());
+    const index = await loadIndex(dirs.index, { model: fakeModel });
+    expect(index.keywords.search('有志連合の首脳会合', 1)).toHaveLength(1);
+    // And the next run over the same corpus and settings writes nothing again.
+    await fakeBuild(dirs).run();
+    expect(currentBuildDir(dirs.index)).toBe(after);
   });
 
   it('re-embeds only changed passages and drops removed ones', async () => {

@@ -16,7 +16,7 @@ export function benchModelMissing(): string | undefined {
   const missing = need.filter((f) => !fs.existsSync(path.join(benchModel, f)));
   return missing.length === 0
     ? undefined
-    : `skipped: the e5-shaped bench model is not in ${benchModel} (missing ${missing.join(', ')}); build it as bench/README.md says`;
+    : `skipped: the e5-shaped bench model is not in ${benchModel} (missing ${missing.join(', ')}); build it as "Benchmarks" in README.md says`;
 }
 
 /** A JSONL file of the first `paragraphs` JSQuAD paragraphs (whole articles), for the embed rows. */

@@ -1,6 +1,6 @@
 /**
  * `npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,scale,peer,loop,bot]`
- * Writes bench/out/report.md and bench/out/report.json. See bench/README.md.
+ * Writes bench/out/report.md and bench/out/report.json. See "Benchmarks" in README.md.
  */
 import fs from 'node:fs';
 import path from 'node:path';

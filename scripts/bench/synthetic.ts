@@ -48,7 +48,7 @@ export interface JsquadArticle {
 
 export function readJsquad(): JsquadArticle[] {
   if (!fs.existsSync(jsquadArticles)) {
-    throw new Error(`The bench needs the JSQuAD articles at ${jsquadArticles}; copy them there (see bench/README.md).`);
+    throw new Error(`The bench needs the JSQuAD articles at ${jsquadArticles}; copy them there (see "Benchmarks" in README.md).`);
   }
   return fs
     .readFileSync(jsquadArticles, 'utf8')

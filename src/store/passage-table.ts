@@ -249,7 +249,7 @@ export class PassageTable {
 /**
  * Checks the parsed JSON against `columnsSchema`. The per-passage columns (a million elements each
  * at 1M passages) are checked by plain loops: zod took most of the load time there (see
- * bench/README.md); the small parts still go through zod.
+ * "Benchmarks" in README.md); the small parts still go through zod.
  */
 function checkColumns(raw: unknown, file: string): Columns {
   const bad = (what: string): never => {

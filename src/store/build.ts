@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { loadArticles } from '../articles/load.js';
-import { toPassages, passageEmbeddingText } from '../passages/chunk.js';
+import { createHash } from 'node:crypto';
+import { loadArticles, sourceFingerprint } from '../articles/load.js';
+import { toPassages, passageEmbeddingText, chunkDefaults } from '../passages/chunk.js';
 import type { Passage } from '../passages/passage.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { KeywordIndex } from '../keywords/bm25.js';
@@ -46,6 +47,26 @@ interface PreviousBuild {
 export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
   const started = performance.now();
   const log = options.log ?? (() => {});
+  const sourceKey = createHash('sha256')
+    .update(await sourceFingerprint(options.articlesPath))
+    .update(JSON.stringify(chunkDefaults))
+    .digest('hex')
+    .slice(0, 32);
+  const unchanged = unchangedSince(options.indexDir, sourceKey, options.model);
+  if (unchanged) {
+    const skipped = unchanged.skipped ?? [];
+    for (const problem of skipped) log(`Skipped ${problem.path}: ${problem.reason}`);
+    return {
+      articles: unchanged.articles,
+      passages: unchanged.passages,
+      embedded: 0,
+      reused: unchanged.passages,
+      removed: 0,
+      skipped,
+      ...(unchanged.semanticOff ? { semanticOff: unchanged.semanticOff } : {}),
+      ms: Math.round(performance.now() - started),
+    };
+  }
   const { articles, problems } = await loadArticles(options.articlesPath);
   for (const problem of problems) log(`Skipped ${problem.path}: ${problem.reason}`);
   const passages = articles.flatMap((article) => toPassages(article));
@@ -81,6 +102,11 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
     toEmbed.length === 0 &&
     (wantsKeywordOnly || previous.manifest.model !== null)
   ) {
+    // Same passages from different bytes (an edit that changed nothing kiji keeps, or an index from
+    // before sourceKey): record the new key so the next run stops before parsing.
+    if (previous.manifest.sourceKey !== sourceKey) {
+      writeManifestAtomically(previous.dir, { ...previous.manifest, sourceKey, skipped: problems });
+    }
     return report(0, previous.manifest.semanticOff);
   }
 
@@ -159,15 +185,44 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
       files,
       contentDigest: digest,
       keywordIndexKey: keywordIndexKey(),
+      sourceKey,
+      skipped: problems,
     };
     // The manifest goes last: a folder without one is never mistaken for a finished build.
-    fs.writeFileSync(path.join(partialDir, indexFiles.manifest), JSON.stringify(manifest, null, 2) + '\n');
+    writeManifestAtomically(partialDir, manifest);
     publishBuild(options.indexDir, partialDir);
     return report(embedded, semanticOff);
   } catch (error) {
     abandonBuild(partialDir);
     throw error;
   }
+}
+
+/**
+ * The live build's manifest when it was made from exactly these article files with the same
+ * chunking, keyword settings and model, so nothing can have changed; read without the passage table.
+ */
+function unchangedSince(indexDir: string, sourceKey: string, model: ModelKey | undefined): Manifest | undefined {
+  const dir = currentBuildDir(indexDir);
+  if (!dir) return undefined;
+  let manifest: Manifest;
+  try {
+    manifest = readManifest(dir);
+  } catch {
+    return undefined;
+  }
+  const modelOk = model === undefined || sameModel(manifest, model);
+  // A damaged build must be rebuilt, not kept: sizes catch truncation without reading the files.
+  const intact = Object.entries(manifest.files).every(([name, bytes]) => fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.size === bytes);
+  return manifest.sourceKey === sourceKey && manifest.keywordIndexKey === keywordIndexKey() && modelOk && intact ? manifest : undefined;
+}
+
+/** Write then rename, so a reader never sees half a manifest (it is also rewritten in a live build). */
+function writeManifestAtomically(dir: string, manifest: Manifest): void {
+  const file = path.join(dir, indexFiles.manifest);
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(manifest, null, 2) + '\n');
+  fs.renameSync(temporary, file);
 }
 
 function sameModel(manifest: Manifest, model: ModelKey | undefined): boolean {

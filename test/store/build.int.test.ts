@@ -146,6 +146,20 @@ describe('buildIndex', () => {
     expect(response.results[0]?.passage.text).toContain('パリで首脳会合を開催');
   });
 
+  it('stops before parsing when no article file changed, still reporting the skipped ones', async () => {
+    const dirs = tempCorpus();
+    fs.writeFileSync(path.join(dirs.articles, 'broken.jsonl'), '{"id": "x", "title": \n');
+    const first = await fakeBuild(dirs).run();
+    const again = await fakeBuild(dirs).run();
+    expect(again).toMatchObject({ articles: first.articles, passages: first.passages, embedded: 0, removed: 0 });
+    expect(again.skipped).toEqual(first.skipped);
+    // Same size, different bytes: the fingerprint is over content, not metadata.
+    const file = path.join(dirs.articles, 'reuters-2026-01-06.txt');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('パリで首脳会合', 'ローマで首脳会'));
+    const changed = await fakeBuild(dirs).run();
+    expect(changed.embedded).toBeGreaterThan(0);
+  });
+
   it('reports a bad article file by path and indexes the rest', async () => {
     const dirs = tempCorpus();
     fs.writeFileSync(path.join(dirs.articles, 'broken.jsonl'), '{"id": "x", "title": \n');

@@ -22,6 +22,7 @@
  * transformers.js 4.3.1 picks for dtype 'q8'). The vocabulary depends on the input texts: commit
  * the folder after regenerating so tests do not depend on the machine's articles.
  */
+import { mulberry32 } from './lib/shared-data.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -107,17 +108,7 @@ function fnv1a(s: string): number {
   return h >>> 0;
 }
 
-/** mulberry32: tiny, seedable, and pure integer arithmetic, so rows are identical on every platform. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 /**
  * Row length per character: its IDF over the source paragraphs, so common characters (の, は, 国)

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { mulberry32, sharedEval } from '../lib/shared-data.js';
 import type { Embedder } from '../../src/embeddings/embedder.js';
 
 /**
@@ -10,19 +11,10 @@ import type { Embedder } from '../../src/embeddings/embedder.js';
  * low-dimensional topic subspace + a little isotropic noise, L2-normalized.
  */
 
-export const jsquadArticles = '/work/shared/eval/jsquad-valid/articles.jsonl';
+export const jsquadArticles = path.join(sharedEval, 'jsquad-valid', 'articles.jsonl');
 
-/** Deterministic PRNG (mulberry32), so every run and every child process sees the same corpus. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic, so every run and every child process sees the same corpus. */
+export const rng = mulberry32;
 
 export function gaussian(random: () => number): number {
   const u = Math.max(random(), 1e-12);

@@ -1,0 +1,17 @@
+import path from 'node:path';
+import { projectRoot } from '../../src/config/settings.js';
+
+/** The read-only shared material lives beside the project (`../shared`), on developer machines and in CI. */
+export const sharedEval = path.resolve(projectRoot, '..', 'shared', 'eval');
+
+/** mulberry32: tiny, seedable, pure integer arithmetic, so every platform and child process sees the same numbers. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

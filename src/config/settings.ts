@@ -3,11 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { KijiError, ErrorCodes } from '../errors.js';
 import { withoutUndefined } from '../util.js';
+// Type and constants only: transformers.js itself is imported lazily inside loadEmbedder.
+import { embedderDefaults, embedderDtypes, type EmbedderDtype } from '../embeddings/transformers.js';
 
 /** The project root, so relative defaults work from any working directory. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-
-export type ModelDtype = 'q8' | 'fp32' | 'fp16' | 'int8' | 'uint8' | 'q4';
 
 export interface Settings {
   articlesPath: string;
@@ -15,7 +15,7 @@ export interface Settings {
   model: string;
   modelCacheDir: string;
   allowRemoteModels: boolean;
-  modelDtype: ModelDtype;
+  modelDtype: EmbedderDtype;
   semantic: 'auto' | 'off';
   k: number;
   /** Cosine similarity floor for a vector-only match; undefined: the model's default. */
@@ -32,13 +32,13 @@ export const settingsDefaults: Readonly<Settings> = {
   /** Folder holding the built index (manifest, passages, keyword and vector index). */
   indexDir: path.join(projectRoot, 'data', 'index'),
   /** Hugging Face model id, or a local folder laid out like one. */
-  model: 'Xenova/multilingual-e5-small',
+  model: embedderDefaults.model,
   /** Where downloaded models are cached. */
-  modelCacheDir: path.join(projectRoot, '.cache', 'models'),
+  modelCacheDir: embedderDefaults.cacheDir,
   /** false: never download; use the cache or a local folder only. */
   allowRemoteModels: true,
   /** ONNX weights variant; q8 is the quantized model (v3+ would otherwise pick fp32 on Node). */
-  modelDtype: 'q8',
+  modelDtype: embedderDefaults.dtype,
   /** auto: semantic search when the model loads, keyword-only otherwise. off: keyword-only. */
   semantic: 'auto',
   /** Passages a search returns by default (1-25). */
@@ -69,7 +69,7 @@ const envSchema = z.object({
   model: z.string().min(1).optional(),
   modelCacheDir: z.string().min(1).optional(),
   allowRemoteModels: booleanText.optional(),
-  modelDtype: z.enum(['q8', 'fp32', 'fp16', 'int8', 'uint8', 'q4']).optional(),
+  modelDtype: z.enum(embedderDtypes).optional(),
   semantic: z.enum(['auto', 'off']).optional(),
   k: z.coerce.number().int().min(1).max(25).optional(),
   minSimilarity: z.coerce.number().min(-1).max(1).optional(),

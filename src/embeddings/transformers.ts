@@ -4,7 +4,9 @@ import { fileURLToPath } from 'node:url';
 import { KijiError } from '../errors.js';
 import type { Embedder } from './embedder.js';
 
-export type EmbedderDtype = 'q8' | 'fp32' | 'fp16' | 'int8' | 'uint8' | 'q4';
+/** ONNX weight variants transformers.js can load; the settings validate EMBEDDING_DTYPE against this list. */
+export const embedderDtypes = ['q8', 'fp32', 'fp16', 'int8', 'uint8', 'q4'] as const;
+export type EmbedderDtype = (typeof embedderDtypes)[number];
 
 export interface EmbedderOptions {
   /** Hugging Face id (e.g. 'Xenova/multilingual-e5-small') or a path to a local model folder. */

@@ -69,16 +69,6 @@ export interface KeywordOptions {
   channels: KeywordChannel[];
 }
 
-/**
- * Channels without the dictionary-word analyzer: Intl.Segmenter costs ~0.1-0.3 ms a passage, most of
- * the build time (100k passages: ~5 s without it, 15-35 s with it), for about 1 point of R@1.
- */
-export const fastKeywordChannels: KeywordChannel[] = [
-  { field: 'context', analyzer: 'contentBigram', weight: 1 },
-  { field: 'context', analyzer: 'unigram', weight: 0.3 },
-  { field: 'title', analyzer: 'bigram', weight: 1, b: 0 },
-];
-
 /** Tuned on JSQuAD validation with scripts/tune-keywords.ts; see the table in its output. */
 export const keywordDefaults: KeywordOptions = {
   k1: 0.9,

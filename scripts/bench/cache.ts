@@ -14,15 +14,9 @@ export const benchRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url
 export const outDir = path.join(benchRoot, 'out');
 export const cacheDir = path.join(outDir, 'cache');
 
-/**
- * Building 1M passages into HNSW with efConstruction 200 takes about an hour on 2 cores
- * (hnswlib-node inserts on one thread). The synthetic 1M index is therefore built with a smaller
- * efConstruction; the report says so. Every other size uses the shipped defaults.
- */
-export const efConstructionAt1M = 64;
-
-export function hnswFor(size: number): HnswParams {
-  return size >= 1_000_000 ? { ...hnswDefaults, efConstruction: efConstructionAt1M } : { ...hnswDefaults };
+/** Every size is built with the shipped HNSW parameters, so its recall is the product's. */
+export function hnswFor(_size: number): HnswParams {
+  return { ...hnswDefaults };
 }
 
 export interface SyntheticIndex {
@@ -43,10 +37,21 @@ export function vectorsFor(size: number): ClusteredVectors {
   return new ClusteredVectors(clusterShape(size));
 }
 
+function cachedDir(size: number): string {
+  const hnsw = hnswFor(size);
+  return path.join(cacheDir, `${sizeLabel(size)}-m${hnsw.m}-efc${hnsw.efConstruction}`);
+}
+
+/** Whether a finished synthetic index of `size` passages is in the cache. */
+export function isSyntheticIndexCached(size: number): boolean {
+  const dir = cachedDir(size);
+  return fs.existsSync(path.join(dir, 'built.json')) && currentBuildDir(path.join(dir, 'index')) !== undefined;
+}
+
 /** Builds (once) and caches a synthetic index of `size` passages; reruns reuse it. */
 export async function ensureSyntheticIndex(size: number, log: (line: string) => void = () => {}): Promise<SyntheticIndex> {
   const hnsw = hnswFor(size);
-  const dir = path.join(cacheDir, `${sizeLabel(size)}-m${hnsw.m}-efc${hnsw.efConstruction}`);
+  const dir = cachedDir(size);
   const articles = path.join(dir, 'articles.jsonl');
   const indexDir = path.join(dir, 'index');
   const stamp = path.join(dir, 'built.json');

@@ -7,14 +7,14 @@ const ms = (x: number | undefined): string => (x === undefined || !Number.isFini
 const pct = (x: number): string => `${(x * 100).toFixed(1)}%`;
 const mark = (ok: boolean | undefined): string => (ok === undefined ? 'n/a' : ok ? 'met' : '**NOT met**');
 
-export function floors(r: R, efAt1M: number): { floor: string; figure: string; ok: boolean | undefined }[] {
+export function floors(r: R): { floor: string; figure: string; ok: boolean | undefined }[] {
   const out: { floor: string; figure: string; ok: boolean | undefined }[] = [];
   const e = r.embed;
   if (e) out.push({ floor: 'kiji overhead of a full embed run < 10%', figure: e.skipped ?? `${pct(e.overhead)} (${e.kijiPerSecond} vs ${e.barePerSecond} passages/s)`, ok: e.skipped ? undefined : e.overhead < 0.1 });
   const inc = r.incremental;
   if (inc) out.push({ floor: `unchanged ${sizeLabel(inc.size)} re-run < 3 s, no model load`, figure: `${inc.median} ms median, ${inc.modelLoads} model loads`, ok: inc.size >= 100_000 ? inc.median < 3000 && inc.modelLoads === 0 : undefined });
   for (const s of r.scale ?? []) {
-    out.push({ floor: `recall@10 >= 0.98 at ${sizeLabel(s.size)}${s.size >= 1_000_000 ? ` (efConstruction ${efAt1M})` : ''}`, figure: String(s.recallAt10), ok: s.recallAt10 >= 0.98 });
+    out.push({ floor: `recall@10 >= 0.98 at ${sizeLabel(s.size)}`, figure: String(s.recallAt10), ok: s.recallAt10 >= 0.98 });
     if (s.size >= 1_000_000) {
       out.push({ floor: 'search p95 (all but the query embedding) < 10 ms at 1M', figure: ms(s.fused.p95), ok: s.fused.p95 < 10 });
       out.push({ floor: 'RSS after load < 3 GB at 1M', figure: `${s.rssAfterLoadMB} MB`, ok: s.rssAfterLoadMB < 3072 });
@@ -35,14 +35,14 @@ export function floors(r: R, efAt1M: number): { floor: string; figure: string; o
   return out;
 }
 
-export function renderReport(r: R, efAt1M: number): string {
+export function renderReport(r: R): string {
   const m = r.machine;
   const lines: string[] = [];
   lines.push('# kiji benchmark report', '');
   lines.push(`Machine: ${m.cores} cores, ${m.cpu}, ${m.memoryGB} GB RAM, Node ${m.node}, ${m.platform}${m.freshMemoryMBps ? `, fresh memory written at ${m.freshMemoryMBps} MB/s` : ''}. Run ${r.startedAt}${r.quick ? ' (--quick)' : ''}, ${r.totalSeconds} s.`);
   lines.push('Absolute times hold for this machine only (shared with other work while measured); ratios are measured in the same run, alternating the contenders.', '');
   lines.push('## Floors', '', '| Floor | Figure | |', '|---|---|---|');
-  for (const f of floors(r, efAt1M)) lines.push(`| ${f.floor} | ${f.figure} | ${mark(f.ok)} |`);
+  for (const f of floors(r)) lines.push(`| ${f.floor} | ${f.figure} | ${mark(f.ok)} |`);
   lines.push('');
 
   const e = r.embed;
@@ -64,7 +64,7 @@ export function renderReport(r: R, efAt1M: number): string {
   if (r.scale?.length) {
     lines.push('## Scale: search latency, recall, size, load', '');
     lines.push('Synthetic corpora: JSQuAD sentences recombined (plus dates and numbers), one passage a paragraph. Vectors: 384-d, a mixture of Gaussians shaped like text embeddings (shared direction + topic centre + 16-d topic subspace + small isotropic noise, normalized, ~1,000 passages a topic). Uniform random 384-d vectors would be a worst case no text model produces; recall on real embeddings may be a little lower than here.');
-    lines.push(`Latency excludes the query embedding (query vectors precomputed); real JSQuAD questions; k=5, 50 candidates a half. HNSW M=${r.hnswDefaults.m}, efConstruction=${r.hnswDefaults.efConstruction} (1M: ${efAt1M}, to keep the 1M build to minutes on 2 cores), ef=${r.hnswDefaults.efSearch}.`, '');
+    lines.push(`Latency excludes the query embedding (query vectors precomputed); real JSQuAD questions; k=5, 50 candidates a half. HNSW M=${r.hnswDefaults.m}, efConstruction=${r.hnswDefaults.efConstruction}, ef=${r.hnswDefaults.efSearch}.`, '');
     lines.push('| passages | keyword p50/p95 | vector p50/p95 | fused p50/p95 | exact p50/p95 | recall@10 | on disk | load | RSS after load | build |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const s of r.scale) {
       lines.push(`| ${sizeLabel(s.size)} | ${ms(s.keyword.p50)} / ${ms(s.keyword.p95)} | ${ms(s.vector.p50)} / ${ms(s.vector.p95)} | ${ms(s.fused.p50)} / ${ms(s.fused.p95)} | ${ms(s.exact.p50)} / ${ms(s.exact.p95)} | ${s.recallAt10} | ${s.diskMB} MB | ${ms(s.loadMs)} | ${s.rssAfterLoadMB} MB | ${Math.round(s.buildMs / 1000)} s |`);

@@ -9,6 +9,8 @@ export const ErrorCodes = {
   INDEX_MISSING: 'INDEX_MISSING',
   INDEX_CORRUPT: 'INDEX_CORRUPT',
   INDEX_MISMATCH: 'INDEX_MISMATCH',
+  /** Written by a kiji with another index format: derived data, so front ends may rebuild it. */
+  INDEX_OUTDATED: 'INDEX_OUTDATED',
   MODEL_UNAVAILABLE: 'MODEL_UNAVAILABLE',
   DIMENSION_MISMATCH: 'DIMENSION_MISMATCH',
   BAD_ARGUMENT: 'BAD_ARGUMENT',

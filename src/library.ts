@@ -161,7 +161,10 @@ export async function openLibrary(settings: Settings, options: OpenOptions = {})
   } catch (error) {
     const missing = isKijiError(error, ErrorCodes.INDEX_MISSING) && options.buildIfMissing;
     const unreadable = isKijiError(error, ErrorCodes.INDEX_CORRUPT) && options.rebuildIfUnreadable;
-    if (!missing && !unreadable) throw error;
+    // An index from an older kiji is rebuilt like a missing one: after an upgrade, the README's
+    // first command must still answer rather than send the user to `npm run embed`.
+    const outdated = isKijiError(error, ErrorCodes.INDEX_OUTDATED) && (options.buildIfMissing || options.rebuildIfUnreadable);
+    if (!missing && !unreadable && !outdated) throw error;
     log(missing ? `No index yet in ${settings.indexDir}: building it from ${settings.articlesPath}.` : `${describeError(error)} Rebuilding it.`);
     const report = await buildFromSettings(settings, { log, ...(embedder ? { embedder } : {}), ...(semanticOff ? { semanticOff } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
     log(`Indexed ${report.passages} passages from ${report.articles} articles (${report.embedded} embedded) in ${report.ms} ms.`);

@@ -51,6 +51,20 @@ describe('openLibrary with the local test model', () => {
     expect(response.mode).toBe('keyword');
   });
 
+  it('rebuilds an index written in an older format instead of failing', async () => {
+    const settings = settingsFor({ SEMANTIC_SEARCH: 'off' });
+    await openLibrary(settings, { buildIfMissing: true });
+    const build = path.join(settings.indexDir, fs.readFileSync(path.join(settings.indexDir, 'CURRENT'), 'utf8').trim());
+    const manifestFile = path.join(build, 'manifest.json');
+    fs.writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestFile, 'utf8')), formatVersion: 1 }));
+    await expect(openLibrary(settings)).rejects.toMatchObject({ code: 'INDEX_OUTDATED' });
+    const lines: string[] = [];
+    const library = await openLibrary(settings, { buildIfMissing: true, log: (l) => lines.push(l) });
+    expect(lines.join('\n')).toMatch(/format version 1.*Rebuilding it/);
+    const response = await library.search('有志連合の首脳会合はどこで開かれたか', { k: 3 });
+    expect(response.results.length).toBeGreaterThan(0);
+  });
+
   it('swaps in a rebuilt index on reindex and changes the build id', async () => {
     const settings = settingsFor({ EMBEDDING_MODEL: testModel });
     const articles = path.join(path.dirname(settings.indexDir), 'articles');

@@ -95,12 +95,8 @@ export async function ensureSyntheticIndex(size: number, log: (line: string) => 
   return { size, articles, indexDir, hnsw, buildMs };
 }
 
-/**
- * The keyword index's file format changes while it is being tuned; a cached index whose
- * keywords.bin the current code cannot read gets that one file rebuilt from its passage table,
- * instead of re-embedding and re-inserting every vector.
- */
-function isAlive(pid: number): boolean {
+/** Whether process `pid` still runs (it holds a build lock). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -109,6 +105,11 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The keyword index's file format changes while it is being tuned; a cached index whose
+ * keywords.bin the current code cannot read gets that one file rebuilt from its passage table,
+ * instead of re-embedding and re-inserting every vector.
+ */
 function refreshKeywords(dir: string, log: (line: string) => void): void {
   const manifest = readManifest(dir);
   try {

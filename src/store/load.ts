@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { KeywordIndex } from '../keywords/bm25.js';
+import { KEYWORD_FORMAT_VERSION, KeywordIndex } from '../keywords/bm25.js';
 import { VectorStore } from '../vectors/hnsw-store.js';
 import { KijiError, ErrorCodes, describeError } from '../errors.js';
 import { indexFiles, readIndexFile, readManifest, corrupt, checkedIndexFile, expectedFileSize, type Manifest } from './manifest.js';
@@ -24,6 +24,20 @@ export interface LoadedIndex {
 export interface LoadOptions {
   /** The model queries will be embedded with; undefined loads no vectors (keyword-only). */
   model?: ModelKey;
+  /** Filled with the milliseconds each part took (for benchmarks). */
+  timings?: LoadTimings;
+}
+
+/**
+ * Milliseconds by part. The vectors are read on libuv's pool while the main thread loads the rest,
+ * so `vectors` (from starting the read until the main thread takes the result) overlaps the others.
+ */
+export interface LoadTimings {
+  passages?: number;
+  keywords?: number;
+  vectors?: number;
+  /** Main thread waiting for the vectors once everything else was loaded. */
+  vectorsWait?: number;
 }
 
 /**
@@ -38,29 +52,12 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
     });
   }
   const manifest = readManifest(dir);
-  // Texts stay on disk until cited (see PassageTable.deserialize).
-  const table = PassageTable.deserialize(
-    readIndexFile(dir, manifest, indexFiles.passages),
-    checkedIndexFile(dir, manifest, indexFiles.texts),
-    path.join(dir, indexFiles.passages),
-  );
-  if (table.size !== manifest.passages) {
-    throw corrupt(path.join(dir, indexFiles.passages), `holds ${table.size} passages, the manifest says ${manifest.passages}`);
-  }
-  let keywords: KeywordIndex;
-  try {
-    const file = path.join(dir, indexFiles.keywords);
-    keywords = KeywordIndex.open(file);
-    const expected = expectedFileSize(dir, manifest, indexFiles.keywords);
-    if (keywords.byteSize !== expected) {
-      keywords.close();
-      throw corrupt(file, `is ${keywords.byteSize} bytes, expected ${expected} (truncated?)`);
-    }
-  } catch (error) {
-    throw corrupt(path.join(dir, indexFiles.keywords), `cannot be read (${describeError(error)})`, error);
-  }
+  const timings = options.timings ?? {};
+  const started = performance.now();
 
-  let vectors: VectorStore | undefined;
+  // The HNSW read goes first: it is by far the longest part (seconds at 1M passages), and it runs
+  // on libuv's pool, so the passage table and keyword index load on this thread meanwhile.
+  let vectorsLoaded: Promise<VectorStore> | undefined;
   let semanticOff: string | undefined;
   if (!options.model) {
     semanticOff = 'semantic search is turned off';
@@ -73,25 +70,87 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
       { hint: 'Rebuild it with `npm run embed`, or set EMBEDDING_MODEL back to the model the index was built with.' },
     );
   } else {
-    vectors = await VectorStore.load(
+    const { loaded } = await VectorStore.startLoad(
       path.join(dir, indexFiles.vectors),
       manifest.model.dimension,
       manifest.hnsw,
       manifest.files[indexFiles.vectors] ?? -1,
     );
+    vectorsLoaded = loaded.finally(() => (timings.vectors = performance.now() - started));
+    // Awaited below; until then a failed read must not count as an unhandled rejection.
+    vectorsLoaded.catch(() => {});
   }
 
-  const rowOfLabel = labelIndex(table);
+  let table: PassageTable;
+  let keywords: KeywordIndex;
+  let rowOfLabel: Int32Array;
+  try {
+    let t = performance.now();
+    // Texts stay on disk until cited (see PassageTable.deserialize).
+    table = PassageTable.deserialize(
+      readIndexFile(dir, manifest, indexFiles.passages),
+      checkedIndexFile(dir, manifest, indexFiles.texts),
+      path.join(dir, indexFiles.passages),
+    );
+    if (table.size !== manifest.passages) {
+      throw corrupt(path.join(dir, indexFiles.passages), `holds ${table.size} passages, the manifest says ${manifest.passages}`);
+    }
+    rowOfLabel = labelIndex(table);
+    timings.passages = performance.now() - t;
+    t = performance.now();
+    keywords = openKeywords(dir, manifest);
+    timings.keywords = performance.now() - t;
+  } catch (error) {
+    // The native read cannot be cancelled: let it finish (and be dropped) before reporting, so no
+    // 1.7 GB read outlives a failed load.
+    await vectorsLoaded?.catch(() => {});
+    throw error;
+  }
+
+  let vectors: VectorStore | undefined;
+  if (vectorsLoaded) {
+    const t = performance.now();
+    try {
+      vectors = await vectorsLoaded;
+    } catch (error) {
+      keywords.close();
+      throw error;
+    }
+    timings.vectorsWait = performance.now() - t;
+  }
   return { dir, manifest, table, keywords, rowOfLabel, ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
+}
+
+function openKeywords(dir: string, manifest: Manifest): KeywordIndex {
+  const file = path.join(dir, indexFiles.keywords);
+  try {
+    const keywords = KeywordIndex.open(file);
+    const expected = expectedFileSize(dir, manifest, indexFiles.keywords);
+    if (keywords.byteSize !== expected) {
+      keywords.close();
+      throw corrupt(file, `is ${keywords.byteSize} bytes, expected ${expected} (truncated?)`);
+    }
+    return keywords;
+  } catch (error) {
+    const writtenBy = manifest.keywordIndexKey?.split(':')[0];
+    if (writtenBy !== undefined && writtenBy !== String(KEYWORD_FORMAT_VERSION)) {
+      throw new KijiError(ErrorCodes.INDEX_OUTDATED, `The keyword index ${file} has format version ${writtenBy}; this kiji reads version ${KEYWORD_FORMAT_VERSION}.`, {
+        hint: 'Rebuild it with `npm run embed`.',
+        cause: error,
+      });
+    }
+    throw corrupt(file, `cannot be read (${describeError(error)})`, error);
+  }
 }
 
 function labelIndex(table: PassageTable): Int32Array {
   const labels = table.labels();
   let max = -1;
-  for (const label of labels) if (label > max) max = label;
+  for (let row = 0; row < labels.length; row++) if (labels[row]! > max) max = labels[row]!;
   const rows = new Int32Array(max + 1).fill(-1);
-  labels.forEach((label, row) => {
+  for (let row = 0; row < labels.length; row++) {
+    const label = labels[row]!;
     if (label >= 0) rows[label] = row;
-  });
+  }
   return rows;
 }

@@ -3,12 +3,15 @@ import path from 'node:path';
 import { z } from 'zod';
 import { KijiError, ErrorCodes } from '../errors.js';
 
-/** Bump when any file layout in an index folder changes; older indexes are then rebuilt, not misread. */
-export const INDEX_FORMAT_VERSION = 1;
+/**
+ * Bump when any file layout in an index folder changes; older indexes are then rebuilt, not misread.
+ * 2: the passage table moved from passages.json to the binary passages.bin.
+ */
+export const INDEX_FORMAT_VERSION = 2;
 
 export const indexFiles = {
   manifest: 'manifest.json',
-  passages: 'passages.json',
+  passages: 'passages.bin',
   texts: 'texts.bin',
   keywords: 'keywords.bin',
   vectors: 'vectors.hnsw',
@@ -75,7 +78,7 @@ export function readManifest(dir: string): Manifest {
   if (!parsed.success) throw corrupt(file, `does not look like a kiji manifest (${parsed.error.issues[0]?.message})`);
   if (parsed.data.formatVersion !== INDEX_FORMAT_VERSION) {
     throw new KijiError(
-      ErrorCodes.INDEX_MISMATCH,
+      ErrorCodes.INDEX_OUTDATED,
       `The index at ${dir} has format version ${parsed.data.formatVersion}; this kiji reads version ${INDEX_FORMAT_VERSION}.`,
       { hint: 'Rebuild it with `npm run embed`.' },
     );

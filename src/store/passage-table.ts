@@ -1,6 +1,6 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { Passage } from '../passages/passage.js';
 import type { Article } from '../articles/article.js';
 import { withoutUndefined } from '../util.js';
@@ -10,35 +10,161 @@ import { corrupt } from './manifest.js';
 /** Article-level fields, stored once per article rather than once per passage. */
 export type StoredArticle = Pick<Article, 'id' | 'title' | 'subtitle' | 'source' | 'published' | 'url'>;
 
-/**
- * The passage store, column by column. Texts live in one UTF-8 blob and are decoded only when a
- * passage is cited, so loading a million passages parses a few arrays instead of a million objects.
+/*
+ * passages.bin, the passage store column by column (little-endian):
+ *   header (32 bytes): magic "KIJIPTBL", u32 layout version, u32 passages, u32 articles,
+ *                      u32 sections, u32 block count, u32 zero
+ *   directory:         f64 byte offset and f64 byte length of each block, in the order of `blockNames`
+ *   blocks:            each starting at a multiple of 8 bytes
+ * Number columns are typed arrays viewed in place (no per-row objects at load: a million passages
+ * in JSON took ~2 s to decode, mostly in JSON.parse and UTF-8 decoding). A string column is a
+ * UTF-8 blob plus u32 offsets (no offsets when every value has the same byte length, as hashes
+ * do), decoded one value at a time when asked for. Texts live in texts.bin and stay on disk.
  */
-const columnsSchema = z.object({
-  articles: z.array(
-    z.object({
-      id: z.string(),
-      title: z.string(),
-      subtitle: z.string().optional(),
-      source: z.string().optional(),
-      published: z.string().optional(),
-      url: z.string().optional(),
-    }),
-  ),
-  sections: z.array(z.string()),
-  ids: z.array(z.string()),
-  hashes: z.array(z.string()),
-  article: z.array(z.number().int()),
-  paragraph: z.array(z.number().int()),
-  /** Index into `sections`, -1 for none. */
-  section: z.array(z.number().int()),
-  /** Vector label in the HNSW index, -1 for a passage without a vector. */
-  label: z.array(z.number().int()),
-  /** Byte offsets into the text blob; length = passages + 1. */
-  textOffsets: z.array(z.number().int()),
-});
+const MAGIC = 'KIJIPTBL';
+const LAYOUT_VERSION = 1;
+const HEADER_BYTES = 32;
 
-type Columns = z.infer<typeof columnsSchema>;
+const articleFields = ['id', 'title', 'subtitle', 'source', 'published', 'url'] as const;
+type ArticleField = (typeof articleFields)[number];
+const optionalArticleFields: ReadonlySet<ArticleField> = new Set(['subtitle', 'source', 'published', 'url']);
+
+const blockNames = [
+  'article',
+  'paragraph',
+  'section',
+  'label',
+  'textOffsets',
+  ...stringBlocks('ids', false),
+  ...stringBlocks('hashes', false),
+  ...stringBlocks('sections', false),
+  ...articleFields.flatMap((f) => stringBlocks(`article.${f}`, optionalArticleFields.has(f))),
+];
+
+function stringBlocks(name: string, optional: boolean): string[] {
+  return optional ? [`${name}`, `${name}.offsets`, `${name}.present`] : [`${name}`, `${name}.offsets`];
+}
+
+const littleEndian = os.endianness() === 'LE';
+
+type NumberArray = Uint32Array | Int32Array | Float64Array;
+type NumberArrayType = { new (length: number): NumberArray; new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumberArray; BYTES_PER_ELEMENT: number };
+
+/** The little-endian bytes of a typed array (a view on little-endian machines). */
+function leBytes(array: NumberArray): Uint8Array {
+  if (littleEndian) return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+  const out = new Uint8Array(array.byteLength);
+  const view = new DataView(out.buffer);
+  array.forEach((x, i) => {
+    if (array instanceof Float64Array) view.setFloat64(i * 8, x, true);
+    else if (array instanceof Int32Array) view.setInt32(i * 4, x, true);
+    else view.setUint32(i * 4, x, true);
+  });
+  return out;
+}
+
+/** A typed array over little-endian bytes: viewed in place when aligned, else copied. */
+function fromLeBytes<T extends NumberArray>(Type: NumberArrayType, bytes: Uint8Array): T {
+  const n = bytes.byteLength / Type.BYTES_PER_ELEMENT;
+  if (littleEndian) {
+    if (bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer, bytes.byteOffset, n) as T;
+    return new Type(new Uint8Array(bytes).buffer, 0, n) as T;
+  }
+  const out = new Type(n);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let i = 0; i < n; i++) {
+    out[i] = Type === Float64Array ? view.getFloat64(i * 8, true) : Type === Int32Array ? view.getInt32(i * 4, true) : view.getUint32(i * 4, true);
+  }
+  return out as T;
+}
+
+/** Strings as one UTF-8 blob, decoded one at a time when asked for. */
+class StringColumn {
+  private constructor(
+    private readonly bytes: Buffer,
+    /** Value i is bytes offsets[i] .. offsets[i+1]; undefined when every value is `width` bytes. */
+    private readonly offsets: Uint32Array | undefined,
+    private readonly width: number,
+    readonly length: number,
+    /** 0 where an optional value is absent; undefined when all are present. */
+    private readonly present: Uint8Array | undefined,
+  ) {}
+
+  static of(values: readonly (string | undefined)[]): StringColumn {
+    const lengths = values.map((v) => (v === undefined ? 0 : Buffer.byteLength(v, 'utf8')));
+    let total = 0;
+    for (const l of lengths) total += l;
+    if (total > 0xffffffff) throw new Error(`A passage table column holds ${total} bytes of text; at most 4 GB fit.`);
+    let bytes = Buffer.from(values.map((v) => v ?? '').join(''), 'utf8');
+    // A value ending in a lone high surrogate joins the next one's lone low surrogate into one
+    // character; then encode value by value so the offsets hold.
+    if (bytes.length !== total) bytes = Buffer.concat(values.map((v) => Buffer.from(v ?? '', 'utf8')));
+    const absent = values.some((v) => v === undefined);
+    const present = absent ? Uint8Array.from(values, (v) => (v === undefined ? 0 : 1)) : undefined;
+    const width = lengths[0] ?? 0;
+    if (!absent && lengths.every((l) => l === width)) return new StringColumn(bytes, undefined, width, values.length, undefined);
+    const offsets = new Uint32Array(values.length + 1);
+    lengths.forEach((l, i) => (offsets[i + 1] = offsets[i]! + l));
+    return new StringColumn(bytes, offsets, 0, values.length, present);
+  }
+
+  /** Checks blocks read from a file; `bad` throws. */
+  static fromBlocks(blocks: Uint8Array[], count: number, bad: (what: string) => never, name: string): StringColumn {
+    const [bytesBlock, offsetsBlock, presentBlock] = blocks as [Uint8Array, Uint8Array, Uint8Array | undefined];
+    const bytes = Buffer.from(bytesBlock.buffer, bytesBlock.byteOffset, bytesBlock.byteLength);
+    let present: Uint8Array | undefined;
+    if (presentBlock && presentBlock.byteLength > 0) {
+      if (presentBlock.byteLength !== count) bad(`${name} has ${presentBlock.byteLength} presence flags for ${count} values`);
+      for (const p of presentBlock) if (p > 1) bad(`${name} has a presence flag of ${p}`);
+      present = presentBlock;
+    }
+    if (offsetsBlock.byteLength === 0) {
+      if (present) bad(`${name} has absent values but no offsets`);
+      if (count === 0 ? bytes.length !== 0 : bytes.length % count !== 0) bad(`${name} holds ${bytes.length} bytes, not ${count} values of one width`);
+      return new StringColumn(bytes, undefined, count === 0 ? 0 : bytes.length / count, count, undefined);
+    }
+    if (offsetsBlock.byteLength !== (count + 1) * 4) bad(`${name} has ${offsetsBlock.byteLength / 4} offsets for ${count} values`);
+    const offsets = fromLeBytes<Uint32Array>(Uint32Array, offsetsBlock);
+    if (offsets[0] !== 0 || offsets[count] !== bytes.length) bad(`${name} offsets do not span its ${bytes.length} bytes`);
+    for (let i = 0; i < count; i++) if (offsets[i]! > offsets[i + 1]!) bad(`${name} offsets go backwards at ${i}`);
+    return new StringColumn(bytes, offsets, 0, count, present);
+  }
+
+  /** bytes, offsets (empty: one width), and for an optional column the presence flags (empty: all present). */
+  blocks(optional: boolean): Uint8Array[] {
+    const out = [this.bytes, this.offsets ? leBytes(this.offsets) : new Uint8Array(0)];
+    if (optional) out.push(this.present ?? new Uint8Array(0));
+    return out;
+  }
+
+  get(i: number): string | undefined {
+    if (this.present?.[i] === 0) return undefined;
+    const start = this.offsets ? this.offsets[i]! : i * this.width;
+    const end = this.offsets ? this.offsets[i + 1]! : start + this.width;
+    return this.bytes.toString('utf8', start, end);
+  }
+
+  /** Every value, for building a lookup once. */
+  all(): string[] {
+    return Array.from({ length: this.length }, (_, i) => this.get(i) ?? '');
+  }
+}
+
+interface Columns {
+  /** Article row of each passage. */
+  article: Uint32Array;
+  paragraph: Int32Array;
+  /** Index into `sections`, -1 for none. */
+  section: Int32Array;
+  /** Vector label in the HNSW index, -1 for a passage without a vector. */
+  label: Int32Array;
+  /** Byte offsets into the text blob; length = passages + 1. */
+  textOffsets: Float64Array;
+  ids: StringColumn;
+  hashes: StringColumn;
+  sections: StringColumn;
+  articles: Record<ArticleField, StringColumn>;
+}
 
 /** The UTF-8 text blob: in memory, or read passage by passage from its file. */
 interface TextBlob {
@@ -80,6 +206,8 @@ const closeOnCollect = new FinalizationRegistry<number>((fd) => fs.close(fd, () 
 export class PassageTable {
   /** Built on first use: at 1M passages the map costs ~0.5 s, and search finds rows without it. */
   private rowById: Map<string, number> | undefined;
+  /** Decoded on first use, article by article. */
+  private readonly articleCache: (StoredArticle | undefined)[] = [];
   private readonly decoder = new TextDecoder();
 
   private constructor(
@@ -89,17 +217,14 @@ export class PassageTable {
 
   /** Builds a table from passages in order; `labels[i]` is passage i's vector label (-1: none). */
   static fromPassages(passages: readonly Passage[], labels: readonly number[]): PassageTable {
-    const columns: Columns = {
-      articles: [],
-      sections: [],
-      ids: [],
-      hashes: [],
-      article: [],
-      paragraph: [],
-      section: [],
-      label: [],
-      textOffsets: [0],
-    };
+    const n = passages.length;
+    const article = new Uint32Array(n);
+    const paragraph = new Int32Array(n);
+    const section = new Int32Array(n);
+    const label = new Int32Array(n);
+    const textOffsets = new Float64Array(n + 1);
+    const articles: Passage[] = [];
+    const sections: string[] = [];
     const articleRow = new Map<string, number>();
     const sectionRow = new Map<string, number>();
     // One joined string encoded once: encoding 100k texts one by one and concatenating took ~1 s.
@@ -108,63 +233,97 @@ export class PassageTable {
     passages.forEach((p, i) => {
       let a = articleRow.get(p.articleId);
       if (a === undefined) {
-        a = columns.articles.length;
+        a = articles.length;
         articleRow.set(p.articleId, a);
-        columns.articles.push(
-          withoutUndefined({ id: p.articleId, title: p.title, subtitle: p.subtitle, source: p.source, published: p.published, url: p.url }),
-        );
+        articles.push(p);
       }
       let s = -1;
       if (p.section !== undefined) {
         s = sectionRow.get(p.section) ?? -1;
         if (s < 0) {
-          s = columns.sections.length;
+          s = sections.length;
           sectionRow.set(p.section, s);
-          columns.sections.push(p.section);
+          sections.push(p.section);
         }
       }
       texts.push(p.text);
       offset += Buffer.byteLength(p.text, 'utf8');
-      columns.ids.push(p.id);
-      columns.hashes.push(p.hash);
-      columns.article.push(a);
-      columns.paragraph.push(p.paragraph);
-      columns.section.push(s);
-      columns.label.push(labels[i] ?? -1);
-      columns.textOffsets.push(offset);
+      article[i] = a;
+      paragraph[i] = p.paragraph;
+      section[i] = s;
+      label[i] = labels[i] ?? -1;
+      textOffsets[i + 1] = offset;
     });
     let blob = Buffer.from(texts.join(''), 'utf8');
-    // A text ending in a lone high surrogate joins the next one's lone low surrogate into one
-    // character; then encode text by text so the offsets hold.
+    // As in StringColumn.of: lone surrogates at text boundaries would merge.
     if (blob.length !== offset) blob = Buffer.concat(texts.map((text) => Buffer.from(text, 'utf8')));
+    const field = (f: ArticleField): StringColumn => StringColumn.of(articles.map((p) => (f === 'id' ? p.articleId : p[f])));
+    const columns: Columns = {
+      article,
+      paragraph,
+      section,
+      label,
+      textOffsets,
+      ids: StringColumn.of(passages.map((p) => p.id)),
+      hashes: StringColumn.of(passages.map((p) => p.hash)),
+      sections: StringColumn.of(sections),
+      articles: Object.fromEntries(articleFields.map((f) => [f, field(f)])) as Record<ArticleField, StringColumn>,
+    };
     return new PassageTable(columns, memoryBlob(blob));
   }
 
-  /** `texts` is the blob itself or the path of texts.bin (then read per cited passage; see `fileBlob`). */
-  static deserialize(json: Buffer, textsOrFile: Buffer | string, file: string): PassageTable {
+  /**
+   * Reads passages.bin (`bytes`). `textsOrFile` is the text blob itself or the path of texts.bin
+   * (then read per cited passage; see `fileBlob`). `file` names passages.bin in errors.
+   */
+  static deserialize(bytes: Buffer, textsOrFile: Buffer | string, file: string): PassageTable {
     let texts: TextBlob;
     try {
       texts = typeof textsOrFile === 'string' ? fileBlob(textsOrFile) : memoryBlob(textsOrFile);
     } catch (cause) {
       throw corrupt(typeof textsOrFile === 'string' ? textsOrFile : file, 'cannot be opened', cause);
     }
-    let raw: unknown;
-    try {
-      raw = JSON.parse(json.toString('utf8'));
-    } catch (cause) {
-      throw corrupt(file, 'is not valid JSON', cause);
-    }
-    const c = checkColumns(raw, file);
-    const n = c.ids.length;
-    const lengthsAgree = [c.hashes, c.article, c.paragraph, c.section, c.label].every((col) => col.length === n);
-    if (!lengthsAgree || c.textOffsets.length !== n + 1 || c.textOffsets[n] !== texts.byteLength) {
-      throw corrupt(file, 'has columns of different lengths');
-    }
-    return new PassageTable(c, texts);
+    return new PassageTable(readColumns(bytes, texts.byteLength, file), texts);
   }
 
-  serialize(): { json: Buffer; texts: Buffer } {
-    return { json: Buffer.from(JSON.stringify(this.columns)), texts: Buffer.from(this.allTexts()) };
+  /**
+   * The two files of the table: `columns` for passages.bin, `texts` for texts.bin.
+   * `json` is the same bytes as `columns` under its name from before the format was binary.
+   */
+  serialize(): { columns: Buffer; texts: Buffer; /** @deprecated binary now: use `columns`. */ json: Buffer } {
+    const blocks = this.blocks();
+    let at = HEADER_BYTES + blocks.length * 16;
+    const placed = blocks.map((b) => {
+      const offset = at;
+      at = align8(at + b.byteLength);
+      return offset;
+    });
+    const out = Buffer.alloc(at);
+    out.write(MAGIC, 0, 'latin1');
+    const header = [LAYOUT_VERSION, this.size, this.columns.articles.id.length, this.columns.sections.length, blocks.length, 0];
+    header.forEach((x, i) => out.writeUInt32LE(x, 8 + i * 4));
+    blocks.forEach((b, i) => {
+      out.writeDoubleLE(placed[i]!, HEADER_BYTES + i * 16);
+      out.writeDoubleLE(b.byteLength, HEADER_BYTES + i * 16 + 8);
+      out.set(b, placed[i]!);
+    });
+    return { columns: out, json: out, texts: Buffer.from(this.allTexts()) };
+  }
+
+  /** The blocks of passages.bin, in the order of `blockNames`. */
+  private blocks(): Uint8Array[] {
+    const c = this.columns;
+    return [
+      leBytes(c.article),
+      leBytes(c.paragraph),
+      leBytes(c.section),
+      leBytes(c.label),
+      leBytes(c.textOffsets),
+      ...c.ids.blocks(false),
+      ...c.hashes.blocks(false),
+      ...c.sections.blocks(false),
+      ...articleFields.flatMap((f) => c.articles[f].blocks(optionalArticleFields.has(f))),
+    ];
   }
 
   private allTexts(): Uint8Array {
@@ -172,36 +331,41 @@ export class PassageTable {
   }
 
   get size(): number {
-    return this.columns.ids.length;
+    return this.columns.label.length;
   }
 
   /** Changes whenever anything a reader could see changes (ids, hashes, metadata, labels aside). */
   digest(): string {
-    const { label: _labels, ...content } = this.columns;
-    return createHash('sha256').update(JSON.stringify(content)).update(this.allTexts()).digest('hex').slice(0, 32);
+    const hash = createHash('sha256');
+    const blocks = this.blocks();
+    blockNames.forEach((name, i) => {
+      if (name !== 'label') hash.update(`${name}:${blocks[i]!.byteLength};`).update(blocks[i]!);
+    });
+    return hash.update(this.allTexts()).digest('hex').slice(0, 32);
   }
 
   rowOf(id: string): number | undefined {
     if (!this.rowById) {
       this.rowById = new Map();
-      this.columns.ids.forEach((id, row) => this.rowById!.set(id, row));
+      this.columns.ids.all().forEach((id, row) => this.rowById!.set(id, row));
     }
     return this.rowById.get(id);
   }
 
   id(row: number): string {
-    return this.columns.ids[row]!;
+    return this.columns.ids.get(row)!;
   }
 
   hash(row: number): string {
-    return this.columns.hashes[row]!;
+    return this.columns.hashes.get(row)!;
   }
 
   label(row: number): number {
     return this.columns.label[row]!;
   }
 
-  labels(): readonly number[] {
+  /** Vector label of each row (-1: none). A view on the table's own array: do not modify. */
+  labels(): Int32Array {
     return this.columns.label;
   }
 
@@ -212,11 +376,28 @@ export class PassageTable {
 
   section(row: number): string | undefined {
     const s = this.columns.section[row]!;
-    return s < 0 ? undefined : this.columns.sections[s];
+    return s < 0 ? undefined : this.columns.sections.get(s);
   }
 
   article(row: number): StoredArticle {
-    return this.columns.articles[this.columns.article[row]!]!;
+    return this.storedArticle(this.columns.article[row]!);
+  }
+
+  private storedArticle(a: number): StoredArticle {
+    let stored = this.articleCache[a];
+    if (!stored) {
+      const f = this.columns.articles;
+      stored = withoutUndefined({
+        id: f.id.get(a)!,
+        title: f.title.get(a)!,
+        subtitle: f.subtitle.get(a),
+        source: f.source.get(a),
+        published: f.published.get(a),
+        url: f.url.get(a),
+      });
+      this.articleCache[a] = stored;
+    }
+    return stored;
   }
 
   /** `text`, when the caller already read this row's text, saves reading it again. */
@@ -238,47 +419,79 @@ export class PassageTable {
   }
 
   articleSummaries(): ArticleSummary[] {
-    const counts = new Array<number>(this.columns.articles.length).fill(0);
+    const articles = this.columns.articles.id.length;
+    const counts = new Array<number>(articles).fill(0);
     for (const a of this.columns.article) counts[a]! += 1;
-    return this.columns.articles.map((a, i) =>
-      withoutUndefined({ id: a.id, title: a.title, source: a.source, published: a.published, url: a.url, passages: counts[i]! }),
-    );
+    return Array.from({ length: articles }, (_, i) => {
+      const a = this.storedArticle(i);
+      return withoutUndefined({ id: a.id, title: a.title, source: a.source, published: a.published, url: a.url, passages: counts[i]! });
+    });
   }
 }
 
+function align8(n: number): number {
+  return Math.ceil(n / 8) * 8;
+}
+
 /**
- * Checks the parsed JSON against `columnsSchema`. The per-passage columns (a million elements each
- * at 1M passages) are checked by plain loops: zod took most of the load time there (see
- * "Benchmarks" in README.md); the small parts still go through zod.
+ * Reads and checks passages.bin. Every check is a loop over a typed array (a few ms at 1M passages),
+ * so a damaged file gives one INDEX_CORRUPT line here rather than a wrong citation later.
  */
-function checkColumns(raw: unknown, file: string): Columns {
+function readColumns(bytes: Buffer, textBytes: number, file: string): Columns {
   const bad = (what: string): never => {
-    throw corrupt(file, `has an unexpected shape (${what})`);
+    throw corrupt(file, `is damaged or not a kiji passage table (${what})`);
   };
-  if (typeof raw !== 'object' || raw === null) return bad('not an object');
-  const r = raw as Record<string, unknown>;
-  const small = columnsSchema.pick({ articles: true, sections: true }).safeParse({ articles: r.articles, sections: r.sections });
-  if (!small.success) return bad(small.error.issues[0]?.message ?? 'articles or sections');
-  const strings = (key: 'ids' | 'hashes'): string[] => {
-    const col = r[key];
-    if (!Array.isArray(col)) return bad(`${key} is not an array`);
-    for (const x of col) if (typeof x !== 'string') return bad(`${key} holds a non-string`);
-    return col as string[];
+  if (bytes.length < HEADER_BYTES) bad(`${bytes.length} bytes, shorter than its header`);
+  if (bytes.toString('latin1', 0, 8) !== MAGIC) bad('wrong magic bytes');
+  const [version, n, articles, sections, blockCount] = [0, 1, 2, 3, 4].map((i) => bytes.readUInt32LE(8 + i * 4)) as [number, number, number, number, number];
+  if (version !== LAYOUT_VERSION) bad(`layout version ${version}, this kiji reads ${LAYOUT_VERSION}`);
+  if (blockCount !== blockNames.length) bad(`${blockCount} blocks, expected ${blockNames.length}`);
+  if (bytes.length < HEADER_BYTES + blockCount * 16) bad('truncated directory');
+  const blocks = new Map<string, Uint8Array>();
+  blockNames.forEach((name, i) => {
+    const offset = bytes.readDoubleLE(HEADER_BYTES + i * 16);
+    const length = bytes.readDoubleLE(HEADER_BYTES + i * 16 + 8);
+    if (!Number.isInteger(offset) || !Number.isInteger(length) || offset < 0 || length < 0 || offset + length > bytes.length) {
+      bad(`block ${name} lies outside the file's ${bytes.length} bytes (truncated?)`);
+    }
+    blocks.set(name, bytes.subarray(offset, offset + length));
+  });
+  const numbers = <T extends NumberArray>(Type: NumberArrayType, name: string, count: number): T => {
+    const block = blocks.get(name)!;
+    if (block.byteLength !== count * Type.BYTES_PER_ELEMENT) bad(`${name} holds ${block.byteLength} bytes for ${count} values`);
+    return fromLeBytes<T>(Type, block);
   };
-  const ints = (key: 'article' | 'paragraph' | 'section' | 'label' | 'textOffsets'): number[] => {
-    const col = r[key];
-    if (!Array.isArray(col)) return bad(`${key} is not an array`);
-    for (const x of col) if (!Number.isInteger(x)) return bad(`${key} holds a non-integer`);
-    return col as number[];
-  };
+  const strings = (name: string, count: number): StringColumn =>
+    StringColumn.fromBlocks(
+      [blocks.get(name)!, blocks.get(`${name}.offsets`)!, blocks.get(`${name}.present`)].filter((b) => b !== undefined),
+      count,
+      bad,
+      name,
+    );
+  const article = numbers<Uint32Array>(Uint32Array, 'article', n);
+  const paragraph = numbers<Int32Array>(Int32Array, 'paragraph', n);
+  const section = numbers<Int32Array>(Int32Array, 'section', n);
+  const label = numbers<Int32Array>(Int32Array, 'label', n);
+  const textOffsets = numbers<Float64Array>(Float64Array, 'textOffsets', n + 1);
+  for (let i = 0; i < n; i++) {
+    if (article[i]! >= articles) bad(`passage ${i} points to article ${article[i]} of ${articles}`);
+    if (section[i]! < -1 || section[i]! >= sections) bad(`passage ${i} points to section ${section[i]} of ${sections}`);
+    if (label[i]! < -1) bad(`passage ${i} has vector label ${label[i]}`);
+  }
+  if (textOffsets[0] !== 0 || textOffsets[n] !== textBytes) bad(`text offsets do not span texts.bin's ${textBytes} bytes`);
+  for (let i = 0; i < n; i++) {
+    const next = textOffsets[i + 1]!;
+    if (!(next >= textOffsets[i]!) || !Number.isInteger(next)) bad(`text offsets go backwards at passage ${i}`);
+  }
   return {
-    ...small.data,
-    ids: strings('ids'),
-    hashes: strings('hashes'),
-    article: ints('article'),
-    paragraph: ints('paragraph'),
-    section: ints('section'),
-    label: ints('label'),
-    textOffsets: ints('textOffsets'),
+    article,
+    paragraph,
+    section,
+    label,
+    textOffsets,
+    ids: strings('ids', n),
+    hashes: strings('hashes', n),
+    sections: strings('sections', sections),
+    articles: Object.fromEntries(articleFields.map((f) => [f, strings(`article.${f}`, articles)])) as Record<ArticleField, StringColumn>,
   };
 }

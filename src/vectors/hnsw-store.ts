@@ -80,6 +80,20 @@ export class VectorStore {
     params: Partial<HnswParams>,
     expectedBytes: number,
   ): Promise<VectorStore> {
+    return (await VectorStore.startLoad(file, dimension, params, expectedBytes)).loaded;
+  }
+
+  /**
+   * `load` in two steps: resolves once the native read is running on libuv's pool, with the promise
+   * of the loaded store, so the caller can do other work on the main thread while the file is read
+   * (at 1M passages the read takes seconds). A rejection of `loaded` must be handled by the caller.
+   */
+  static async startLoad(
+    file: string,
+    dimension: number,
+    params: Partial<HnswParams>,
+    expectedBytes: number,
+  ): Promise<{ loaded: Promise<VectorStore> }> {
     const { HierarchicalNSW } = await hnswlib();
     const size = fileSize(file);
     if (size !== expectedBytes) {
@@ -91,25 +105,34 @@ export class VectorStore {
     }
     const merged = { ...hnswDefaults, ...params };
     const index = new HierarchicalNSW('cosine', dimension);
+    // The async read runs on libuv's pool: at 1M passages the file is 1.7 GB, and reading it
+    // synchronously after a /reindex would stall the bot for seconds.
+    let reading: Promise<boolean>;
     try {
-      // The async read runs on libuv's pool: at 1M passages the file is 1.7 GB, and reading it
-      // synchronously after a /reindex would stall the bot for over a second.
-      await index.readIndex(file, true);
+      reading = index.readIndex(file, true);
     } catch (cause) {
-      throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} could not be read.`, {
-        hint: 'Rebuild it with `npm run embed`.',
-        cause,
-      });
+      reading = Promise.reject(cause);
     }
-    if (index.getNumDimensions() !== dimension) {
-      throw new KijiError(
-        ErrorCodes.DIMENSION_MISMATCH,
-        `The vector index holds ${index.getNumDimensions()}-dim vectors, the manifest says ${dimension}.`,
-        { hint: 'Rebuild it with `npm run embed`.' },
-      );
-    }
-    index.setEf(merged.efSearch);
-    return new VectorStore(index, dimension, merged);
+    const loaded = reading.then(
+      () => {
+        if (index.getNumDimensions() !== dimension) {
+          throw new KijiError(
+            ErrorCodes.DIMENSION_MISMATCH,
+            `The vector index holds ${index.getNumDimensions()}-dim vectors, the manifest says ${dimension}.`,
+            { hint: 'Rebuild it with `npm run embed`.' },
+          );
+        }
+        index.setEf(merged.efSearch);
+        return new VectorStore(index, dimension, merged);
+      },
+      (cause: unknown) => {
+        throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} could not be read.`, {
+          hint: 'Rebuild it with `npm run embed`.',
+          cause,
+        });
+      },
+    );
+    return { loaded };
   }
 
   /**

@@ -117,7 +117,7 @@ describe('buildIndex', () => {
     await fakeBuild(dirs).run();
     const killed = path.join(dirs.index, 'build-20000101000000-dead00.partial');
     fs.mkdirSync(killed);
-    fs.writeFileSync(path.join(killed, 'passages.json'), '{"half":');
+    fs.writeFileSync(path.join(killed, indexFiles.passages), '{"half":');
     const old = new Date(Date.now() - 3_600_000);
     fs.utimesSync(killed, old, old);
     expect((await loadIndex(dirs.index, { model: fakeModel })).table.size).toBeGreaterThan(0);
@@ -185,7 +185,7 @@ describe('loadIndex', () => {
     await expect(loadIndex(dirs.index)).rejects.toMatchObject({ code: 'INDEX_MISSING' });
   });
 
-  it.each(['keywords.bin', 'vectors.hnsw', 'passages.json', 'texts.bin', 'manifest.json'])(
+  it.each(['keywords.bin', 'vectors.hnsw', 'passages.bin', 'texts.bin', 'manifest.json'])(
     'reports a truncated %s as INDEX_CORRUPT',
     async (name) => {
       const dirs = tempCorpus();
@@ -200,7 +200,7 @@ describe('loadIndex', () => {
   it('rebuilds from scratch over a corrupt previous index', async () => {
     const dirs = tempCorpus();
     await fakeBuild(dirs).run();
-    const file = path.join(currentBuildDir(dirs.index)!, 'passages.json');
+    const file = path.join(currentBuildDir(dirs.index)!, indexFiles.passages);
     fs.writeFileSync(file, 'garbage');
     const lines: string[] = [];
     const report = await fakeBuild(dirs, new FakeEmbedder(), { log: (l) => lines.push(l) }).run();

@@ -88,6 +88,14 @@ export async function sourceFingerprint(pathOrDir: string): Promise<string> {
   return hash.digest('hex').slice(0, 32);
 }
 
+/** Total size in bytes of the article files `loadArticles` would read (stat only, nothing is read). */
+export async function sourceBytes(pathOrDir: string): Promise<number> {
+  const { files } = await articleFiles(pathOrDir);
+  let total = 0;
+  for (const file of files) total += (await stat(file)).size;
+  return total;
+}
+
 /**
  * Reads one article file or every article file below a folder. Files that cannot be read or parsed,
  * and articles whose id an earlier file already used, are reported in `problems` and skipped; the

@@ -1,6 +1,17 @@
 import { splitSentences } from '../passages/sentences.js';
 import { charNgrams, stripQuestionWords } from '../keywords/tokenize.js';
 
+/** A passage split into sentences (`splitSentences`), with each sentence's `charNgrams(sentence, 2)`. */
+export interface SentenceGrams {
+  sentences: string[];
+  grams: string[][];
+}
+
+export function sentenceGrams(passageText: string): SentenceGrams {
+  const sentences = splitSentences(passageText);
+  return { sentences, grams: sentences.map((s) => charNgrams(s, 2)) };
+}
+
 /**
  * The sentence of a passage that best answers a question: the one sharing the most question
  * bigrams, each weighted by how rare it is within the passage's sentences (so a bigram every
@@ -10,21 +21,46 @@ import { charNgrams, stripQuestionWords } from '../keywords/tokenize.js';
  * @example bestSentence('パリで首脳会合を開催。共同声明が出た。', '首脳会合はどこで開かれたか') // 'パリで首脳会合を開催。'
  */
 export function bestSentence(passageText: string, question: string): string {
-  const sentences = splitSentences(passageText);
-  if (sentences.length <= 1) return passageText.trim();
-  const queryGrams = new Set(charNgrams(stripQuestionWords(question), 2));
-  const sentenceGrams = sentences.map((s) => new Set(charNgrams(s, 2)));
-  const documentFrequency = new Map<string, number>();
-  for (const grams of sentenceGrams) for (const g of grams) documentFrequency.set(g, (documentFrequency.get(g) ?? 0) + 1);
+  return answerSentencePicker(question)(sentenceGrams(passageText));
+}
+
+/**
+ * `bestSentence` for many passages and one question: the question is analysed once (a search
+ * picks a sentence for every result), and each passage's bigrams come in already made (a search
+ * has made them for the near-duplicate check).
+ */
+export function answerSentencePicker(question: string): (passage: SentenceGrams) => string {
+  // In first-seen order: a score adds the question's bigrams in this order, as it always has.
+  const queryGrams = new Map<string, number>();
+  for (const g of charNgrams(stripQuestionWords(question), 2)) if (!queryGrams.has(g)) queryGrams.set(g, queryGrams.size);
+  return (passage) => pick(passage, queryGrams);
+}
+
+function pick({ sentences, grams }: SentenceGrams, queryGrams: ReadonlyMap<string, number>): string {
+  // The passage itself when it is one sentence (or none): sentences join back into the text.
+  if (sentences.length <= 1) return (sentences[0] ?? '').trim();
+  const q = queryGrams.size;
+  // Only the question's bigrams can score, so only they are tracked: which sentences hold each
+  // (has[i * q + g]) and in how many sentences it occurs.
+  const has = new Uint8Array(sentences.length * q);
+  const documentFrequency = new Uint32Array(q);
+  grams.forEach((sentence, i) => {
+    for (const gram of sentence) {
+      const g = queryGrams.get(gram);
+      if (g === undefined || has[i * q + g]) continue;
+      has[i * q + g] = 1;
+      documentFrequency[g]!++;
+    }
+  });
   let best = 0;
   let bestScore = 0;
-  sentenceGrams.forEach((grams, i) => {
+  for (let i = 0; i < sentences.length; i++) {
     let score = 0;
-    for (const g of queryGrams) if (grams.has(g)) score += Math.log(1 + sentences.length / documentFrequency.get(g)!);
+    for (let g = 0; g < q; g++) if (has[i * q + g]) score += Math.log(1 + sentences.length / documentFrequency[g]!);
     if (score > bestScore) {
       bestScore = score;
       best = i;
     }
-  });
+  }
   return sentences[best]!.trim();
 }

@@ -46,12 +46,30 @@ export function collapseNearDuplicates<T>(
   limit = Infinity,
   threshold = NEAR_DUPLICATE_JACCARD,
 ): Collapsed<T> {
-  const kept: { item: T; grams: Set<string> }[] = [];
+  return collapseNearDuplicateGrams(items, (item) => nearDuplicateGrams(textOf(item)), limit, threshold);
+}
+
+/** What near-duplicates are compared on: the text's character bigrams (`charNgrams(text, 2)`) as a set. */
+export function nearDuplicateGrams(text: string): Set<string> {
+  return new Set(charNgrams(text, 2));
+}
+
+/**
+ * `collapseNearDuplicates` for a caller that already has each item's `nearDuplicateGrams` (or the
+ * same set made another way: search unites its passages' sentence bigrams, which it needs anyway).
+ */
+export function collapseNearDuplicateGrams<T>(
+  items: readonly T[],
+  gramsOf: (item: T) => ReadonlySet<string>,
+  limit = Infinity,
+  threshold = NEAR_DUPLICATE_JACCARD,
+): Collapsed<T> {
+  const kept: { item: T; grams: ReadonlySet<string> }[] = [];
   let examined = 0;
   for (const item of items) {
     if (kept.length >= limit) break;
     examined++;
-    const grams = new Set(charNgrams(textOf(item), 2));
+    const grams = gramsOf(item);
     if (kept.some((k) => isNearDuplicate(k.grams, grams, threshold))) continue;
     kept.push({ item, grams });
   }

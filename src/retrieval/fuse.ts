@@ -59,15 +59,20 @@ export function normalizedScoreFusion<T>(lists: readonly RankedList<T>[], keyOf:
   for (const { items, weight, scores: raw } of lists) {
     if (weight <= 0 || items.length === 0) continue;
     const values = raw ?? items.map((_, rank) => 1 / (rank + 1));
-    const best = Math.max(...values);
-    const worst = Math.min(...values);
-    items.forEach((item, i) => {
-      const key = keyOf(item);
+    // Loops rather than Math.max(...values): this runs on every search (same results, NaN included).
+    let best = -Infinity;
+    let worst = Infinity;
+    for (const value of values) {
+      best = Math.max(best, value);
+      worst = Math.min(worst, value);
+    }
+    for (let i = 0; i < items.length; i++) {
+      const key = keyOf(items[i] as T);
       const normalized = best > worst ? ((values[i] ?? worst) - worst) / (best - worst) : 1;
       scores.set(key, (scores.get(key) ?? 0) + weight * normalized);
-    });
+    }
   }
-  return [...scores].map(([key, score]) => ({ key, score })).sort(byScore);
+  return Array.from(scores, ([key, score]) => ({ key, score })).sort(byScore);
 }
 
 export function fuse<T>(lists: readonly RankedList<T>[], keyOf: (item: T) => string, options: FusionOptions): { key: string; score: number }[] {

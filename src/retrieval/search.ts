@@ -2,9 +2,9 @@ import type { Embedder } from '../embeddings/embedder.js';
 import type { LoadedIndex } from '../store/load.js';
 import { KijiError, ErrorCodes } from '../errors.js';
 import { fuse, fusionDefaults, type FusionOptions } from './fuse.js';
-import { collapseNearDuplicates } from './dedupe.js';
+import { collapseNearDuplicateGrams } from './dedupe.js';
 import { isAnswerable, keepTail, relevanceDefaults, type Evidence, type RelevanceOptions } from './relevance.js';
-import { bestSentence } from './answer-sentence.js';
+import { answerSentencePicker, sentenceGrams, type SentenceGrams } from './answer-sentence.js';
 import type { SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
 
 export const searchDefaults = {
@@ -91,17 +91,31 @@ export async function searchIndex(
   const answerable = isAnswerable(evidence.values(), relevance);
   const relevant = answerable ? keepTail(fused, evidenceOf, relevance) : [];
   // Collapsed lazily: one past the page is enough to know whether another page exists.
-  // Texts are read from disk per passage; the ones dedupe read are reused for the results.
-  const texts = new Map<number, string>();
-  const textOf = (row: number): string => {
-    let text = texts.get(row);
-    if (text === undefined) texts.set(row, (text = index.table.text(row)));
-    return text;
+  // Each examined passage is read from disk and cut into sentences with their bigrams once: the
+  // near-duplicate check compares the union of those bigrams (the same set as the whole text's: a
+  // sentence ends at punctuation, space or a line break, where no bigram runs across), and the
+  // answer sentence is picked from them.
+  const examinedRows = new Map<number, { text: string; sentences: SentenceGrams }>();
+  const examine = (row: number): { text: string; sentences: SentenceGrams } => {
+    let entry = examinedRows.get(row);
+    if (entry === undefined) {
+      const passageText = index.table.text(row);
+      examinedRows.set(row, (entry = { text: passageText, sentences: sentenceGrams(passageText) }));
+    }
+    return entry;
   };
-  const { kept, examined } = collapseNearDuplicates(relevant, ({ key }) => textOf(Number(key)), offset + k + 1);
-  const results: SearchResult[] = kept.slice(offset, offset + k).map(({ key, score }, i) => {
-    const passage = index.table.passage(Number(key), textOf(Number(key)));
-    return { rank: offset + i + 1, score, passage, answerSentence: bestSentence(passage.text, text) };
+  const gramsOf = ({ key }: { key: string }): Set<string> => {
+    const grams = new Set<string>();
+    for (const sentence of examine(Number(key)).sentences.grams) for (const g of sentence) grams.add(g);
+    return grams;
+  };
+  const { kept, examined } = collapseNearDuplicateGrams(relevant, gramsOf, offset + k + 1);
+  const page = kept.slice(offset, offset + k);
+  const answerSentence = page.length > 0 ? answerSentencePicker(text) : undefined;
+  const results: SearchResult[] = page.map(({ key, score }, i) => {
+    const { text: passageText, sentences } = examine(Number(key));
+    const passage = index.table.passage(Number(key), passageText);
+    return { rank: offset + i + 1, score, passage, answerSentence: answerSentence!(sentences) };
   });
   // Exact when every relevant candidate was looked at; otherwise the unexamined ones are counted as
   // if none were near-duplicates, an upper bound (see SearchResponse.total).

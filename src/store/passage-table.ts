@@ -286,11 +286,8 @@ export class PassageTable {
     return new PassageTable(readColumns(bytes, texts.byteLength, file), texts);
   }
 
-  /**
-   * The two files of the table: `columns` for passages.bin, `texts` for texts.bin.
-   * `json` is the same bytes as `columns` under its name from before the format was binary.
-   */
-  serialize(): { columns: Buffer; texts: Buffer; /** @deprecated binary now: use `columns`. */ json: Buffer } {
+  /** The two files of the table: `columns` for passages.bin, `texts` for texts.bin. */
+  serialize(): { columns: Buffer; texts: Buffer } {
     const blocks = this.blocks();
     let at = HEADER_BYTES + blocks.length * 16;
     const placed = blocks.map((b) => {
@@ -307,7 +304,7 @@ export class PassageTable {
       out.writeDoubleLE(b.byteLength, HEADER_BYTES + i * 16 + 8);
       out.set(b, placed[i]!);
     });
-    return { columns: out, json: out, texts: Buffer.from(this.allTexts()) };
+    return { columns: out, texts: Buffer.from(this.allTexts()) };
   }
 
   /** The blocks of passages.bin, in the order of `blockNames`. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Article } from '../../src/articles/article.js';
 import { parseDigest } from '../../src/articles/digest.js';
-import { chunkDefaults, passageEmbeddingText, splitLongText, toPassages } from '../../src/passages/chunk.js';
+import { chunkDefaults, codePointLength, passageEmbeddingText, splitLongText, toPassages } from '../../src/passages/chunk.js';
 
 const seed = readFileSync(new URL('../../data/articles/reuters-2026-01-06.txt', import.meta.url), 'utf8');
 const [first, second, third] = parseDigest(seed, 'reuters-2026-01-06.txt');
@@ -124,5 +124,13 @@ describe('passageEmbeddingText', () => {
   ])('section %s', (section, expected) => {
     const [passage] = toPassages(article([{ text: '本文。', ...(section === undefined ? {} : { section }) }]));
     expect(passageEmbeddingText(passage!)).toBe(expected);
+  });
+});
+
+describe('codePointLength', () => {
+  it('counts as Array.from does, lone surrogates as one character each', () => {
+    for (const text of ['', 'abc', '東京', '𠮷野家', '\ud842', '\udfb7', '\udfb7\ud842', 'a\ud842\udfb7b', '\ud842\ud842\udfb7', '𩸽\n𠮷']) {
+      expect(codePointLength(text), JSON.stringify(text)).toBe(Array.from(text).length);
+    }
   });
 });

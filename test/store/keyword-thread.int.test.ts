@@ -1,0 +1,80 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { currentBuildDir } from '../../src/store/index-dir.js';
+import { loadIndex } from '../../src/store/load.js';
+import { searchIndex } from '../../src/retrieval/search.js';
+import { KeywordThread, KeywordThreadFailed } from '../../src/store/keyword-thread.js';
+import { KeywordIndex } from '../../src/keywords/bm25.js';
+import { keywordDocs } from '../../src/store/keyword-docs.js';
+import { loadArticles } from '../../src/articles/load.js';
+import { toPassages } from '../../src/passages/chunk.js';
+import { KijiError, ErrorCodes } from '../../src/errors.js';
+import { indexFiles } from '../../src/store/manifest.js';
+import { fakeBuild, fakeModel, seedArticles, tempCorpus } from './helpers.js';
+
+/** The files of a build that must not depend on how it was built (the manifest holds ids and times). */
+function contentFiles(indexDir: string): Record<string, Buffer> {
+  const dir = currentBuildDir(indexDir)!;
+  const names = Object.values(indexFiles).filter((name) => name !== indexFiles.manifest);
+  return Object.fromEntries(names.map((name) => [name, fs.readFileSync(path.join(dir, name))]));
+}
+
+describe('keyword index on a worker thread', () => {
+  it('builds the same index files as the build on the main thread, and searches the same', async () => {
+    const dirs = tempCorpus();
+    const inline = fakeBuild({ articles: dirs.articles, index: path.join(dirs.root, 'inline') }, undefined, { keywordThread: false });
+    const threaded = fakeBuild({ articles: dirs.articles, index: path.join(dirs.root, 'threaded') }, undefined, { keywordThread: true });
+    const a = await inline.run();
+    const b = await threaded.run();
+    expect({ ...b, ms: 0 }).toEqual({ ...a, ms: 0 });
+    const inlineFiles = contentFiles(path.join(dirs.root, 'inline'));
+    const threadedFiles = contentFiles(path.join(dirs.root, 'threaded'));
+    expect(Object.keys(threadedFiles)).toEqual(Object.keys(inlineFiles));
+    for (const name of Object.keys(inlineFiles)) expect(threadedFiles[name]!.equals(inlineFiles[name]!), name).toBe(true);
+
+    const x = await loadIndex(path.join(dirs.root, 'inline'), { model: fakeModel });
+    const y = await loadIndex(path.join(dirs.root, 'threaded'), { model: fakeModel });
+    for (const question of ['有志連合の首脳会合はどこで開かれたか', 'ロシアの石油会社', '梅雨']) {
+      expect(await searchIndex(y, threaded.embedder, question, { k: 5 })).toEqual(await searchIndex(x, inline.embedder, question, { k: 5 }));
+    }
+  });
+
+  it('returns the bytes KeywordIndex.build gives, and its errors with their codes', async () => {
+    const { articles } = await loadArticles(seedArticles);
+    const docs = keywordDocs(articles.flatMap((a) => toPassages(a)));
+    const thread = KeywordThread.take();
+    try {
+      const bytes = await thread.build(docs);
+      expect(Buffer.from(bytes).equals(Buffer.from(KeywordIndex.build(docs).serialize()))).toBe(true);
+      // The same thread builds again after a failed build (the error is the build's, not the thread's).
+      const error = await thread.build([{ id: 'a\0b', text: '本文' }]).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(KijiError);
+      expect((error as KijiError).code).toBe(ErrorCodes.BAD_ARGUMENT);
+      expect(() => KeywordIndex.build([{ id: 'a\0b', text: '本文' }])).toThrow((error as Error).message);
+      const again = await thread.build(docs.slice(1));
+      expect(Buffer.from(again).equals(Buffer.from(KeywordIndex.build(docs.slice(1)).serialize()))).toBe(true);
+    } finally {
+      await thread.release();
+    }
+    // Released healthy, it is the one the next build takes.
+    const next = KeywordThread.take();
+    expect(next).toBe(thread);
+    await next.stop();
+    expect(KeywordThread.take()).not.toBe(thread);
+  });
+
+  it('says the thread failed, not the build, when it stops before answering', async () => {
+    const { articles } = await loadArticles(seedArticles);
+    const thread = KeywordThread.take();
+    const result = thread.build(keywordDocs(articles.flatMap((a) => toPassages(a))));
+    await thread.stop();
+    await expect(result).rejects.toBeInstanceOf(KeywordThreadFailed);
+    await expect(thread.build([])).rejects.toBeInstanceOf(KeywordThreadFailed);
+    // A stopped thread is not kept for the next build.
+    await thread.release();
+    const next = KeywordThread.take();
+    expect(next).not.toBe(thread);
+    await next.stop();
+  });
+});

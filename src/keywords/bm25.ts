@@ -9,9 +9,11 @@
  * saturation, so a heading term can lift a passage but never counts as much as the same term in the
  * body, and coverage (below) tells body matches from heading-only ones.
  */
-import fs from 'node:fs';
 import { ErrorCodes, KijiError } from '../errors.js';
 import { ANALYZERS, isAnalyzerName, stripQuestionWords, type AnalyzerName } from './tokenize.js';
+import { fail, fileSource, memorySource, type Source } from './source.js';
+import { Arena, PostingCursor, blockCount, writeSegment } from './postings.js';
+import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
 
 export interface KeywordDoc {
   id: string;
@@ -115,12 +117,6 @@ export interface KeywordHit {
 const MAX_CHANNELS = 16;
 const TF_MAX = 0xffff;
 
-function fail(message: string): never {
-  throw new KijiError(ErrorCodes.INDEX_CORRUPT, `Keyword index is unreadable: ${message}.`, {
-    hint: 'Rebuild the index (npm run embed).',
-  });
-}
-
 function badOption(message: string): never {
   throw new KijiError(ErrorCodes.BAD_ARGUMENT, `Bad keyword index option: ${message}.`);
 }
@@ -220,47 +216,6 @@ interface IndexData {
   body: Uint8Array;
 }
 
-/** Where the bytes of an index come from: memory (`deserialize`) or an open file (`open`). */
-interface Source {
-  readonly size: number;
-  /** The whole index, when it is in memory. */
-  readonly bytes?: Uint8Array;
-  /** Copies `length` bytes at `position` into the start of `into`. */
-  readInto(into: Uint8Array, position: number, length: number): void;
-  close(): void;
-}
-
-function memorySource(bytes: Uint8Array): Source {
-  return {
-    size: bytes.byteLength,
-    bytes,
-    readInto: (into, position, length) => into.set(bytes.subarray(position, position + length)),
-    close: () => {},
-  };
-}
-
-function fileSource(file: string): Source {
-  const fd = fs.openSync(file, 'r');
-  const size = fs.fstatSync(fd).size;
-  let open = true;
-  return {
-    size,
-    readInto: (into, position, length) => {
-      if (!open) throw new KijiError(ErrorCodes.INDEX_CORRUPT, 'Keyword index was closed.');
-      let done = 0;
-      while (done < length) {
-        const read = fs.readSync(fd, into, done, length - done, position + done);
-        if (read === 0) fail(`file ended early at byte ${position + done} (changed since it was opened?)`);
-        done += read;
-      }
-    },
-    close: () => {
-      if (open) fs.closeSync(fd);
-      open = false;
-    },
-  };
-}
-
 // An index dropped after a reindex swap closes its file once collected (its searches are synchronous,
 // so none can be reading by then); `close()` does it eagerly.
 const closeOnCollect = new FinalizationRegistry<Source>((source) => source.close());
@@ -279,6 +234,8 @@ interface IndexHead {
   termOffsets: Uint32Array;
   /** Postings of term t are entries postingOffsets[t] .. postingOffsets[t+1]-1. */
   postingOffsets: Uint32Array;
+  /** Blocks of terms before t (see postings.ts): with postingOffsets, where t's segment starts. */
+  blockOffsets: Uint32Array;
   /** Highest impact in each posting list: the score ceiling of a query is their sum. */
   maxImpact: Float32Array;
   /** Byte position of the postings region in the source. */
@@ -289,22 +246,17 @@ export class KeywordIndex {
   private readonly options: KeywordOptions;
   private readonly decoder = new TextDecoder();
   private readonly encoder = new TextEncoder();
-  // Scratch space reused by every query; a query never allocates per passage.
-  private readonly acc: Float32Array;
-  /** Matched query mass per doc, summed in query-term order next to the scores (for coverage). */
-  private readonly mass: Float64Array;
-  private readonly touched: Uint32Array;
-  /** One term's postings block, copied here (aligned) from the source; grows to the longest list read. */
-  private block = new Uint8Array(0);
+  // Reused by every query (searches are synchronous), so a query allocates little: a cursor per query
+  // term, the bytes the query read, and the candidates' buffers.
+  private readonly cursors: PostingCursor[] = [];
+  private readonly arena = new Arena();
+  private readonly scratch = new TopKScratch();
 
   private constructor(
     private readonly head: IndexHead,
     private readonly source: Source,
   ) {
     this.options = head.options;
-    this.acc = new Float32Array(head.n);
-    this.mass = new Float64Array(head.n);
-    this.touched = new Uint32Array(head.n);
   }
 
   /**
@@ -450,23 +402,10 @@ export class KeywordIndex {
     return Math.fround(Math.log(1 + (n - df + 0.5) / (df + 0.5)));
   }
 
-  /**
-   * Term t's postings, read from the source into the scratch block (valid until the next call).
-   * Without `withBody` the body flags are not read (they only matter when headingCoverage < 1).
-   */
-  private postingsOf(t: number, withBody = true): { count: number; docs: Uint32Array; impacts: Float32Array; body: Uint8Array } {
-    const start = this.head.postingOffsets[t] as number;
-    const count = (this.head.postingOffsets[t + 1] as number) - start;
-    const length = (withBody ? 9 : 8) * count;
-    if (this.block.byteLength < length) this.block = new Uint8Array(Math.max(pad4(length), 2 * this.block.byteLength));
-    this.source.readInto(this.block, this.head.postingsAt + 9 * start, length);
-    const buffer = this.block.buffer;
-    return {
-      count,
-      docs: new Uint32Array(buffer, 0, count),
-      impacts: new Float32Array(buffer, 4 * count, count),
-      body: new Uint8Array(buffer, 8 * count, withBody ? count : 0),
-    };
+  /** Where term t's segment starts in the source. */
+  private segmentAt(t: number): number {
+    const { postingsAt, postingOffsets, blockOffsets } = this.head;
+    return postingsAt + 9 * (postingOffsets[t] as number) + 8 * (blockOffsets[t] as number);
   }
 
   /** Distinct known query terms with their weight in the query (IDF times channel weight); unknown terms get id -1. */
@@ -495,44 +434,52 @@ export class KeywordIndex {
    * @example index.search('有志連合の首脳会合はどこで開かれたか', 3) // [{ id: 'a#4', score: 21.3, coverage: 0.82 }, ...]
    */
   search(query: string, k: number): KeywordHit[] {
+    return this.rank(query, k, (terms, depth) => prunedTopK(terms, this.head.n, depth, this.options.headingCoverage, this.scratch));
+  }
+
+  /**
+   * What `search` returns, found by scoring every posting of every query term: the reference the pruned
+   * search is tested and benchmarked against (it reads whole posting lists; not for serving).
+   */
+  searchExhaustive(query: string, k: number): KeywordHit[] {
+    // Each list is read whole and used once: the read buffer is emptied after each.
+    return this.rank(query, k, (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, this.options.headingCoverage, () => this.arena.reset(64 << 20)));
+  }
+
+  private rank(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[]): KeywordHit[] {
     if (!Number.isInteger(k) || k < 0) {
       throw new KijiError(ErrorCodes.BAD_ARGUMENT, `k must be a non-negative integer, got ${k}.`);
     }
     const qterms = this.queryTerms(query);
     if (k === 0 || qterms.length === 0) return [];
-    const { acc, mass, touched } = this;
-    const headingCoverage = this.options.headingCoverage;
-    const bodyOnly = headingCoverage === 1;
-    const n = this.head.n;
-    let touchedCount = 0;
-    for (const { id: t, mass: m } of qterms) {
-      if (t < 0) continue;
-      const { count, docs, impacts, body } = this.postingsOf(t, !bodyOnly);
-      for (let p = 0; p < count; p++) {
-        const impact = impacts[p] as number;
-        // A zero impact (a weight-0 channel) must not touch a doc: it would be listed again later.
-        // Its coverage mass is weight * IDF = 0 too, so skipping it loses nothing.
-        if (impact === 0) continue;
-        const d = docs[p] as number;
-        // Doc ids are not checked at load (a pass over every posting); a damaged one is skipped here.
-        if (d >= n) continue;
-        const before = acc[d] as number;
-        if (before === 0) touched[touchedCount++] = d;
-        acc[d] = before + impact;
-        mass[d] = (mass[d] as number) + (bodyOnly || body[p] === 1 ? m : m * headingCoverage);
-      }
-    }
+    const known = qterms.filter((q) => q.id >= 0);
+    while (this.cursors.length < known.length) this.cursors.push(new PostingCursor());
+    const terms = known.map(({ id, mass }, i): TermInput => {
+      const cursor = this.cursors[i] as PostingCursor;
+      const { postingOffsets, maxImpact } = this.head;
+      cursor.reset(this.source, this.arena, this.segmentAt(id), (postingOffsets[id + 1] as number) - (postingOffsets[id] as number));
+      return { cursor, mass, maxImpact: maxImpact[id] as number };
+    });
     const { coordination, rerankDepth } = this.options;
-    const top = topK(acc, touched, touchedCount, coordination > 0 ? Math.max(k, rerankDepth) : k);
+    let top: ScoredDoc[];
+    try {
+      top = topK(terms, coordination > 0 ? Math.max(k, rerankDepth) : k);
+    } catch (error) {
+      this.scratch.clean();
+      throw error;
+    } finally {
+      // Buffers are kept for the next query (growing them again cost the longest queries more than
+      // their search), unless a very long query or a reference search grew them past ~64 MB of read
+      // postings or ~48 MB of candidates.
+      this.arena.reset(64 << 20);
+      this.scratch.release(1 << 21);
+      for (const { cursor } of terms) cursor.trim(1 << 16);
+    }
     const totalMass = qterms.reduce((sum, q) => sum + q.mass, 0);
-    const hits = top.map(({ doc, score }) => {
-      const coverage = totalMass === 0 ? 0 : (mass[doc] as number) / totalMass;
+    const hits = top.map(({ doc, score, mass }) => {
+      const coverage = totalMass === 0 ? 0 : mass / totalMass;
       return { doc, coverage, score: coordination > 0 ? score * coverage ** coordination : score };
     });
-    for (let i = 0; i < touchedCount; i++) {
-      acc[touched[i] as number] = 0;
-      mass[touched[i] as number] = 0;
-    }
     if (coordination > 0) hits.sort((a, b) => b.score - a.score || a.doc - b.doc);
     return hits.slice(0, k).map(({ doc, score, coverage }) => ({ id: this.id(doc), doc, score, coverage }));
   }
@@ -563,10 +510,10 @@ export class KeywordIndex {
   }
 
   /**
-   * Opens a saved index reading only its ids, term dictionary and posting offsets; a query reads its
-   * terms' postings from the file (the OS page cache keeps the hot ones in memory). At 1M passages
-   * the postings are ~2.4 GB: held in memory they broke the 3 GB budget next to the vectors and took
-   * seconds to load. Throws INDEX_CORRUPT like `deserialize`.
+   * Opens a saved index reading only its ids, term dictionary and posting offsets; a query reads the
+   * parts of its terms' postings it needs from the file (the OS page cache keeps the hot ones in
+   * memory). At 1M passages the postings are ~2.4 GB: held in memory they broke the 3 GB budget next to
+   * the vectors and took seconds to load. Throws INDEX_CORRUPT like `deserialize`.
    */
   static open(file: string): KeywordIndex {
     let source: Source;
@@ -636,58 +583,6 @@ function computeImpacts(
   }
   return { impacts, body };
 }
-/** Top `k` of the touched docs by score with a size-k min-heap; ties go to the lower doc id for stable output. */
-function topK(acc: Float32Array, touched: Uint32Array, count: number, k: number): { doc: number; score: number }[] {
-  const size = Math.min(k, count);
-  const heapDoc = new Uint32Array(size);
-  const heapScore = new Float64Array(size);
-  let filled = 0;
-  // "a ranks below b": lower score, or equal score and higher doc id.
-  const below = (sa: number, da: number, sb: number, db: number) => sa < sb || (sa === sb && da > db);
-  const siftDown = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let m = i;
-      if (l < filled && below(heapScore[l] as number, heapDoc[l] as number, heapScore[m] as number, heapDoc[m] as number)) m = l;
-      if (r < filled && below(heapScore[r] as number, heapDoc[r] as number, heapScore[m] as number, heapDoc[m] as number)) m = r;
-      if (m === i) return;
-      const ts = heapScore[i] as number;
-      const td = heapDoc[i] as number;
-      heapScore[i] = heapScore[m] as number;
-      heapDoc[i] = heapDoc[m] as number;
-      heapScore[m] = ts;
-      heapDoc[m] = td;
-      i = m;
-    }
-  };
-  for (let i = 0; i < count; i++) {
-    const d = touched[i] as number;
-    const s = acc[d] as number;
-    if (filled < size) {
-      let j = filled++;
-      heapScore[j] = s;
-      heapDoc[j] = d;
-      while (j > 0) {
-        const parent = (j - 1) >> 1;
-        if (!below(s, d, heapScore[parent] as number, heapDoc[parent] as number)) break;
-        heapScore[j] = heapScore[parent] as number;
-        heapDoc[j] = heapDoc[parent] as number;
-        heapScore[parent] = s;
-        heapDoc[parent] = d;
-        j = parent;
-      }
-    } else if (below(heapScore[0] as number, heapDoc[0] as number, s, d)) {
-      heapScore[0] = s;
-      heapDoc[0] = d;
-      siftDown(0);
-    }
-  }
-  const out: { doc: number; score: number }[] = [];
-  for (let i = 0; i < filled; i++) out.push({ doc: heapDoc[i] as number, score: heapScore[i] as number });
-  return out.sort((a, b) => b.score - a.score || a.doc - b.doc);
-}
-
 
 // ---- binary format -------------------------------------------------------------------------------
 // All little-endian, sections 4-byte aligned:
@@ -695,12 +590,16 @@ function topK(acc: Float32Array, touched: Uint32Array, count: number, k: number)
 //   | u32 len + options JSON | u32 len + ids (UTF-8) | id offsets u32[n+1]
 //   | u32 len + term keys (UTF-8, sorted bytewise) | term offsets u32[terms+1]
 //   | posting offsets u32[terms+1] | max impact f32[terms]
-//   | postings: per term, docs u32[df] then impacts f32[df] then body flags u8[df] (unpadded), then padding
+//   | postings: per term one segment (postings.ts: block summaries, then blocks of docs, impacts and
+//     body flags), unpadded, then padding. Term t's segment starts at 9 * postingOffsets[t] + 8 * (blocks
+//     of the terms before t), which loading sums from the posting offsets rather than reading.
 // Version 2 held raw term frequencies and lengths, so loading recomputed every impact and split every
-// term and id into strings; version 3 stores what a query reads, so loading is a few small reads.
+// term and id into strings; version 3 stores what a query reads, so loading is a few small reads;
+// version 4 splits each list into blocks with their last doc and highest impact, so a search can bound
+// and skip a block without reading it (version 3 had to read and score every posting of every term).
 
 const MAGIC = 0x574b4a4b; // "KJKW" read as little-endian u32
-export const KEYWORD_FORMAT_VERSION = 3;
+export const KEYWORD_FORMAT_VERSION = 4;
 const BYTE_ORDER_MARK = 0x01020304;
 const HEADER_WORDS = 8;
 
@@ -762,7 +661,8 @@ function encodeIndex(data: IndexData): Uint8Array {
   lengthPrefixed(terms.bytes);
   head.push(view(terms.offsets), view(postingOffsets), view(maxImpact));
   const headSize = head.reduce((sum, part) => sum + part.byteLength, 0);
-  const out = new Uint8Array(headSize + pad4(9 * postings));
+  const blockOffsets = sumBlocks(postingOffsets);
+  const out = new Uint8Array(headSize + pad4(9 * postings + 8 * (blockOffsets[termCount] as number)));
   let at = 0;
   for (const part of head) {
     out.set(part, at);
@@ -773,12 +673,22 @@ function encodeIndex(data: IndexData): Uint8Array {
   order.forEach((t, i) => {
     const start = data.offsets[t] as number;
     const end = data.offsets[t + 1] as number;
-    const count = end - start;
-    const block = headSize + 9 * (postingOffsets[i] as number);
-    out.set(view(data.docs.subarray(start, end)), block);
-    out.set(view(data.impacts.subarray(start, end)), block + 4 * count);
-    out.set(data.body.subarray(start, end), block + 8 * count);
+    const segment = headSize + 9 * (postingOffsets[i] as number) + 8 * (blockOffsets[i] as number);
+    writeSegment(out, segment, data.docs.subarray(start, end), data.impacts.subarray(start, end), data.body.subarray(start, end));
   });
+  return out;
+}
+
+function monotonic(offsets: Uint32Array, last: number, what: string, minStep: number): void {
+  if (offsets[0] !== 0 || offsets[offsets.length - 1] !== last) fail(`${what} do not cover their data`);
+  for (let i = 1; i < offsets.length; i++) if ((offsets[i] as number) - (offsets[i - 1] as number) < minStep) fail(`${what} go backwards`);
+}
+
+/** Blocks before each term (and in all, at the end), from the posting offsets. */
+function sumBlocks(postingOffsets: Uint32Array): Uint32Array {
+  const terms = postingOffsets.length - 1;
+  const out = new Uint32Array(terms + 1);
+  for (let t = 0; t < terms; t++) out[t + 1] = (out[t] as number) + blockCount((postingOffsets[t + 1] as number) - (postingOffsets[t] as number));
   return out;
 }
 
@@ -815,18 +725,15 @@ function decodeHead(source: Source): IndexHead {
   const idOffsets = words('id offsets', n + 1);
   const termBytes = blob('terms');
   const termOffsets = words('term offsets', termCount + 1);
-  // Every section's size is known now: a truncated or padded file fails before the rest is read.
-  const expectedSize = at + 4 * (termCount + 1) + 4 * termCount + pad4(9 * postings);
-  if (expectedSize !== source.size) fail(expectedSize > source.size ? `truncated (${source.size} of ${expectedSize} bytes)` : `${source.size - expectedSize} unexpected bytes after the end`);
   const postingOffsets = words('posting offsets', termCount + 1);
+  monotonic(postingOffsets, postings, 'posting offsets', 0);
+  const blockOffsets = sumBlocks(postingOffsets);
+  // Every section's size is known now: a truncated or padded file fails before the rest is read.
+  const expectedSize = at + 4 * termCount + pad4(9 * postings + 8 * (blockOffsets[termCount] as number));
+  if (expectedSize !== source.size) fail(expectedSize > source.size ? `truncated (${source.size} of ${expectedSize} bytes)` : `${source.size - expectedSize} unexpected bytes after the end`);
   const maxImpact = new Float32Array(take('max impacts', 4 * termCount).buffer, 0, termCount);
-  const monotonic = (offsets: Uint32Array, last: number, what: string, minStep: number): void => {
-    if (offsets[0] !== 0 || offsets[offsets.length - 1] !== last) fail(`${what} do not cover their data`);
-    for (let i = 1; i < offsets.length; i++) if ((offsets[i] as number) - (offsets[i - 1] as number) < minStep) fail(`${what} go backwards`);
-  };
   monotonic(idOffsets, idBytes.byteLength, 'id offsets', 0);
   monotonic(termOffsets, termBytes.byteLength, 'term offsets', 1);
-  monotonic(postingOffsets, postings, 'posting offsets', 0);
   for (let t = 0; t < termCount; t++) {
     const c = (termBytes[termOffsets[t] as number] as number) - 65;
     if (!(c >= 0 && c < channelCount)) fail(`term ${t} names no channel`);
@@ -841,6 +748,7 @@ function decodeHead(source: Source): IndexHead {
     termBytes: Buffer.from(termBytes.buffer, termBytes.byteOffset, termBytes.byteLength),
     termOffsets,
     postingOffsets,
+    blockOffsets,
     maxImpact,
     postingsAt: at,
   };

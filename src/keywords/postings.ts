@@ -9,7 +9,7 @@
  */
 import type { Source } from './source.js';
 
-export const BLOCK = 128;
+const BLOCK = 128;
 /** Bytes of one full block. */
 const BLOCK_BYTES = 9 * BLOCK;
 /** A doc id above every real one: what a cursor past its last posting is at. */
@@ -351,7 +351,7 @@ export class PostingCursor {
         if (impact === 0 || d < ws) continue;
         const x = d - ws;
         acc[x] = (acc[x] as number) + impact;
-        masses[x] = (masses[x] as number) + (bytes[4 * w + 8 * c + p] === 1 ? mass : headingMass);
+        masses[x] = (masses[x] as number) + (mass === headingMass || bytes[4 * w + 8 * c + p] === 1 ? mass : headingMass);
         seen[x >>> 5] = (seen[x >>> 5] as number) | (1 << (x & 31));
       }
     }

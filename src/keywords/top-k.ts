@@ -131,7 +131,10 @@ export function exhaustiveTopK(terms: readonly TermInput[], n: number, depth: nu
 const WINDOW = 1 << 15;
 /** The first batch of whole lists holds about this many postings per result; each next batch twice as many. */
 const FIRST_BATCH_PER_RESULT = 16;
-/** A query with at most this many postings in all is summed whole: pruning would not pay. */
+/**
+ * A query with at most this many postings in all, or over a corpus that fits one window, is summed
+ * whole: pruning would not pay (measured on the bench's 10k corpus: whole sums had the lower p95).
+ */
 export const WHOLE_QUERY_POSTINGS = 1 << 17;
 
 /** Buffers of the pruned search, reused by every query: one window, and candidates as the largest query's. */
@@ -241,7 +244,7 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
     rest += t.maxImpact;
     postings += t.cursor.df;
   }
-  if (postings <= WHOLE_QUERY_POSTINGS) return wholeTopK(terms, n, depth, headingCoverage, scratch);
+  if (postings <= WHOLE_QUERY_POSTINGS || n <= WINDOW) return wholeTopK(terms, n, depth, headingCoverage, scratch);
   let cut = 0;
   let i = 0;
   let live = 0;
@@ -311,7 +314,8 @@ function wholeTopK(terms: readonly TermInput[], n: number, depth: number, headin
         const low = bits & -bits;
         bits ^= low;
         const x = (word << 5) | (31 - Math.clz32(low));
-        top.offer(ws + x, score[x] as number, masses[x] as number);
+        // Most docs rank below a full top: rejected here without a call.
+        if (!top.full || (score[x] as number) >= top.min) top.offer(ws + x, score[x] as number, masses[x] as number);
         score[x] = 0;
         masses[x] = 0;
       }

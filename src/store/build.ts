@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { loadArticles, sourceBytes, sourceFingerprint } from '../articles/load.js';
+import { loadArticles, sourceFingerprint } from '../articles/load.js';
 import { toPassages, passageEmbeddingText, chunkDefaults } from '../passages/chunk.js';
 import type { Passage } from '../passages/passage.js';
 import type { Embedder } from '../embeddings/embedder.js';
@@ -62,8 +62,9 @@ interface PreviousBuild {
 export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
   const started = performance.now();
   const log = options.log ?? (() => {});
+  const source = await sourceFingerprint(options.articlesPath);
   const sourceKey = createHash('sha256')
-    .update(await sourceFingerprint(options.articlesPath))
+    .update(source.fingerprint)
     .update(JSON.stringify(chunkDefaults))
     .digest('hex')
     .slice(0, 32);
@@ -85,7 +86,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
   // Taken before parsing so a new thread's start-up overlaps it; released on every way out below.
   const wantsThread = options.keywordThread ?? 'auto';
   let thread: KeywordThread | undefined;
-  if (wantsThread === true || (wantsThread === 'auto' && (await sourceBytes(options.articlesPath)) >= keywordThreadMinBytes)) {
+  if (wantsThread === true || (wantsThread === 'auto' && source.bytes >= keywordThreadMinBytes)) {
     try {
       thread = KeywordThread.take();
     } catch (error) {

@@ -42,7 +42,8 @@ export interface LoadTimings {
 
 /**
  * Loads the live build of an index folder. Throws INDEX_MISSING when none was built,
- * INDEX_CORRUPT for damaged files and INDEX_MISMATCH for an index built with another model.
+ * INDEX_CORRUPT for damaged files, INDEX_MISMATCH for an index built with another model and
+ * INDEX_OUTDATED for one written by a kiji with another format.
  */
 export async function loadIndex(indexDir: string, options: LoadOptions = {}): Promise<LoadedIndex> {
   const dir = currentBuildDir(indexDir);

@@ -50,7 +50,7 @@ if (wants('peer')) {
   const peer: unknown[] = [];
   for (const size of args.quick ? [10_000] : [10_000, 100_000]) {
     log(`Peer (LangChain HNSWLib) at ${sizeLabel(size)}...`);
-    peer.push(await benchPeer(size, size >= 100_000 || args.quick ? 1 : 2, args.quick ? 50 : 200, log));
+    peer.push(await benchPeer(size, size >= 100_000 || args.quick ? 1 : 3, args.quick ? 50 : 200, log));
     results.peer = peer;
     save();
   }

@@ -16,6 +16,7 @@ import { handleButton } from './buttons.js';
 import { allowedMentions, quiet, type BotContext, type Command, type Outcome } from './command.js';
 import { commands as allCommands } from './commands/index.js';
 import { Cooldown } from './cooldown.js';
+import { deferAfterMsDefault } from './defer.js';
 import { stringsFor } from './strings.js';
 
 /** The bot's log format: one JSON object a line, with the time first. */
@@ -31,6 +32,8 @@ export interface BotOptions {
   /** Receives one JSON line per interaction and per client error; stdout by default. */
   log?: (line: string) => void;
   commands?: readonly Command[];
+  /** A search still running after this long is acknowledged first; `deferAfterMsDefault` unless set (tests). */
+  deferAfterMs?: number;
 }
 
 export interface Bot {
@@ -55,6 +58,7 @@ export function createBot(options: BotOptions): Bot {
     defaultK: Math.min(options.defaultK ?? 5, 10),
     cooldown: new Cooldown(discord.askCooldownSeconds),
     reindexing: undefined,
+    deferAfterMs: options.deferAfterMs ?? deferAfterMsDefault,
   };
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],

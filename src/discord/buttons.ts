@@ -1,6 +1,7 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { quiet, type BotContext, type Outcome } from './command.js';
 import { buildTag, decodeButton } from './custom-id.js';
+import { deferIfSlow } from './defer.js';
 import { answerMessage, passageMessage, questionOf, sourcesMessage } from './messages.js';
 import { stringsFor, type Strings } from './strings.js';
 
@@ -35,10 +36,10 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
   const question = questionOf(interaction.message.embeds, state.question);
   if (question === undefined) return refuse(interaction, strings.staleButton);
   if (state.kind === 'rank') {
-    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    const response = await context.library.search(question, { k: 1, offset: state.rank - 1 });
+    const response = await deferIfSlow(context.library.search(question, { k: 1, offset: state.rank - 1 }), () => interaction.deferReply({ flags: MessageFlags.Ephemeral }), context.deferAfterMs);
     const passage = response.results[0]?.passage;
-    await interaction.editReply(quiet(passage ? passageMessage(passage, strings) : { content: strings.passageGone }));
+    const body = passage ? passageMessage(passage, strings) : { content: strings.passageGone };
+    await (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.reply(quiet({ ...body, flags: MessageFlags.Ephemeral })));
     return { outcome: passage ? 'shown' : 'stale', results: response.results.length };
   }
   return showPage(interaction, context, strings, question, state.offset, state.k);
@@ -53,13 +54,14 @@ async function showPage(
   offset: number,
   k: number,
 ): Promise<Outcome> {
-  await interaction.deferUpdate();
-  const response = await context.library.search(question, { k, offset });
+  const response = await deferIfSlow(context.library.search(question, { k, offset }), () => interaction.deferUpdate(), context.deferAfterMs);
   if (response.results.length === 0) {
-    await interaction.followUp(quiet({ content: strings.nothingRelevant, flags: MessageFlags.Ephemeral }));
+    const note = quiet({ content: strings.nothingRelevant, flags: MessageFlags.Ephemeral });
+    await (interaction.deferred ? interaction.followUp(note) : interaction.reply(note));
     return { outcome: 'nothing', results: 0 };
   }
   const body = answerMessage({ question, response, offset, k, buildId: context.library.buildId, strings });
-  await interaction.editReply(quiet(body));
+  // The answer is replaced in place: in the first response (update) unless the search was deferred.
+  await (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.update(quiet(body)));
   return { outcome: 'answered', results: response.results.length };
 }

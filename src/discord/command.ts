@@ -96,6 +96,8 @@ export interface BotContext {
   cooldown: Cooldown;
   /** The rebuild in progress, so a second /reindex waits for it instead of starting another. */
   reindexing: Promise<unknown> | undefined;
+  /** A search still running after this long is acknowledged first (see `deferIfSlow`). */
+  deferAfterMs: number;
 }
 
 export interface Command<D extends CommandDefinition = CommandDefinition> {

@@ -4,10 +4,13 @@ import { startHarness, testToken, type Harness } from './harness.js';
 
 let harness: Harness;
 const library = new FakeLibrary(sampleArticles);
+/** The bot defers a search still running after this long; `slowSearch` takes twice as long. */
+const slowAfterMs = 500;
+const slowSearch = () => new Promise<void>((resolve) => setTimeout(resolve, 2 * slowAfterMs));
 
 beforeAll(async () => {
   // Long enough that the second question of the cooldown test always falls within it.
-  harness = await startHarness(library, { askCooldownSeconds: 600 });
+  harness = await startHarness(library, { askCooldownSeconds: 600 }, { deferAfterMs: slowAfterMs });
 });
 afterAll(async () => {
   await harness?.stop();
@@ -17,13 +20,12 @@ beforeEach(() => {
 });
 
 describe('/ask end to end', () => {
-  it('defers first, then edits in an embed citing the right article with the answer sentence in bold', async () => {
+  it('answers a quick search in one response: an embed citing the right article with the answer sentence in bold', async () => {
     const id = harness.fake.slash('ask', { question: '有志連合の首脳会合はどこで開かれたか' });
     const reply = await harness.fake.reply(id);
-    expect(reply.callback.type).toBe(5);
-    expect(reply.via).toBe('edit');
-    const order = reply.requests.map((r) => `${r.method} ${r.path.split('/').at(-1)}`);
-    expect(order.indexOf('POST callback')).toBeLessThan(order.indexOf('PATCH @original'));
+    expect(reply.callback.type).toBe(4);
+    expect(reply.via).toBe('callback');
+    expect(reply.requests.map((r) => `${r.method} ${r.path.split('/').at(-1)}`)).toEqual(['POST callback']);
     const embed = reply.message.embeds[0];
     expect(embed.description).toBe('有志連合の首脳会合はどこで開かれたか');
     const first = embed.fields[0];
@@ -31,6 +33,18 @@ describe('/ask end to end', () => {
     expect(first.value).toContain('[ウクライナ有志連合、「安全の保証」で合意](https://jp.reuters.com/world/ukraine/coalition-2026-01-06/)');
     expect(first.value).toContain('**有志連合はこの日、パリで首脳会合を開催。**');
     expect(reply.message.allowed_mentions).toEqual({ parse: [] });
+    expect(reply.ephemeral).toBe(false);
+  });
+
+  it('defers a slow search first, then edits the answer in', async () => {
+    library.searchHook = slowSearch;
+    const id = harness.fake.slash('ask', { question: '有志連合の首脳会合はどこで開かれたか' });
+    const reply = await harness.fake.reply(id);
+    expect(reply.callback.type).toBe(5);
+    expect(reply.via).toBe('edit');
+    const order = reply.requests.map((r) => `${r.method} ${r.path.split('/').at(-1)}`);
+    expect(order.indexOf('POST callback')).toBeLessThan(order.indexOf('PATCH @original'));
+    expect(reply.message.embeds[0].fields[0].name).toBe('[1] ロイター · 2026-01-07 · paragraph 2');
     expect(reply.ephemeral).toBe(false);
   });
 
@@ -48,19 +62,23 @@ describe('/ask end to end', () => {
     expect(reply.message.embeds).toEqual([]);
   });
 
-  it('private:true defers with the ephemeral flag', async () => {
-    const id = harness.fake.slash('ask', { question: '有志連合の首脳会合', private: true });
-    const reply = await harness.fake.reply(id);
-    expect(reply.callback).toEqual({ type: 5, data: { flags: 64 } });
-    expect(reply.ephemeral).toBe(true);
+  it('private:true answers with the ephemeral flag, and defers with it when slow', async () => {
+    const quick = await harness.fake.reply(harness.fake.slash('ask', { question: '有志連合の首脳会合', private: true }));
+    expect(quick.callback.type).toBe(4);
+    expect(quick.callback.data.flags).toBe(64);
+    expect(quick.ephemeral).toBe(true);
+    library.searchHook = slowSearch;
+    const slow = await harness.fake.reply(harness.fake.slash('ask', { question: '有志連合の首脳会合', private: true }));
+    expect(slow.callback).toEqual({ type: 5, data: { flags: 64 } });
+    expect(slow.via).toBe('edit');
+    expect(slow.ephemeral).toBe(true);
   });
 
   it('never pings: mentions in the question and in the article leave allowed_mentions.parse empty', async () => {
     const id = harness.fake.slash('ask', { question: '@everyone <@&123> harbour festival cancelled' });
     const reply = await harness.fake.reply(id);
-    const patch = reply.requests.find((r) => r.method === 'PATCH')!;
-    expect(patch.body.allowed_mentions).toEqual({ parse: [] });
-    const embed = patch.body.embeds[0];
+    expect(reply.message.allowed_mentions).toEqual({ parse: [] });
+    const embed = reply.message.embeds[0];
     expect(embed.fields[0].value).toContain('@everyone');
     expect(embed.description).toContain('@everyone');
   });
@@ -107,17 +125,31 @@ describe('/ask end to end', () => {
     };
     const id = harness.fake.slash('ask', { question: '有志連合の首脳会合' });
     const reply = await harness.fake.reply(id);
-    expect(reply.via).toBe('followup');
+    expect(reply.via).toBe('callback');
     expect(reply.ephemeral).toBe(true);
     expect(reply.message.content).toMatch(/Sorry, something went wrong/);
     expect(reply.message.allowed_mentions).toEqual({ parse: [] });
-    await harness.fake.waitFor((r) => r.interactionId === id && r.method === 'DELETE', 'the deletion of the public placeholder');
     const line = await harness.logLine(id);
     expect(line).toMatchObject({ event: 'interaction', command: 'ask', outcome: 'error', error: 'index file vanished' });
 
     library.searchHook = undefined;
     const next = harness.fake.slash('ask', { question: '有志連合の首脳会合' });
     expect((await harness.fake.reply(next)).message.embeds).toHaveLength(1);
+  });
+
+  it('after a slow search fails, replaces the public placeholder with a private apology', async () => {
+    library.searchHook = async () => {
+      await slowSearch();
+      throw new Error('index file vanished');
+    };
+    const id = harness.fake.slash('ask', { question: '有志連合の首脳会合' });
+    const reply = await harness.fake.reply(id);
+    expect(reply.callback.type).toBe(5);
+    expect(reply.via).toBe('followup');
+    expect(reply.ephemeral).toBe(true);
+    expect(reply.message.content).toMatch(/Sorry, something went wrong/);
+    await harness.fake.waitFor((r) => r.interactionId === id && r.method === 'DELETE', 'the deletion of the public placeholder');
+    expect(await harness.logLine(id)).toMatchObject({ outcome: 'error', error: 'index file vanished' });
   });
 
   it('retries a callback answered with 429', async () => {
@@ -134,7 +166,7 @@ describe('/ask end to end', () => {
       harness.fake.slash('ask', { question: i % 2 ? '有志連合の首脳会合' : 'ベネズエラとウクライナ' }, { userId: `5000000000000000${String(i).padStart(2, '0')}` }),
     );
     const replies = await Promise.all(ids.map((id) => harness.fake.reply(id, 30000)));
-    expect(replies.filter((r) => r.callback.type === 5 && r.message.embeds?.length === 1)).toHaveLength(50);
+    expect(replies.filter((r) => r.message.embeds?.length === 1)).toHaveLength(50);
   });
 
   it('logs one JSON line per interaction with latency and result count, never the token', async () => {

@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildTag, encodeButton, questionTag } from '../../src/discord/custom-id.js';
 import { FakeLibrary, sampleArticles } from './fake-library.js';
 import { startHarness, type Harness } from './harness.js';
 
@@ -14,11 +15,18 @@ const library = new FakeLibrary([
   },
 ]);
 
+/** The bot defers a search still running after this long; `slowSearch` takes twice as long. */
+const slowAfterMs = 500;
+const slowSearch = () => new Promise<void>((resolve) => setTimeout(resolve, 2 * slowAfterMs));
+
 beforeAll(async () => {
-  harness = await startHarness(library);
+  harness = await startHarness(library, {}, { deferAfterMs: slowAfterMs });
 });
 afterAll(async () => {
   await harness?.stop();
+});
+afterEach(() => {
+  library.searchHook = undefined;
 });
 
 function buttons(message: any): { label: string; custom_id: string }[] {
@@ -40,8 +48,9 @@ describe('answer buttons', () => {
 
     const press = harness.fake.button(more.custom_id, message);
     const update = await harness.fake.reply(press);
-    expect(update.callback.type).toBe(6);
-    expect(update.via).toBe('edit');
+    // A quick search replaces the answer in the interaction's one response (an update).
+    expect(update.callback.type).toBe(7);
+    expect(update.via).toBe('callback');
     const page2 = harness.fake.message(id);
     expect(page2.embeds[0].footer.text).toMatch(/^Results 4–6 of 9/);
     expect(page2.embeds[0].fields[0].name).toMatch(/^\[4\]/);
@@ -50,6 +59,31 @@ describe('answer buttons', () => {
     const previous = buttons(page2).find((b) => b.label === 'Previous')!;
     await harness.fake.reply(harness.fake.button(previous.custom_id, page2));
     expect(harness.fake.message(id).embeds[0].footer.text).toMatch(/^Results 1–3 of 9/);
+  });
+
+  it('a slow page is acknowledged first (deferred update), then edited in place', async () => {
+    const { id, message } = await ask('有志連合の首脳会合', 3);
+    const more = buttons(message).find((b) => b.label === 'More')!;
+    library.searchHook = slowSearch;
+    const update = await harness.fake.reply(harness.fake.button(more.custom_id, message));
+    expect(update.callback.type).toBe(6);
+    expect(update.via).toBe('edit');
+    expect(harness.fake.message(id).embeds[0].footer.text).toMatch(/^Results 4–6 of 9/);
+  });
+
+  it('a rank button (for a passage id too long for a button) shows that result privately, quick or slow', async () => {
+    const { message } = await ask('有志連合の首脳会合', 3);
+    const customId = encodeButton({ kind: 'rank', build: buildTag(library.buildId), question: questionTag('有志連合の首脳会合'), rank: 2 })!;
+    const quick = await harness.fake.reply(harness.fake.button(customId, message));
+    expect(quick.callback.type).toBe(4);
+    expect(quick.ephemeral).toBe(true);
+    const second = (await library.search('有志連合の首脳会合', { k: 1, offset: 1 })).results[0]!.passage;
+    expect(quick.message.embeds[0].description).toBe(second.text);
+    library.searchHook = slowSearch;
+    const slow = await harness.fake.reply(harness.fake.button(customId, message));
+    expect(slow.callback).toEqual({ type: 5, data: { flags: 64 } });
+    expect(slow.via).toBe('edit');
+    expect(slow.message.embeds[0].description).toBe(second.text);
   });
 
   it('the last page has no More button', async () => {

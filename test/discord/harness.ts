@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type { DiscordSettings } from '../../src/config/discord.js';
-import { createBot, type Bot } from '../../src/discord/bot.js';
+import { createBot, type Bot, type BotOptions } from '../../src/discord/bot.js';
 import type { Library } from '../../src/retrieval/types.js';
 import { FakeDiscord } from '../fake-discord/server.js';
 
@@ -18,11 +18,12 @@ export interface Harness {
 }
 
 /** The fake Discord plus the real bot logged in to it, talking to `library`. */
-export async function startHarness(library: Library, settings: Partial<DiscordSettings> = {}): Promise<Harness> {
+export async function startHarness(library: Library, settings: Partial<DiscordSettings> = {}, bot: Pick<BotOptions, 'deferAfterMs'> = {}): Promise<Harness> {
   const fake = await FakeDiscord.start({ token: testToken });
   const logs: Record<string, any>[] = [];
   const logged = new EventEmitter().setMaxListeners(0);
-  const bot = createBot({
+  const client = createBot({
+    ...bot,
     discord: { token: testToken, clientId: fake.applicationId, apiBaseUrl: fake.apiBaseUrl, askCooldownSeconds: 0, ...settings },
     library,
     log: (line) => {
@@ -31,10 +32,10 @@ export async function startHarness(library: Library, settings: Partial<DiscordSe
       logged.emit('line', entry);
     },
   });
-  await bot.start();
+  await client.start();
   return {
     fake,
-    bot,
+    bot: client,
     logs,
     logLine(id) {
       const found = logs.find((entry) => entry.interaction === id);
@@ -49,7 +50,7 @@ export async function startHarness(library: Library, settings: Partial<DiscordSe
       });
     },
     async stop() {
-      await bot.stop();
+      await client.stop();
       await fake.close();
     },
   };

@@ -26,7 +26,7 @@ describe('the bot on the seed index', () => {
   it('cites a seed article with its date, paragraph and a bold sentence from the passage', async () => {
     const id = harness.fake.slash('ask', { question: 'パリ 首脳会合' });
     const reply = await harness.fake.reply(id);
-    expect(reply.callback.type).toBe(5);
+    expect(reply.callback.type).toBe(4);
     const field = reply.message.embeds[0].fields[0];
     expect(field.name).toMatch(/^\[1\] ロイター日本語版 · 2026-01-0\d · paragraph \d+$/);
     const bold = /\*\*(.+?)\*\*/.exec(field.value)?.[1];

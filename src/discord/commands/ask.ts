@@ -1,7 +1,8 @@
 import { ApplicationCommandOptionType, MessageFlags } from 'discord.js';
 import { argumentsOf, quiet, type Command, type CommandDefinition } from '../command.js';
 import { cutEnd } from '../excerpt.js';
-import { answerMessage } from '../messages.js';
+import { deferIfSlow } from '../defer.js';
+import { answerMessage, type MessageBody } from '../messages.js';
 import { stringsFor } from '../strings.js';
 
 /** Longer questions are searched by their start: retrieval gains nothing from more, and embedding time grows. */
@@ -60,12 +61,13 @@ export default {
       await interaction.reply(quiet({ content: strings.cooldown(wait), flags: MessageFlags.Ephemeral }));
       return { outcome: 'cooldown' };
     }
-    // Discord drops an interaction not acknowledged within 3 seconds; searching may take longer.
-    await interaction.deferReply(args.private ? { flags: MessageFlags.Ephemeral } : {});
     const k = Math.min(args.k ?? context.defaultK, kMax);
-    const response = await context.library.search(question.text, { k, offset: 0 });
+    const visibility = args.private ? { flags: MessageFlags.Ephemeral } as const : {};
+    const response = await deferIfSlow(context.library.search(question.text, { k, offset: 0 }), () => interaction.deferReply(visibility), context.deferAfterMs);
+    // Answered in the first response unless the search was slow enough to be deferred.
+    const send = (body: MessageBody) => (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.reply(quiet({ ...body, ...visibility })));
     if (response.results.length === 0) {
-      await interaction.editReply(quiet({ content: strings.nothingRelevant, embeds: [], components: [] }));
+      await send({ content: strings.nothingRelevant, embeds: [], components: [] });
       return { outcome: 'nothing', results: 0 };
     }
     const body = answerMessage({
@@ -77,7 +79,7 @@ export default {
       strings,
       ...(question.shortened ? { shortened: { max: questionMax } } : {}),
     });
-    await interaction.editReply(quiet(body));
+    await send(body);
     return { outcome: 'answered', results: response.results.length };
   },
 } satisfies Command<typeof data>;

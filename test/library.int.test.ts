@@ -51,6 +51,25 @@ describe('openLibrary with the local test model', () => {
     expect(response.mode).toBe('keyword');
   });
 
+  it('serves keyword search from an index with vectors when its model no longer loads', async () => {
+    // A copy of the test model under its own path (the model id the index records), broken after the build.
+    const model = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-model-')), 'kiji-test-char');
+    fs.cpSync(testModel, model, { recursive: true });
+    const settings = settingsFor({ EMBEDDING_MODEL: model });
+    const built = await openLibrary(settings, { buildIfMissing: true });
+    expect((await built.search('有志連合の首脳会合', { k: 3 })).mode).toBe('hybrid');
+    fs.rmSync(path.join(model, 'onnx'), { recursive: true });
+    const lines: string[] = [];
+    const library = await openLibrary(settings, { log: (l) => lines.push(l) });
+    expect(lines.filter((l) => l.includes('Semantic search is off'))).toHaveLength(1);
+    expect(library.buildId).toBe(built.buildId);
+    // Loaded again without vectors: nothing could embed a question for them.
+    expect(library.loaded.vectors).toBeUndefined();
+    const response = await library.search('有志連合の首脳会合はどこで開かれたか', { k: 5 });
+    expect(response.mode).toBe('keyword');
+    expect(response.results.length).toBeGreaterThan(0);
+  });
+
   it('rebuilds an index written in an older format instead of failing', async () => {
     const settings = settingsFor({ SEMANTIC_SEARCH: 'off' });
     await openLibrary(settings, { buildIfMissing: true });

@@ -74,7 +74,7 @@ if (wants('scale')) {
     log(`Scale ${sizeLabel(size)}: load, RSS, search latency, recall (child process)...`);
     const out = path.join(outDir, `scale-${sizeLabel(size)}.json`);
     const queries = args.quick ? 100 : 300;
-    const exact = size >= 1_000_000 ? (args.quick ? 10 : 30) : args.quick ? 30 : 100;
+    const exact = args.quick ? (size >= 1_000_000 ? 10 : 30) : 100;
     execFileSync(process.execPath, ['--import', 'tsx', '--expose-gc', '--max-old-space-size=8192', path.join(import.meta.dirname, 'scale-child.ts'), String(size), String(queries), String(exact), out], {
       stdio: ['ignore', 'inherit', 'inherit'],
     });

@@ -110,7 +110,7 @@ export function renderReport(r: R): string {
     const withVectorOnly = r.peer.filter((p: R) => p.vectorStore);
     if (withVectorOnly.length) {
       lines.push(
-        'Vector store alone (like for like): kiji `VectorStore` (create + add, save, load, `search`) vs the same LangChain HNSWLib figures (its docstore is its only extra). Build: create + add against LangChain\'s in-memory `fromTexts`, timed right after it in each round, up to 10k only.',
+        'Vector store alone (like for like): kiji `VectorStore` (create + add, save, load, `search`) vs the same LangChain HNSWLib figures (its docstore is its only extra). Build: create + add against LangChain\'s in-memory `fromTexts`, timed right after it in each round.',
         '',
         '| passages | build | save | load | search p50 |',
         '|---|---|---|---|---|',

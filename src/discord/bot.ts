@@ -16,7 +16,7 @@ import { handleButton } from './buttons.js';
 import { allowedMentions, quiet, type BotContext, type Command, type Outcome } from './command.js';
 import { commands as allCommands } from './commands/index.js';
 import { Cooldown } from './cooldown.js';
-import { deferAfterMsDefault } from './defer.js';
+import { SearchGate } from './defer.js';
 import { stringsFor } from './strings.js';
 
 /** The bot's log format: one JSON object a line, with the time first. */
@@ -32,8 +32,9 @@ export interface BotOptions {
   /** Receives one JSON line per interaction and per client error; stdout by default. */
   log?: (line: string) => void;
   commands?: readonly Command[];
-  /** A search still running after this long is acknowledged first; `deferAfterMsDefault` unless set (tests). */
+  /** When to acknowledge an interaction before its answer (see `SearchGate`); the defaults unless set (tests). */
   deferAfterMs?: number;
+  deferWhenBusy?: number;
 }
 
 export interface Bot {
@@ -58,7 +59,7 @@ export function createBot(options: BotOptions): Bot {
     defaultK: Math.min(options.defaultK ?? 5, 10),
     cooldown: new Cooldown(discord.askCooldownSeconds),
     reindexing: undefined,
-    deferAfterMs: options.deferAfterMs ?? deferAfterMsDefault,
+    searches: new SearchGate(options.deferAfterMs, options.deferWhenBusy),
   };
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],

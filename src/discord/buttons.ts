@@ -1,7 +1,6 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { quiet, type BotContext, type Outcome } from './command.js';
 import { buildTag, decodeButton } from './custom-id.js';
-import { deferIfSlow } from './defer.js';
 import { answerMessage, passageMessage, questionOf, sourcesMessage } from './messages.js';
 import { stringsFor, type Strings } from './strings.js';
 
@@ -36,7 +35,10 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
   const question = questionOf(interaction.message.embeds, state.question);
   if (question === undefined) return refuse(interaction, strings.staleButton);
   if (state.kind === 'rank') {
-    const response = await deferIfSlow(context.library.search(question, { k: 1, offset: state.rank - 1 }), () => interaction.deferReply({ flags: MessageFlags.Ephemeral }), context.deferAfterMs);
+    const response = await context.searches.run(
+      () => context.library.search(question, { k: 1, offset: state.rank - 1 }),
+      () => interaction.deferReply({ flags: MessageFlags.Ephemeral }),
+    );
     const passage = response.results[0]?.passage;
     const body = passage ? passageMessage(passage, strings) : { content: strings.passageGone };
     await (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.reply(quiet({ ...body, flags: MessageFlags.Ephemeral })));
@@ -54,7 +56,10 @@ async function showPage(
   offset: number,
   k: number,
 ): Promise<Outcome> {
-  const response = await deferIfSlow(context.library.search(question, { k, offset }), () => interaction.deferUpdate(), context.deferAfterMs);
+  const response = await context.searches.run(
+    () => context.library.search(question, { k, offset }),
+    () => interaction.deferUpdate(),
+  );
   if (response.results.length === 0) {
     const note = quiet({ content: strings.nothingRelevant, flags: MessageFlags.Ephemeral });
     await (interaction.deferred ? interaction.followUp(note) : interaction.reply(note));

@@ -6,6 +6,7 @@ import {
   type MessageMentionOptions,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
+import type { SearchGate } from './defer.js';
 import type { Library } from '../retrieval/types.js';
 import type { Cooldown } from './cooldown.js';
 
@@ -96,8 +97,8 @@ export interface BotContext {
   cooldown: Cooldown;
   /** The rebuild in progress, so a second /reindex waits for it instead of starting another. */
   reindexing: Promise<unknown> | undefined;
-  /** A search still running after this long is acknowledged first (see `deferIfSlow`). */
-  deferAfterMs: number;
+  /** Runs every search of an interaction, acknowledging it first when the search is slow or many are running. */
+  searches: SearchGate;
 }
 
 export interface Command<D extends CommandDefinition = CommandDefinition> {

@@ -6,6 +6,14 @@
 export const deferAfterMsDefault = 1500;
 
 /**
+ * From this many searches already running, an interaction is acknowledged before its own search
+ * starts. Part of a search is synchronous (the keyword half: ~20-50 ms at 1M passages), so in a burst
+ * each search queues behind the others and a 1.5 s timer can only fire once they are done: eight
+ * ahead keep that wait well under a second even at 1M passages.
+ */
+export const deferWhenBusyDefault = 8;
+
+/**
  * The outcome of `work`, calling `defer` first only if `work` has not settled after `deferAfterMs`.
  * A search takes milliseconds, so the answer nearly always goes out as the interaction's first
  * response: one request instead of a deferral and an edit, one round trip less for the asker, and no
@@ -30,5 +38,35 @@ export async function deferIfSlow<T>(work: Promise<T>, defer: () => Promise<unkn
     return await work;
   } finally {
     clearTimeout(timer);
+  }
+}
+
+/** The bot's searches in flight, and when to acknowledge an interaction before answering it. */
+export class SearchGate {
+  private running = 0;
+
+  constructor(
+    readonly deferAfterMs = deferAfterMsDefault,
+    readonly deferWhenBusy = deferWhenBusyDefault,
+  ) {}
+
+  /**
+   * Runs `search` for one interaction: deferred first when `deferWhenBusy` searches are already
+   * running, else only if it is slow (`deferIfSlow`). `defer` is called at most once.
+   */
+  async run<T>(search: () => Promise<T>, defer: () => Promise<unknown>): Promise<T> {
+    let deferred = false;
+    const deferOnce = async (): Promise<void> => {
+      if (deferred) return;
+      deferred = true;
+      await defer();
+    };
+    if (this.running >= this.deferWhenBusy) await deferOnce();
+    this.running++;
+    try {
+      return await deferIfSlow(search(), deferOnce, this.deferAfterMs);
+    } finally {
+      this.running--;
+    }
   }
 }

@@ -161,6 +161,23 @@ describe('/ask end to end', () => {
     expect(reply.message.embeds[0].fields.length).toBeGreaterThan(0);
   });
 
+  it('acknowledges first an /ask that arrives while enough searches are running', async () => {
+    // A second bot on the same fake library that counts two searches as busy.
+    const busy = await startHarness(library, { askCooldownSeconds: 0 }, { deferAfterMs: slowAfterMs, deferWhenBusy: 2 });
+    try {
+      library.searchHook = (question) => (question.includes('パリ') ? slowSearch() : undefined);
+      const running = [busy.fake.slash('ask', { question: 'パリの首脳会合' }), busy.fake.slash('ask', { question: 'パリで開催' })];
+      await busy.fake.waitFor((r) => r.interactionId === running[1] && r.path.endsWith('/callback'), 'the second slow search to be deferred');
+      const quick = await busy.fake.reply(busy.fake.slash('ask', { question: '有志連合の首脳会合' }));
+      expect(quick.callback.type).toBe(5);
+      expect(quick.via).toBe('edit');
+      expect(quick.message.embeds).toHaveLength(1);
+      await Promise.all(running.map((id) => busy.fake.reply(id)));
+    } finally {
+      await busy.stop();
+    }
+  });
+
   it('answers 50 concurrent /ask interactions', async () => {
     const ids = Array.from({ length: 50 }, (_, i) =>
       harness.fake.slash('ask', { question: i % 2 ? '有志連合の首脳会合' : 'ベネズエラとウクライナ' }, { userId: `5000000000000000${String(i).padStart(2, '0')}` }),

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { deferIfSlow } from '../../src/discord/defer.js';
+import { SearchGate, deferIfSlow } from '../../src/discord/defer.js';
 
 const after = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -41,5 +41,38 @@ describe('deferIfSlow', () => {
     } finally {
       process.off('unhandledRejection', unhandled);
     }
+  });
+});
+
+describe('SearchGate', () => {
+  it('defers before starting a search while enough others are running, and lets quick lone searches answer directly', async () => {
+    const gate = new SearchGate(1000, 2);
+    const events: string[] = [];
+    const search = (name: string, ms: number) => () => {
+      events.push(`start ${name}`);
+      return after(ms).then(() => name);
+    };
+    const defer = (name: string) => async () => void events.push(`defer ${name}`);
+    const first = gate.run(search('a', 60), defer('a'));
+    const second = gate.run(search('b', 60), defer('b'));
+    const third = gate.run(search('c', 10), defer('c'));
+    await expect(Promise.all([first, second, third])).resolves.toEqual(['a', 'b', 'c']);
+    // Two searches were running when c came: c was acknowledged before its search started.
+    expect(events.slice(0, 4)).toEqual(['start a', 'start b', 'defer c', 'start c']);
+    expect(events.filter((e) => e.startsWith('defer'))).toEqual(['defer c']);
+    // All three finished: a lone quick search is answered directly again.
+    const lone = vi.fn(async () => {});
+    await gate.run(search('d', 5), lone);
+    expect(lone).not.toHaveBeenCalled();
+  });
+
+  it('defers a slow search once, and counts a failed search as finished', async () => {
+    const gate = new SearchGate(10, 1);
+    const defer = vi.fn(async () => {});
+    await expect(gate.run(() => after(50).then(() => Promise.reject(new Error('boom'))), defer)).rejects.toThrow('boom');
+    expect(defer).toHaveBeenCalledTimes(1);
+    const next = vi.fn(async () => {});
+    await expect(gate.run(async () => 'quick', next)).resolves.toBe('quick');
+    expect(next).not.toHaveBeenCalled();
   });
 });

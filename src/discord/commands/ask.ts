@@ -1,7 +1,6 @@
 import { ApplicationCommandOptionType, MessageFlags } from 'discord.js';
 import { argumentsOf, quiet, type Command, type CommandDefinition } from '../command.js';
 import { cutEnd } from '../excerpt.js';
-import { deferIfSlow } from '../defer.js';
 import { answerMessage, type MessageBody } from '../messages.js';
 import { stringsFor } from '../strings.js';
 
@@ -63,7 +62,10 @@ export default {
     }
     const k = Math.min(args.k ?? context.defaultK, kMax);
     const visibility = args.private ? { flags: MessageFlags.Ephemeral } as const : {};
-    const response = await deferIfSlow(context.library.search(question.text, { k, offset: 0 }), () => interaction.deferReply(visibility), context.deferAfterMs);
+    const response = await context.searches.run(
+      () => context.library.search(question.text, { k, offset: 0 }),
+      () => interaction.deferReply(visibility),
+    );
     // Answered in the first response unless the search was slow enough to be deferred.
     const send = (body: MessageBody) => (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.reply(quiet({ ...body, ...visibility })));
     if (response.results.length === 0) {

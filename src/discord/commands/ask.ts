@@ -61,7 +61,7 @@ export default {
       return { outcome: 'cooldown' };
     }
     const k = Math.min(args.k ?? context.defaultK, kMax);
-    const visibility = args.private ? { flags: MessageFlags.Ephemeral } as const : {};
+    const visibility = args.private ? ({ flags: MessageFlags.Ephemeral } as const) : {};
     const response = await context.searches.run(
       () => context.library.search(question.text, { k, offset: 0 }),
       () => interaction.deferReply(visibility),

@@ -5,7 +5,7 @@ import { startHarness, testToken, type Harness } from './harness.js';
 let harness: Harness;
 const library = new FakeLibrary(sampleArticles);
 /** The bot defers a search still running after this long; `slowSearch` takes twice as long. */
-const slowAfterMs = 500;
+const slowAfterMs = 1000;
 const slowSearch = () => new Promise<void>((resolve) => setTimeout(resolve, 2 * slowAfterMs));
 
 beforeAll(async () => {

@@ -16,7 +16,7 @@ const library = new FakeLibrary([
 ]);
 
 /** The bot defers a search still running after this long; `slowSearch` takes twice as long. */
-const slowAfterMs = 500;
+const slowAfterMs = 1000;
 const slowSearch = () => new Promise<void>((resolve) => setTimeout(resolve, 2 * slowAfterMs));
 
 beforeAll(async () => {

@@ -3,7 +3,7 @@ import type { Embedder } from './embeddings/embedder.js';
 import { loadEmbedder } from './embeddings/transformers.js';
 import { buildIndex, type ModelKey } from './store/build.js';
 import { buildInWorker } from './store/build-worker.js';
-import { loadIndex, type LoadedIndex } from './store/load.js';
+import { loadIndex, releaseIndex, type LoadedIndex } from './store/load.js';
 import { searchIndex, type SearchTuning } from './retrieval/search.js';
 import { defaultMinSimilarity } from './retrieval/relevance.js';
 import type { ArticleSummary, BuildReport, Library, SearchOptions, SearchResponse } from './retrieval/types.js';
@@ -81,6 +81,9 @@ export async function buildFromSettings(
 
 class KijiLibrary implements Library {
   private rebuilding: Promise<BuildReport> | undefined;
+  /** Searches running on each index: one swapped out by a reindex is released when its last search ends. */
+  private readonly searching = new Map<LoadedIndex, number>();
+  private readonly retired = new Set<LoadedIndex>();
 
   constructor(
     private index: LoadedIndex,
@@ -102,8 +105,28 @@ class KijiLibrary implements Library {
     return this.index;
   }
 
-  search(question: string, options: SearchOptions): Promise<SearchResponse> {
-    return searchIndex(this.index, this.embedder, question, options, this.tuning);
+  async search(question: string, options: SearchOptions): Promise<SearchResponse> {
+    // The index is pinned for the whole search: a reindex may swap it while the query is embedded.
+    const index = this.index;
+    this.searching.set(index, (this.searching.get(index) ?? 0) + 1);
+    try {
+      return await searchIndex(index, this.embedder, question, options, this.tuning);
+    } finally {
+      const left = this.searching.get(index)! - 1;
+      if (left > 0) {
+        this.searching.set(index, left);
+      } else {
+        this.searching.delete(index);
+        if (this.retired.delete(index)) releaseIndex(index);
+      }
+    }
+  }
+
+  private swap(next: LoadedIndex): void {
+    const old = this.index;
+    this.index = next;
+    if (this.searching.has(old)) this.retired.add(old);
+    else releaseIndex(old);
   }
 
   private get tuning(): SearchTuning {
@@ -131,7 +154,7 @@ class KijiLibrary implements Library {
           ...(this.options.log ? { log: this.options.log } : {}),
           ...(this.embedder ? {} : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
         });
-        this.index = await loadIndex(this.settings.indexDir, { ...this.modelForLoad() });
+        this.swap(await loadIndex(this.settings.indexDir, { ...this.modelForLoad() }));
         return report;
       } finally {
         this.rebuilding = undefined;
@@ -161,6 +184,8 @@ export async function openLibrary(settings: Settings, options: OpenOptions = {})
   const { embedder, semanticOff } = await openEmbedder(settings, log);
   const model = embedder ? wanted : undefined;
   const load = () => loadIndex(settings.indexDir, model ? { model } : {});
+  // Not searched by anyone: its graph (1.7 GB at 1M passages) is freed as soon as it has loaded.
+  if (model !== wanted) loading.then(releaseIndex, () => {});
   let index: LoadedIndex;
   try {
     index = model === wanted ? await loading : await load();

@@ -101,4 +101,37 @@ describe('openLibrary with the local test model', () => {
     const response = await library.search('海洋汚染', { k: 3 });
     expect(response.results[0]?.passage).toMatchObject({ title: '東京で国際会議', source: 'テスト通信', url: 'https://example.com/tokyo' });
   });
+
+  it('frees the swapped-out index once the searches running on it have ended', async () => {
+    const settings = settingsFor({ EMBEDDING_MODEL: testModel });
+    const library = await openLibrary(settings, { buildIfMissing: true });
+    const first = library.loaded;
+    const probe = first.vectors!.vector(0);
+    // Nothing is searching: the old graph is freed at the swap.
+    await library.reindex();
+    const second = library.loaded;
+    expect(second).not.toBe(first);
+    expect(() => first.vectors!.search(probe, 1)).toThrow(/released/);
+
+    // A search waiting for its query embedding while the index is swapped finishes on the index it
+    // started with, which is freed right after it.
+    const embedder = (library as unknown as { embedder: { embedQuery(text: string): Promise<Float32Array> } }).embedder;
+    const embedQuery = embedder.embedQuery.bind(embedder);
+    let embedded!: () => void;
+    const gate = new Promise<void>((resolve) => (embedded = resolve));
+    embedder.embedQuery = async (text) => {
+      await gate;
+      return embedQuery(text);
+    };
+    const searching = library.search('有志連合の首脳会合はどこで開かれたか', { k: 3 });
+    await library.reindex();
+    expect(library.loaded).not.toBe(second);
+    expect(second.vectors!.search(probe, 1)).toHaveLength(1);
+    embedded();
+    const response = await searching;
+    expect(response.mode).toBe('hybrid');
+    expect(response.results.length).toBeGreaterThan(0);
+    expect(() => second.vectors!.search(probe, 1)).toThrow(/released/);
+    expect(library.loaded.vectors!.search(probe, 1)).toHaveLength(1);
+  });
 });

@@ -21,6 +21,15 @@ export interface LoadedIndex {
   semanticOff?: string;
 }
 
+/**
+ * Frees what a loaded index holds outside the JS heap (the HNSW graph, the keyword index's file) now
+ * instead of when it is collected; the index cannot be searched afterwards.
+ */
+export function releaseIndex(index: LoadedIndex): void {
+  index.keywords.close();
+  index.vectors?.release();
+}
+
 export interface LoadOptions {
   /** The model queries will be embedded with; undefined loads no vectors (keyword-only). */
   model?: ModelKey;

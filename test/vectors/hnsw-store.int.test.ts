@@ -35,6 +35,18 @@ describe('VectorStore.load', () => {
   });
 });
 
+describe('VectorStore.release', () => {
+  it('frees the graph: the store refuses any use afterwards, and a second release is harmless', async () => {
+    const store = await VectorStore.create(2, 4);
+    store.add(0, Float32Array.from([1, 0]));
+    expect(store.search(Float32Array.from([1, 0]), 1)[0]?.label).toBe(0);
+    store.release();
+    store.release();
+    expect(() => store.search(Float32Array.from([1, 0]), 1)).toThrow(/released/);
+    expect(() => store.add(1, Float32Array.from([0, 1]))).toThrow(/released/);
+  });
+});
+
 describe('VectorStore.load of a damaged graph (hnswlib-node loads through patches/hnswlib-node+3.0.0.patch)', () => {
   const m = 4;
   const headerBytes = 96; // hnswlib's saveIndex header: 11 size_t/double fields and two 32-bit ones

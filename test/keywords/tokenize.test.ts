@@ -7,6 +7,7 @@ import {
   kanjiKatakanaUnigrams,
   normalizeText,
   segmenterWords,
+  ANALYZERS,
   stripQuestionWords,
 } from '../../src/keywords/tokenize.js';
 
@@ -44,6 +45,26 @@ describe('analyzers', () => {
     expect(words).toContain('梅雨');
     expect(words).toContain('雨季');
     expect(words).not.toContain('、');
+  });
+});
+
+describe('analyzers at a newline', () => {
+  // The keyword build analyses an article's title once and joins its tokens to each passage's
+  // (bm25.ts contextTokens): that is only the same index if no token spans the newline between them.
+  const parts = [
+    ['ウクライナ有志連合、パリで首脳会合', 'パリで首脳会合を開催。米国は6日、発表した。'],
+    ['サーバ', '―の障害'],
+    ['NATO', 'summit in Paris'],
+    ['covid-', '19の感染'],
+    ['東京', '都の会議'],
+    ['ｻｰﾊﾞ', 'ｰ'],
+    ['１２', '３ 件'],
+    ['絵文字😀', '😀です'],
+    ['', '本文だけ'],
+  ];
+  it.each(Object.keys(ANALYZERS))('%s gives the tokens of the parts one after the other', (name) => {
+    const analyze = ANALYZERS[name as keyof typeof ANALYZERS];
+    for (const [a, b] of parts) expect(analyze(`${a}\n${b}`)).toEqual([...analyze(a!), ...analyze(b!)]);
   });
 });
 

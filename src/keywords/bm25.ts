@@ -135,21 +135,16 @@ function headingValue(doc: KeywordDoc): string {
 }
 
 /**
- * The `context` field's tokens without analysing the title and section again for every passage of an
- * article: the parts are joined by newlines, where every analyzer breaks (no n-gram, word or
- * unigram spans a newline), so the tokens of the whole are the parts' tokens one after the other.
+ * The `context` field's tokens: those of title, section and text joined by newlines. Every analyzer
+ * breaks at a newline (no n-gram, word or unigram spans one; test/keywords/tokenize.test.ts), so
+ * they are the parts' tokens one after the other, and an article's title and section are analysed
+ * once rather than again for every passage.
  */
 function contextTokens(doc: KeywordDoc, cached: (value: string) => string[], analyze: (text: string) => string[]): string[] {
-  const text = analyze(doc.text ?? '');
+  const text = analyze(doc.text);
   const title = doc.title ? cached(doc.title) : [];
   const section = doc.section ? cached(doc.section) : [];
   return title.length === 0 && section.length === 0 ? text : [...title, ...section, ...text];
-}
-
-function fieldValue(doc: KeywordDoc, field: KeywordField): string {
-  if (field !== 'context') return doc[field] ?? '';
-  // Newlines separate the parts so no n-gram spans title and text.
-  return [doc.title, doc.section, doc.text].filter((part) => part !== undefined && part !== '').join('\n');
 }
 
 /** Merges over the defaults and checks every range once, at the border. */
@@ -313,7 +308,7 @@ export class KeywordIndex {
             ? ANALYZERS[channel.analyzer](doc.text)
             : channel.field === 'context'
               ? contextTokens(doc, cached, ANALYZERS[channel.analyzer])
-              : cached(fieldValue(doc, channel.field));
+              : cached(doc[channel.field] ?? '');
         const heading = channel.headingWeight ? cached(headingValue(doc)) : [];
         lengths[c * n + d] = tokens.length;
         const needed = count + tokens.length + heading.length;

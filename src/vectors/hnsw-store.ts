@@ -59,6 +59,8 @@ export interface VectorHit {
  */
 export class VectorStore {
   private released = false;
+  /** Writes running on libuv's pool: the graph must outlive them, so a release waits for the last. */
+  private saving = 0;
 
   private constructor(
     private readonly native: HnswIndex,
@@ -79,6 +81,10 @@ export class VectorStore {
   release(): void {
     if (this.released) return;
     this.released = true;
+    if (this.saving === 0) this.free();
+  }
+
+  private free(): void {
     // initIndex deletes the native graph it replaces; a one-slot graph is the least it can leave.
     this.native.initIndex(1);
   }
@@ -206,7 +212,13 @@ export class VectorStore {
 
   async save(file: string): Promise<number> {
     // On libuv's pool like readIndex: a 1.7 GB write must not stall the bot's event loop.
-    await this.index.writeIndex(file);
+    const writing = this.index.writeIndex(file);
+    this.saving++;
+    try {
+      await writing;
+    } finally {
+      if (--this.saving === 0 && this.released) this.free();
+    }
     return fileSize(file) ?? 0;
   }
 

@@ -45,6 +45,17 @@ describe('VectorStore.release', () => {
     expect(() => store.search(Float32Array.from([1, 0]), 1)).toThrow(/released/);
     expect(() => store.add(1, Float32Array.from([0, 1]))).toThrow(/released/);
   });
+
+  it('lets a save that is running finish before the graph is freed', async () => {
+    const store = await VectorStore.create(2, 4);
+    [[1, 0], [0, 1], [0.6, 0.8]].forEach((v, label) => store.add(label, Float32Array.from(v)));
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), 'vectors.hnsw');
+    const saving = store.save(file);
+    store.release();
+    const bytes = await saving;
+    const loaded = await VectorStore.load(file, 2, {}, bytes);
+    expect(loaded.search(Float32Array.from([0, 1]), 3).map((hit) => hit.label).sort()).toEqual([0, 1, 2]);
+  });
 });
 
 describe('VectorStore.load of a damaged graph (hnswlib-node loads through patches/hnswlib-node+3.0.0.patch)', () => {

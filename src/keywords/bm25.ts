@@ -249,6 +249,174 @@ interface IndexHead {
   postingsAt: number;
 }
 
+/**
+ * Documents analysed for the keyword index: their term occurrences, before postings are laid out.
+ * Analyses of consecutive ranges of documents merge (`mergeKeywordAnalyses`) into the analysis of all
+ * of them, so the analysing, most of a build and nearly all of it tokenizing, can be split between
+ * threads.
+ */
+export interface KeywordAnalysis {
+  ids: string[];
+  /** Term keys (channel letter + token) in first-seen order. */
+  terms: string[];
+  df: Uint32Array;
+  /** Tokens per channel and document: lengths[c * ids.length + d]. */
+  lengths: Uint32Array;
+  /** One (term, tf, heading tf) per distinct term of each document, in document order. */
+  pairTerms: Int32Array;
+  pairTfs: Int32Array;
+  pairHeadingTfs: Int32Array;
+  /** Document d's pairs end at docEnds[d]. */
+  docEnds: Uint32Array;
+}
+
+/** The analysing half of `KeywordIndex.build`. */
+export function analyzeKeywordDocs(docs: readonly KeywordDoc[], options?: Partial<KeywordOptions>): KeywordAnalysis {
+  const resolved = resolveKeywordOptions(options);
+  const channels = resolved.channels;
+  const n = docs.length;
+  // One dictionary per channel keyed by the bare token: a channel-prefixed key per token (a string
+  // concatenation and a longer hash) was ~10% of a build.
+  const dictionaries = channels.map(() => new Map<string, number>());
+  const terms: string[] = [];
+  const df: number[] = [];
+  const lengths = new Uint32Array(channels.length * n);
+  // (term, tf) pairs in doc order; turned into per-term postings once document frequencies are known.
+  const pairTerms = new IntList();
+  const pairTfs = new IntList();
+  const pairHeadingTfs = new IntList();
+  const docEnds = new Uint32Array(n);
+  // Titles repeat on every passage of an article: analyze each distinct one once.
+  const fieldCache = new Map<string, string[]>();
+  const ids = new Array<string>(n);
+  let docTerms = new Int32Array(256);
+  for (let d = 0; d < n; d++) {
+    const doc = docs[d] as KeywordDoc;
+    if (typeof doc.id !== 'string' || doc.id.includes('\0')) {
+      badOption(`document ${d} needs a string id without NUL characters`);
+    }
+    ids[d] = doc.id;
+    let count = 0;
+    for (let c = 0; c < channels.length; c++) {
+      const channel = channels[c] as KeywordChannel;
+      const cached = (value: string): string[] => {
+        const cacheKey = `${c}\0${value}`;
+        const tokens = fieldCache.get(cacheKey) ?? ANALYZERS[channel.analyzer](value);
+        if (fieldCache.size < 100_000) fieldCache.set(cacheKey, tokens);
+        return tokens;
+      };
+      const tokens =
+        channel.field === 'text'
+          ? ANALYZERS[channel.analyzer](doc.text)
+          : channel.field === 'context'
+            ? contextTokens(doc, cached, ANALYZERS[channel.analyzer])
+            : cached(doc[channel.field] ?? '');
+      const heading = channel.headingWeight ? cached(headingValue(doc)) : [];
+      lengths[c * n + d] = tokens.length;
+      const needed = count + tokens.length + heading.length;
+      if (needed > docTerms.length) {
+        const next = new Int32Array(Math.max(docTerms.length * 2, needed));
+        next.set(docTerms.subarray(0, count));
+        docTerms = next;
+      }
+      // Term id times 2, plus 1 for a heading occurrence: one sort then counts both frequencies.
+      const dictionary = dictionaries[c] as Map<string, number>;
+      const add = (token: string, inHeading: number): void => {
+        let t = dictionary.get(token);
+        if (t === undefined) {
+          t = terms.length;
+          dictionary.set(token, t);
+          terms.push(termKey(c, token));
+          df.push(0);
+        }
+        docTerms[count++] = t * 2 + inHeading;
+      };
+      for (const token of tokens) add(token, 0);
+      for (const token of heading) add(token, 1);
+    }
+    const sorted = docTerms.subarray(0, count).sort();
+    for (let i = 0; i < count; ) {
+      const t = (sorted[i] as number) >> 1;
+      let body = 0;
+      let inHeading = 0;
+      let j = i;
+      for (; j < count && (sorted[j] as number) >> 1 === t; j++) {
+        if ((sorted[j] as number) & 1) inHeading++;
+        else body++;
+      }
+      pairTerms.push(t);
+      pairTfs.push(Math.min(body, TF_MAX));
+      pairHeadingTfs.push(Math.min(inHeading, TF_MAX));
+      df[t] = (df[t] as number) + 1;
+      i = j;
+    }
+    docEnds[d] = pairTerms.length;
+  }
+  return {
+    ids,
+    terms,
+    df: Uint32Array.from(df),
+    lengths,
+    pairTerms: pairTerms.data.slice(0, pairTerms.length),
+    pairTfs: pairTfs.data.slice(0, pairTfs.length),
+    pairHeadingTfs: pairHeadingTfs.data.slice(0, pairHeadingTfs.length),
+    docEnds,
+  };
+}
+
+/**
+ * The analysis of `first`'s documents followed by `second`'s: the same, term ids included, as
+ * analysing all of them at once (a term new to `second` gets the next id in its first-seen order).
+ */
+export function mergeKeywordAnalyses(first: KeywordAnalysis, second: KeywordAnalysis, channelCount: number): KeywordAnalysis {
+  const termId = new Map<string, number>();
+  first.terms.forEach((term, t) => termId.set(term, t));
+  const terms = first.terms.slice();
+  const df = new Uint32Array(first.terms.length + second.terms.length);
+  df.set(first.df);
+  const remap = new Int32Array(second.terms.length);
+  second.terms.forEach((term, t) => {
+    let id = termId.get(term);
+    if (id === undefined) {
+      id = terms.length;
+      terms.push(term);
+    }
+    remap[t] = id;
+    df[id] = (df[id] as number) + (second.df[t] as number);
+  });
+  const n1 = first.ids.length;
+  const n2 = second.ids.length;
+  const n = n1 + n2;
+  const lengths = new Uint32Array(channelCount * n);
+  for (let c = 0; c < channelCount; c++) {
+    lengths.set(first.lengths.subarray(c * n1, (c + 1) * n1), c * n);
+    lengths.set(second.lengths.subarray(c * n2, (c + 1) * n2), c * n + n1);
+  }
+  const pairs1 = first.pairTerms.length;
+  const pairTerms = new Int32Array(pairs1 + second.pairTerms.length);
+  pairTerms.set(first.pairTerms);
+  for (let p = 0; p < second.pairTerms.length; p++) pairTerms[pairs1 + p] = remap[second.pairTerms[p] as number] as number;
+  const concat = (a: Int32Array, b: Int32Array): Int32Array => {
+    const out = new Int32Array(a.length + b.length);
+    out.set(a);
+    out.set(b, a.length);
+    return out;
+  };
+  const docEnds = new Uint32Array(n);
+  docEnds.set(first.docEnds);
+  for (let d = 0; d < n2; d++) docEnds[n1 + d] = pairs1 + (second.docEnds[d] as number);
+  return {
+    ids: first.ids.concat(second.ids),
+    terms,
+    df: df.slice(0, terms.length),
+    lengths,
+    pairTerms,
+    pairTfs: concat(first.pairTfs, second.pairTfs),
+    pairHeadingTfs: concat(first.pairHeadingTfs, second.pairHeadingTfs),
+    docEnds,
+  };
+}
+
 export class KeywordIndex {
   private readonly options: KeywordOptions;
   private readonly decoder = new TextDecoder();
@@ -270,86 +438,14 @@ export class KeywordIndex {
    * @example KeywordIndex.build([{ id: 'a#1', text: '有志連合はパリで首脳会合を開催', title: 'ウクライナ' }])
    */
   static build(docs: KeywordDoc[], options?: Partial<KeywordOptions>): KeywordIndex {
+    return KeywordIndex.fromAnalysis(analyzeKeywordDocs(docs, options), options);
+  }
+
+  /** The laying-out half of `build`: `build(docs, o)` is `fromAnalysis(analyzeKeywordDocs(docs, o), o)`. */
+  static fromAnalysis(analysis: KeywordAnalysis, options?: Partial<KeywordOptions>): KeywordIndex {
     const resolved = resolveKeywordOptions(options);
-    const channels = resolved.channels;
-    const n = docs.length;
-    // One dictionary per channel keyed by the bare token: a channel-prefixed key per token (a string
-    // concatenation and a longer hash) was ~10% of a build.
-    const dictionaries = channels.map(() => new Map<string, number>());
-    const terms: string[] = [];
-    const df: number[] = [];
-    const lengths = new Uint32Array(channels.length * n);
-    // (term, tf) pairs in doc order; turned into per-term postings once document frequencies are known.
-    const pairTerms = new IntList();
-    const pairTfs = new IntList();
-    const pairHeadingTfs = new IntList();
-    const docEnds = new Uint32Array(n);
-    // Titles repeat on every passage of an article: analyze each distinct one once.
-    const fieldCache = new Map<string, string[]>();
-    const ids = new Array<string>(n);
-    let docTerms = new Int32Array(256);
-    for (let d = 0; d < n; d++) {
-      const doc = docs[d] as KeywordDoc;
-      if (typeof doc.id !== 'string' || doc.id.includes('\0')) {
-        badOption(`document ${d} needs a string id without NUL characters`);
-      }
-      ids[d] = doc.id;
-      let count = 0;
-      for (let c = 0; c < channels.length; c++) {
-        const channel = channels[c] as KeywordChannel;
-        const cached = (value: string): string[] => {
-          const cacheKey = `${c}\0${value}`;
-          const tokens = fieldCache.get(cacheKey) ?? ANALYZERS[channel.analyzer](value);
-          if (fieldCache.size < 100_000) fieldCache.set(cacheKey, tokens);
-          return tokens;
-        };
-        const tokens =
-          channel.field === 'text'
-            ? ANALYZERS[channel.analyzer](doc.text)
-            : channel.field === 'context'
-              ? contextTokens(doc, cached, ANALYZERS[channel.analyzer])
-              : cached(doc[channel.field] ?? '');
-        const heading = channel.headingWeight ? cached(headingValue(doc)) : [];
-        lengths[c * n + d] = tokens.length;
-        const needed = count + tokens.length + heading.length;
-        if (needed > docTerms.length) {
-          const next = new Int32Array(Math.max(docTerms.length * 2, needed));
-          next.set(docTerms.subarray(0, count));
-          docTerms = next;
-        }
-        // Term id times 2, plus 1 for a heading occurrence: one sort then counts both frequencies.
-        const dictionary = dictionaries[c] as Map<string, number>;
-        const add = (token: string, inHeading: number): void => {
-          let t = dictionary.get(token);
-          if (t === undefined) {
-            t = terms.length;
-            dictionary.set(token, t);
-            terms.push(termKey(c, token));
-            df.push(0);
-          }
-          docTerms[count++] = t * 2 + inHeading;
-        };
-        for (const token of tokens) add(token, 0);
-        for (const token of heading) add(token, 1);
-      }
-      const sorted = docTerms.subarray(0, count).sort();
-      for (let i = 0; i < count; ) {
-        const t = (sorted[i] as number) >> 1;
-        let body = 0;
-        let inHeading = 0;
-        let j = i;
-        for (; j < count && (sorted[j] as number) >> 1 === t; j++) {
-          if ((sorted[j] as number) & 1) inHeading++;
-          else body++;
-        }
-        pairTerms.push(t);
-        pairTfs.push(Math.min(body, TF_MAX));
-        pairHeadingTfs.push(Math.min(inHeading, TF_MAX));
-        df[t] = (df[t] as number) + 1;
-        i = j;
-      }
-      docEnds[d] = pairTerms.length;
-    }
+    const { ids, terms, df, lengths, pairTerms, pairTfs, pairHeadingTfs, docEnds } = analysis;
+    const n = ids.length;
     const offsets = new Uint32Array(terms.length + 1);
     for (let t = 0; t < terms.length; t++) offsets[t + 1] = (offsets[t] as number) + (df[t] as number);
     const total = pairTerms.length;
@@ -360,12 +456,12 @@ export class KeywordIndex {
     let p = 0;
     for (let d = 0; d < n; d++) {
       for (const end = docEnds[d] as number; p < end; p++) {
-        const t = pairTerms.data[p] as number;
+        const t = pairTerms[p] as number;
         const at = cursor[t] as number;
         cursor[t] = at + 1;
         postingDocs[at] = d;
-        postingTfs[at] = pairTfs.data[p] as number;
-        postingHeadingTfs[at] = pairHeadingTfs.data[p] as number;
+        postingTfs[at] = pairTfs[p] as number;
+        postingHeadingTfs[at] = pairHeadingTfs[p] as number;
       }
     }
     const { impacts, body } = computeImpacts(resolved, n, terms, offsets, postingDocs, postingTfs, postingHeadingTfs, lengths);

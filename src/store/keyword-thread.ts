@@ -1,7 +1,7 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { KeywordIndex, type KeywordDoc } from '../keywords/bm25.js';
+import { KeywordIndex, analyzeKeywordDocs, mergeKeywordAnalyses, resolveKeywordOptions, type KeywordAnalysis, type KeywordDoc } from '../keywords/bm25.js';
 import { KijiError, type ErrorCode } from '../errors.js';
 
 /**
@@ -18,10 +18,13 @@ import { KijiError, type ErrorCode } from '../errors.js';
 
 const JOB_KIND = 'kiji-keyword-thread';
 
-interface Job {
-  kind: typeof JOB_KIND;
-  docs: readonly KeywordDoc[];
-}
+/**
+ * `build`: the whole index from `docs`. `first-half`: the analysis of `docs` is kept until a
+ * `second-half` message brings the analysis of the documents after them; both then become the index.
+ */
+type Job =
+  | { kind: typeof JOB_KIND; task: 'build' | 'first-half'; docs: readonly KeywordDoc[] }
+  | { kind: typeof JOB_KIND; task: 'second-half'; analysis: KeywordAnalysis };
 
 type FromThread =
   | { type: 'done'; bytes: Uint8Array }
@@ -91,9 +94,33 @@ export class KeywordThread {
     // Never left unhandled when the build stops before asking for the result.
     result.catch(() => {});
     // Structured clone of the docs: ~30 ms at 10k passages (packing them into one string was slower).
-    const job: Job = { kind: JOB_KIND, docs };
+    const job: Job = { kind: JOB_KIND, task: 'build', docs };
     if (!this.failed) this.worker.postMessage(job);
     return result;
+  }
+
+  /**
+   * `build`, with the analysing (most of a build) shared with the calling thread when it has nothing
+   * else to do: this thread analyses `docs.slice(0, half)` while the caller analyses the rest with
+   * `analyzeSecondHalf` (synchronously, on its own thread), then lays the index out.
+   */
+  buildInHalves(docs: readonly KeywordDoc[]): { analyzeSecondHalf: () => void; bytes: Promise<Uint8Array> } {
+    if (this.pending) throw new Error('KeywordThread.buildInHalves: one build at a time');
+    const half = Math.ceil(docs.length / 2);
+    const bytes = new Promise<Uint8Array>((resolve, reject) => {
+      if (this.failed) reject(this.failed);
+      else this.pending = { resolve, reject };
+    });
+    bytes.catch(() => {});
+    if (!this.failed) this.worker.postMessage({ kind: JOB_KIND, task: 'first-half', docs: docs.slice(0, half) } satisfies Job);
+    let sent = false;
+    const analyzeSecondHalf = (): void => {
+      if (sent) return;
+      sent = true;
+      const analysis = analyzeKeywordDocs(docs.slice(half));
+      if (!this.failed) this.worker.postMessage({ kind: JOB_KIND, task: 'second-half', analysis } satisfies Job, analysisBuffers(analysis));
+    };
+    return { analyzeSecondHalf, bytes };
   }
 
   /** Done with it: kept for the next build when healthy and idle (and none is kept yet), else stopped. */
@@ -133,12 +160,33 @@ function rebuildError(message: Extract<FromThread, { type: 'error' }>): Error {
   return error;
 }
 
+/** The typed arrays' buffers, moved rather than copied to the other thread (each array owns its buffer). */
+function analysisBuffers(analysis: KeywordAnalysis): ArrayBuffer[] {
+  const arrays = [analysis.df, analysis.lengths, analysis.pairTerms, analysis.pairTfs, analysis.pairHeadingTfs, analysis.docEnds];
+  return arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+}
+
 function runThread(): void {
+  // A first half's analysis, waiting for the second half's (messages arrive in order, one at a time).
+  let firstHalf: KeywordAnalysis | undefined;
   parentPort!.on('message', (job: Job) => {
     let reply: FromThread;
     let transfer: ArrayBuffer[] = [];
     try {
-      const bytes = KeywordIndex.build(job.docs as KeywordDoc[]).serialize();
+      if (job.task === 'first-half') {
+        firstHalf = analyzeKeywordDocs(job.docs);
+        return;
+      }
+      let index: KeywordIndex;
+      if (job.task === 'second-half') {
+        if (firstHalf === undefined) throw new Error('keyword thread: a second half arrived without a first');
+        const merged = mergeKeywordAnalyses(firstHalf, job.analysis, resolveKeywordOptions().channels.length);
+        firstHalf = undefined;
+        index = KeywordIndex.fromAnalysis(merged);
+      } else {
+        index = KeywordIndex.build(job.docs as KeywordDoc[]);
+      }
+      const bytes = index.serialize();
       reply = { type: 'done', bytes };
       // Moved, not copied, when the bytes are their buffer's only contents (they are: one allocation).
       if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) transfer = [bytes.buffer];

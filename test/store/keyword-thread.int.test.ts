@@ -5,7 +5,7 @@ import { currentBuildDir } from '../../src/store/index-dir.js';
 import { loadIndex } from '../../src/store/load.js';
 import { searchIndex } from '../../src/retrieval/search.js';
 import { KeywordThread, KeywordThreadFailed } from '../../src/store/keyword-thread.js';
-import { KeywordIndex } from '../../src/keywords/bm25.js';
+import { KeywordIndex, analyzeKeywordDocs, keywordDefaults, mergeKeywordAnalyses } from '../../src/keywords/bm25.js';
 import { keywordDocs } from '../../src/store/keyword-docs.js';
 import { loadArticles } from '../../src/articles/load.js';
 import { toPassages } from '../../src/passages/chunk.js';
@@ -37,6 +37,40 @@ describe('keyword index on a worker thread', () => {
     const y = await loadIndex(path.join(dirs.root, 'threaded'), { model: fakeModel });
     for (const question of ['有志連合の首脳会合はどこで開かれたか', 'ロシアの石油会社', '梅雨']) {
       expect(await searchIndex(y, threaded.embedder, question, { k: 5 })).toEqual(await searchIndex(x, inline.embedder, question, { k: 5 }));
+    }
+  });
+
+  it('builds an updated index in halves, this thread analysing one, with the same files as inline', async () => {
+    const dirs = tempCorpus();
+    const inline = fakeBuild({ articles: dirs.articles, index: path.join(dirs.root, 'inline') }, undefined, { keywordThread: false });
+    const threaded = fakeBuild({ articles: dirs.articles, index: path.join(dirs.root, 'threaded') }, undefined, { keywordThread: true });
+    await inline.run();
+    await threaded.run();
+    fs.writeFileSync(path.join(dirs.articles, 'tokyo.md'), '---\nsource: テスト通信\ndate: 2026-02-01\n---\n# 東京で国際会議\n\n東京で国際会議が開かれた。\n\n議題は海洋汚染だった。\n');
+    const a = await inline.run();
+    const b = await threaded.run();
+    expect(a.embedded).toBeGreaterThan(0);
+    expect(b).toMatchObject({ embedded: a.embedded, reused: a.reused });
+    const inlineFiles = contentFiles(path.join(dirs.root, 'inline'));
+    const threadedFiles = contentFiles(path.join(dirs.root, 'threaded'));
+    for (const name of Object.keys(inlineFiles)) expect(threadedFiles[name]!.equals(inlineFiles[name]!), name).toBe(true);
+  });
+
+  it('analyses documents in two parts that merge into what analysing them at once gives', async () => {
+    const { articles } = await loadArticles(seedArticles);
+    const docs = keywordDocs(articles.flatMap((a) => toPassages(a)));
+    const whole = Buffer.from(KeywordIndex.build(docs).serialize());
+    for (const cut of [0, 1, Math.floor(docs.length / 2), docs.length - 1, docs.length]) {
+      const merged = mergeKeywordAnalyses(analyzeKeywordDocs(docs.slice(0, cut)), analyzeKeywordDocs(docs.slice(cut)), keywordDefaults.channels.length);
+      expect(Buffer.from(KeywordIndex.fromAnalysis(merged).serialize()).equals(whole), `cut at ${cut}`).toBe(true);
+    }
+    const thread = KeywordThread.take();
+    try {
+      const halves = thread.buildInHalves(docs);
+      halves.analyzeSecondHalf();
+      expect(Buffer.from(await halves.bytes).equals(whole)).toBe(true);
+    } finally {
+      await thread.release();
     }
   });
 

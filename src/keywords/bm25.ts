@@ -270,8 +270,8 @@ export interface KeywordAnalysis {
   docEnds: Uint32Array;
 }
 
-/** The analysing half of `KeywordIndex.build`. */
-export function analyzeKeywordDocs(docs: readonly KeywordDoc[], options?: Partial<KeywordOptions>): KeywordAnalysis {
+/** The analysing half of `KeywordIndex.build`; `firstDoc` numbers the documents in errors when `docs` is a later part. */
+export function analyzeKeywordDocs(docs: readonly KeywordDoc[], options?: Partial<KeywordOptions>, firstDoc = 0): KeywordAnalysis {
   const resolved = resolveKeywordOptions(options);
   const channels = resolved.channels;
   const n = docs.length;
@@ -293,7 +293,7 @@ export function analyzeKeywordDocs(docs: readonly KeywordDoc[], options?: Partia
   for (let d = 0; d < n; d++) {
     const doc = docs[d] as KeywordDoc;
     if (typeof doc.id !== 'string' || doc.id.includes('\0')) {
-      badOption(`document ${d} needs a string id without NUL characters`);
+      badOption(`document ${firstDoc + d} needs a string id without NUL characters`);
     }
     ids[d] = doc.id;
     let count = 0;

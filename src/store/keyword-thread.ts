@@ -117,7 +117,7 @@ export class KeywordThread {
     const analyzeSecondHalf = (): void => {
       if (sent) return;
       sent = true;
-      const analysis = analyzeKeywordDocs(docs.slice(half));
+      const analysis = analyzeKeywordDocs(docs.slice(half), undefined, half);
       if (!this.failed) this.worker.postMessage({ kind: JOB_KIND, task: 'second-half', analysis } satisfies Job, analysisBuffers(analysis));
     };
     return { analyzeSecondHalf, bytes };

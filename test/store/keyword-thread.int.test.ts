@@ -74,6 +74,15 @@ describe('keyword index on a worker thread', () => {
     }
   });
 
+  it('numbers a bad document in the second half as in the whole list, and stops the waiting thread', async () => {
+    const docs = [{ id: 'a', text: '本文' }, { id: 'b', text: '本文' }, { id: 'c\0', text: '本文' }];
+    const thread = KeywordThread.take();
+    const halves = thread.buildInHalves(docs);
+    expect(() => halves.analyzeSecondHalf()).toThrow(/document 2 needs a string id/);
+    await thread.release();
+    await expect(halves.bytes).rejects.toBeInstanceOf(KeywordThreadFailed);
+  });
+
   it('returns the bytes KeywordIndex.build gives, and its errors with their codes', async () => {
     const { articles } = await loadArticles(seedArticles);
     const docs = keywordDocs(articles.flatMap((a) => toPassages(a)));

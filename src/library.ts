@@ -175,9 +175,9 @@ class KijiLibrary implements Library {
  */
 export async function openLibrary(settings: Settings, options: OpenOptions = {}): Promise<Library & { semanticOff?: string; loaded: LoadedIndex }> {
   const log = options.log ?? (() => {});
-  // The index loads beside the model (each takes seconds at scale: ~7 s for 1M passages, ~4 s for
+  // The index loads beside the model (each takes seconds at scale: ~4 s for 1M passages, ~4 s for
   // an e5-small model), for the model the settings name. Its outcome is awaited below, or dropped
-  // when that model does not load: then the index is loaded again without vectors.
+  // (and freed) when that model does not load: then the index is loaded again without vectors.
   const wanted = modelKey(settings);
   const loading = loadIndex(settings.indexDir, wanted ? { model: wanted } : {});
   loading.catch(() => {});

@@ -1,4 +1,5 @@
 import { sizeLabel } from './cache.js';
+import { speedHistory } from './speed-history.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the figures come back from report.json as plain data. */
 type R = Record<string, any>;
@@ -141,5 +142,10 @@ export function renderReport(r: R): string {
       lines.push(`| 20 at once | ${ms(r.bot.twenty.p50)} | ${ms(r.bot.twenty.p95)} | ${r.bot.twenty.n} |`, '');
     }
   }
+  lines.push('## Made faster: before -> after', '');
+  lines.push('Measured when each change landed, on this machine, by the command named (details in the commit); history, not re-measured by this run.', '');
+  lines.push('| change | figure | before | after | measured with | commit |', '|---|---|---|---|---|---|');
+  for (const c of speedHistory) lines.push(`| ${c.change} | ${c.figure} | ${c.before} | ${c.after} | ${c.measuredWith} | ${c.commit} |`);
+  lines.push('');
   return lines.join('\n') + '\n';
 }

@@ -257,6 +257,7 @@ interface IndexHead {
  */
 export interface KeywordAnalysis {
   ids: string[];
+  channelCount: number;
   /** Term keys (channel letter + token) in first-seen order. */
   terms: string[];
   df: Uint32Array;
@@ -354,6 +355,7 @@ export function analyzeKeywordDocs(docs: readonly KeywordDoc[], options?: Partia
   }
   return {
     ids,
+    channelCount: channels.length,
     terms,
     df: Uint32Array.from(df),
     lengths,
@@ -368,7 +370,8 @@ export function analyzeKeywordDocs(docs: readonly KeywordDoc[], options?: Partia
  * The analysis of `first`'s documents followed by `second`'s: the same, term ids included, as
  * analysing all of them at once (a term new to `second` gets the next id in its first-seen order).
  */
-export function mergeKeywordAnalyses(first: KeywordAnalysis, second: KeywordAnalysis, channelCount: number): KeywordAnalysis {
+export function mergeKeywordAnalyses(first: KeywordAnalysis, second: KeywordAnalysis): KeywordAnalysis {
+  const { channelCount } = first;
   const termId = new Map<string, number>();
   first.terms.forEach((term, t) => termId.set(term, t));
   const terms = first.terms.slice();
@@ -407,6 +410,7 @@ export function mergeKeywordAnalyses(first: KeywordAnalysis, second: KeywordAnal
   for (let d = 0; d < n2; d++) docEnds[n1 + d] = pairs1 + (second.docEnds[d] as number);
   return {
     ids: first.ids.concat(second.ids),
+    channelCount,
     terms,
     df: df.slice(0, terms.length),
     lengths,

@@ -157,10 +157,10 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
     return report(0, previous.manifest.semanticOff);
   }
   // From here on the keyword index is needed whatever happens to the vectors: on the thread, it is
-  // built while the model loads and the vectors are placed. An update of an existing index embeds few
-  // passages if any, so this thread would mostly wait for it: it analyses half of the documents
+  // built while the model loads and the vectors are placed. An update of an existing index usually
+  // embeds few passages, so this thread would mostly wait for it: it analyses half of the documents
   // itself, the analysing being ~80% of a keyword build (adding one article to 100k passages took
-  // 38 s before, 23 s after, on 2 cores).
+  // 38 s before, 23 s after, on 2 cores). When an update re-embeds much, that half is a small share.
   if (onThread === undefined && thread) {
     const halves = thread.buildInHalves(docs);
     onThread = halves.bytes;

@@ -1,7 +1,7 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { KeywordIndex, analyzeKeywordDocs, mergeKeywordAnalyses, resolveKeywordOptions, type KeywordAnalysis, type KeywordDoc } from '../keywords/bm25.js';
+import { KeywordIndex, analyzeKeywordDocs, mergeKeywordAnalyses, type KeywordAnalysis, type KeywordDoc } from '../keywords/bm25.js';
 import { KijiError, type ErrorCode } from '../errors.js';
 
 /**
@@ -86,15 +86,19 @@ export class KeywordThread {
    * throws, or with `KeywordThreadFailed` when the thread itself fails (or was stopped).
    */
   build(docs: readonly KeywordDoc[]): Promise<Uint8Array> {
-    if (this.pending) throw new Error('KeywordThread.build: one build at a time');
+    // Structured clone of the docs: ~30 ms at 10k passages (packing them into one string was slower).
+    return this.start({ kind: JOB_KIND, task: 'build', docs });
+  }
+
+  /** Posts the job that opens a build and returns the promise of its bytes. */
+  private start(job: Job): Promise<Uint8Array> {
+    if (this.pending) throw new Error('KeywordThread: one build at a time');
     const result = new Promise<Uint8Array>((resolve, reject) => {
       if (this.failed) reject(this.failed);
       else this.pending = { resolve, reject };
     });
     // Never left unhandled when the build stops before asking for the result.
     result.catch(() => {});
-    // Structured clone of the docs: ~30 ms at 10k passages (packing them into one string was slower).
-    const job: Job = { kind: JOB_KIND, task: 'build', docs };
     if (!this.failed) this.worker.postMessage(job);
     return result;
   }
@@ -105,14 +109,8 @@ export class KeywordThread {
    * `analyzeSecondHalf` (synchronously, on its own thread), then lays the index out.
    */
   buildInHalves(docs: readonly KeywordDoc[]): { analyzeSecondHalf: () => void; bytes: Promise<Uint8Array> } {
-    if (this.pending) throw new Error('KeywordThread.buildInHalves: one build at a time');
     const half = Math.ceil(docs.length / 2);
-    const bytes = new Promise<Uint8Array>((resolve, reject) => {
-      if (this.failed) reject(this.failed);
-      else this.pending = { resolve, reject };
-    });
-    bytes.catch(() => {});
-    if (!this.failed) this.worker.postMessage({ kind: JOB_KIND, task: 'first-half', docs: docs.slice(0, half) } satisfies Job);
+    const bytes = this.start({ kind: JOB_KIND, task: 'first-half', docs: docs.slice(0, half) });
     let sent = false;
     const analyzeSecondHalf = (): void => {
       if (sent) return;
@@ -180,7 +178,7 @@ function runThread(): void {
       let index: KeywordIndex;
       if (job.task === 'second-half') {
         if (firstHalf === undefined) throw new Error('keyword thread: a second half arrived without a first');
-        const merged = mergeKeywordAnalyses(firstHalf, job.analysis, resolveKeywordOptions().channels.length);
+        const merged = mergeKeywordAnalyses(firstHalf, job.analysis);
         firstHalf = undefined;
         index = KeywordIndex.fromAnalysis(merged);
       } else {

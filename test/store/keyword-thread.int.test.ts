@@ -5,7 +5,7 @@ import { currentBuildDir } from '../../src/store/index-dir.js';
 import { loadIndex } from '../../src/store/load.js';
 import { searchIndex } from '../../src/retrieval/search.js';
 import { KeywordThread, KeywordThreadFailed } from '../../src/store/keyword-thread.js';
-import { KeywordIndex, analyzeKeywordDocs, keywordDefaults, mergeKeywordAnalyses } from '../../src/keywords/bm25.js';
+import { KeywordIndex, analyzeKeywordDocs, mergeKeywordAnalyses } from '../../src/keywords/bm25.js';
 import { keywordDocs } from '../../src/store/keyword-docs.js';
 import { loadArticles } from '../../src/articles/load.js';
 import { toPassages } from '../../src/passages/chunk.js';
@@ -61,7 +61,7 @@ describe('keyword index on a worker thread', () => {
     const docs = keywordDocs(articles.flatMap((a) => toPassages(a)));
     const whole = Buffer.from(KeywordIndex.build(docs).serialize());
     for (const cut of [0, 1, Math.floor(docs.length / 2), docs.length - 1, docs.length]) {
-      const merged = mergeKeywordAnalyses(analyzeKeywordDocs(docs.slice(0, cut)), analyzeKeywordDocs(docs.slice(cut)), keywordDefaults.channels.length);
+      const merged = mergeKeywordAnalyses(analyzeKeywordDocs(docs.slice(0, cut)), analyzeKeywordDocs(docs.slice(cut)));
       expect(Buffer.from(KeywordIndex.fromAnalysis(merged).serialize()).equals(whole), `cut at ${cut}`).toBe(true);
     }
     const thread = KeywordThread.take();

@@ -382,11 +382,8 @@ async function placeVectors(input: PlaceVectorsInput): Promise<{ vectors: Vector
   for (let start = 0; start < pending.length; start += input.chunk) {
     const batch = pending.slice(start, start + input.chunk);
     const embeddings = await input.embedder!.embedPassages(batch.map(({ p }) => passageEmbeddingText(p)));
-    batch.forEach(({ i }, j) => {
-      const label = freeLabels.pop() ?? nextLabel++;
-      vectors.add(label, embeddings[j]!);
-      labels[i] = label;
-    });
+    const batchLabels = batch.map(({ i }) => (labels[i] = freeLabels.pop() ?? nextLabel++));
+    vectors.addMany(batchLabels, embeddings);
     done += batch.length;
     input.onProgress?.(done, pending.length);
   }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import { KijiError, ErrorCodes } from '../errors.js';
 
 /**
@@ -13,9 +14,14 @@ export const hnswDefaults = {
   efConstruction: 200,
   /** Query-time candidate list (>= k, 10-1000): more = better recall, slower search. */
   efSearch: 96,
-  /** Fixed so a rebuild over the same vectors gives the same graph. */
+  /** Fixed so a graph built on one thread is the same on every rebuild (see `VectorStore.addMany`). */
   randomSeed: 100,
 } as const;
+
+/** Threads an insert batch uses: every core (a build runs in its own worker, away from the bot's loop). */
+export function insertThreads(): number {
+  return os.availableParallelism();
+}
 
 export type HnswParams = { m: number; efConstruction: number; efSearch: number; randomSeed: number };
 
@@ -170,24 +176,31 @@ export class VectorStore {
     return { loaded };
   }
 
-  /**
-   * Slots known to be free without asking the native index: asking costs two native calls per add,
-   * which showed up next to LangChain's bare addPoint loop. Re-read whenever it runs out.
-   */
-  private freeSlots = 0;
-
   add(label: number, vector: Float32Array): void {
-    this.checkDimension(vector);
-    if (this.freeSlots <= 0) {
-      if (this.index.getCurrentCount() >= this.index.getMaxElements()) {
-        this.index.resizeIndex(Math.ceil(this.index.getMaxElements() * 1.5) + 16);
-      }
-      this.freeSlots = this.index.getMaxElements() - this.index.getCurrentCount();
-    }
-    // A replaced deleted slot frees nothing, so counting every add as taking a slot stays safe.
-    this.freeSlots--;
+    this.addMany([label], [vector], 1);
+  }
+
+  /**
+   * Adds vectors in one native call (kiji's patch to hnswlib-node, see README), inserted on `threads`
+   * threads at once: hnswlib's inserts are safe to run concurrently, and on this 2-core machine two
+   * threads built 10k vectors in ~0.95 s against ~1.9 s for a loop of `addPoint` (the same recall@10).
+   * With more than one thread the graph depends on which insert ran first, so a rebuild over the same
+   * vectors is no longer byte for byte the same; `threads` 1 keeps it so.
+   */
+  addMany(labels: readonly number[], vectors: readonly Float32Array[], threads: number = insertThreads()): void {
+    if (labels.length !== vectors.length) throw new Error(`addMany: ${labels.length} labels for ${vectors.length} vectors`);
+    if (labels.length === 0) return;
+    const points = new Float32Array(vectors.length * this.dimension);
+    vectors.forEach((vector, i) => {
+      this.checkDimension(vector);
+      points.set(vector, i * this.dimension);
+    });
+    const index = this.index;
+    // Room for all of them even if none reuses a deleted slot: a resize cannot run during the inserts.
+    const needed = index.getCurrentCount() + labels.length;
+    if (needed > index.getMaxElements()) index.resizeIndex(Math.max(needed, Math.ceil(index.getMaxElements() * 1.5) + 16));
     // replaceDeleted reuses the slots of passages an incremental build removed.
-    this.index.addPoint(Array.from(vector), label, true);
+    index.addPoints(points, Uint32Array.from(labels), threads, true);
   }
 
   remove(label: number): void {

@@ -35,6 +35,64 @@ describe('VectorStore.load', () => {
   });
 });
 
+describe('VectorStore.addMany (inserts on several threads through the patched hnswlib-node)', () => {
+  const dim = 16;
+  function randomVectors(count: number, seed: number): Float32Array[] {
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+    return Array.from({ length: count }, () => Float32Array.from({ length: dim }, random));
+  }
+  const cosine = (a: Float32Array, b: Float32Array): number => {
+    let dot = 0;
+    let na = 0;
+    let nb = 0;
+    for (let i = 0; i < a.length; i++) {
+      dot += a[i]! * b[i]!;
+      na += a[i]! * a[i]!;
+      nb += b[i]! * b[i]!;
+    }
+    return dot / Math.sqrt(na * nb);
+  };
+
+  it('builds a graph on four threads that finds every vector and ranks like exact search', async () => {
+    const vectors = randomVectors(3000, 11);
+    // Capacity far too small: addMany grows it before the threads start.
+    const store = await VectorStore.create(dim, 16);
+    store.addMany(vectors.map((_, label) => label), vectors, 4);
+    for (let label = 0; label < vectors.length; label += 7) {
+      expect(store.search(vectors[label]!, 1)[0]?.label).toBe(label);
+    }
+    let found = 0;
+    const queries = randomVectors(50, 99);
+    for (const query of queries) {
+      const exact = vectors.map((v, label) => ({ label, s: cosine(query, v) })).sort((a, b) => b.s - a.s).slice(0, 10);
+      const got = new Set(store.search(query, 10).map((hit) => hit.label));
+      found += exact.filter(({ label }) => got.has(label)).length;
+    }
+    expect(found / (queries.length * 10)).toBeGreaterThanOrEqual(0.95);
+  });
+
+  it('puts new labels into the slots of removed ones, and removed labels are never found', async () => {
+    const vectors = randomVectors(400, 5);
+    const store = await VectorStore.create(dim, 400);
+    store.addMany(vectors.map((_, label) => label), vectors, 2);
+    for (let label = 0; label < 400; label += 2) store.remove(label);
+    const fresh = randomVectors(200, 6);
+    store.addMany(fresh.map((_, i) => 1000 + i), fresh, 2);
+    fresh.forEach((vector, i) => expect(store.search(vector, 1)[0]?.label).toBe(1000 + i));
+    const labels = new Set(vectors.flatMap((v) => store.search(v, 20).map((hit) => hit.label)));
+    for (let label = 0; label < 400; label += 2) expect(labels.has(label)).toBe(false);
+  });
+
+  it('rejects a vector of the wrong dimension before adding any of the batch', async () => {
+    const store = await VectorStore.create(dim, 10);
+    const good = randomVectors(2, 3);
+    expect(() => store.addMany([0, 1, 2], [good[0]!, new Float32Array(dim - 1), good[1]!], 2)).toThrow(
+      expect.objectContaining({ code: ErrorCodes.DIMENSION_MISMATCH }),
+    );
+    expect(store.search(good[0]!, 3)).toEqual([]);
+  });
+});
+
 describe('VectorStore.release', () => {
   it('frees the graph: the store refuses any use afterwards, and a second release is harmless', async () => {
     const store = await VectorStore.create(2, 4);

@@ -218,7 +218,7 @@ export class VectorStore {
     const n = Math.min(k, this.index.getCurrentCount());
     if (n <= 0) return [];
     if (this.index.getEf() < n) this.index.setEf(n);
-    const { neighbors, distances } = this.index.searchKnn(Array.from(query), n);
+    const { neighbors, distances } = this.index.searchKnn(query, n);
     if (this.index.getEf() !== this.params.efSearch && this.params.efSearch >= n) this.index.setEf(this.params.efSearch);
     return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
   }

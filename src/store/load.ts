@@ -96,7 +96,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   let rowOfLabel: Int32Array;
   try {
     let t = performance.now();
-    // Texts stay on disk until cited (see PassageTable.deserialize).
+    // Texts of a large index stay on disk until cited (see PassageTable.deserialize).
     table = PassageTable.deserialize(
       readIndexFile(dir, manifest, indexFiles.passages),
       checkedIndexFile(dir, manifest, indexFiles.texts),

@@ -177,7 +177,19 @@ function memoryBlob(bytes: Uint8Array): TextBlob {
 }
 
 /**
- * Texts are read only to cite a passage (a handful a query), so a loaded table leaves them on disk
+ * Texts of at most this many bytes are read whole when a table is loaded; larger ones stay on disk.
+ * A text read from the file took ~9 us (a `readSync` each), a sixth of a vector search at 10k; held
+ * in memory, 100k passages cost ~42 MB, while 1M (425 MB) would break the memory budget.
+ */
+export const TEXTS_IN_MEMORY_BYTES = 64 * 2 ** 20;
+
+/** The texts file, held whole if it has at most `inMemoryBytes` bytes, else read per cited passage. */
+function openTexts(file: string, inMemoryBytes: number): TextBlob {
+  return fs.statSync(file).size <= inMemoryBytes ? memoryBlob(fs.readFileSync(file)) : fileBlob(file);
+}
+
+/**
+ * Texts are read only to cite a passage (a handful a query), so a large table leaves them on disk
  * and reads each by offset: at 1M passages the blob is 425 MB, and holding it cost that much RSS
  * and over a second of load. The descriptor stays open for the table's life (closed on collection).
  */
@@ -274,12 +286,13 @@ export class PassageTable {
 
   /**
    * Reads passages.bin (`bytes`). `textsOrFile` is the text blob itself or the path of texts.bin
-   * (then read per cited passage; see `fileBlob`). `file` names passages.bin in errors.
+   * (read whole if it has at most `textsInMemoryBytes` bytes, else per cited passage; see `fileBlob`).
+   * `file` names passages.bin in errors.
    */
-  static deserialize(bytes: Buffer, textsOrFile: Buffer | string, file: string): PassageTable {
+  static deserialize(bytes: Buffer, textsOrFile: Buffer | string, file: string, textsInMemoryBytes = TEXTS_IN_MEMORY_BYTES): PassageTable {
     let texts: TextBlob;
     try {
-      texts = typeof textsOrFile === 'string' ? fileBlob(textsOrFile) : memoryBlob(textsOrFile);
+      texts = typeof textsOrFile === 'string' ? openTexts(textsOrFile, textsInMemoryBytes) : memoryBlob(textsOrFile);
     } catch (cause) {
       throw corrupt(typeof textsOrFile === 'string' ? textsOrFile : file, 'cannot be opened', cause);
     }

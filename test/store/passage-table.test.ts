@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { PassageTable } from '../../src/store/passage-table.js';
+import { TEXTS_IN_MEMORY_BYTES, PassageTable } from '../../src/store/passage-table.js';
 import { isKijiError } from '../../src/errors.js';
 import type { Passage } from '../../src/passages/passage.js';
 
@@ -62,13 +62,21 @@ describe('PassageTable', () => {
     expect(copy.articleSummaries()).toEqual([]);
   });
 
-  it('reads texts from texts.bin on disk when given its path', () => {
+  it('reads texts from texts.bin when given its path: per passage when it is large, whole when it is small', () => {
     const { columns, texts } = PassageTable.fromPassages(passages, labels).serialize();
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-table-')), 'texts.bin');
     fs.writeFileSync(file, texts);
-    const table = PassageTable.deserialize(columns, file, 'passages.bin');
-    expect(table.text(0)).toBe(passages[0]!.text);
-    expect(table.text(3)).toBe('');
+    const onDisk = PassageTable.deserialize(columns, file, 'passages.bin', texts.length - 1);
+    const inMemory = PassageTable.deserialize(columns, file, 'passages.bin', texts.length);
+    expect(texts.length).toBeLessThan(TEXTS_IN_MEMORY_BYTES);
+    // Changed after loading: the table on disk reads the new bytes, the one in memory kept the old.
+    const changed = Buffer.from(texts);
+    Buffer.from('西').copy(changed, 0);
+    fs.writeFileSync(file, changed);
+    expect(inMemory.text(0)).toBe('東京で国際会議が開かれた。');
+    expect(onDisk.text(0)).toBe('西京で国際会議が開かれた。');
+    expect(onDisk.text(3)).toBe('');
+    expect(inMemory.text(3)).toBe('');
   });
 
   it('changes its digest with content but not with labels', () => {

@@ -13,6 +13,7 @@ import { ErrorCodes, KijiError } from '../errors.js';
 import { ANALYZERS, isAnalyzerName, stripQuestionWords, type AnalyzerName } from './tokenize.js';
 import { fail, fileSource, memorySource, type Source } from './source.js';
 import { Arena, PostingCursor, blockCount, writeSegment } from './postings.js';
+import { TokenDictionary } from './token-dictionary.js';
 import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
 
 export interface KeywordDoc {
@@ -278,7 +279,7 @@ export function analyzeKeywordDocs(docs: readonly KeywordDoc[], options?: Partia
   const n = docs.length;
   // One dictionary per channel keyed by the bare token: a channel-prefixed key per token (a string
   // concatenation and a longer hash) was ~10% of a build.
-  const dictionaries = channels.map(() => new Map<string, number>());
+  const dictionaries = channels.map(() => new TokenDictionary());
   const terms: string[] = [];
   const df: number[] = [];
   const lengths = new Uint32Array(channels.length * n);
@@ -321,10 +322,10 @@ export function analyzeKeywordDocs(docs: readonly KeywordDoc[], options?: Partia
         docTerms = next;
       }
       // Term id times 2, plus 1 for a heading occurrence: one sort then counts both frequencies.
-      const dictionary = dictionaries[c] as Map<string, number>;
+      const dictionary = dictionaries[c] as TokenDictionary;
       const add = (token: string, inHeading: number): void => {
         let t = dictionary.get(token);
-        if (t === undefined) {
+        if (t < 0) {
           t = terms.length;
           dictionary.set(token, t);
           terms.push(termKey(c, token));

@@ -274,97 +274,127 @@ export interface KeywordAnalysis {
 
 /** The analysing half of `KeywordIndex.build`; `firstDoc` numbers the documents in errors when `docs` is a later part. */
 export function analyzeKeywordDocs(docs: readonly KeywordDoc[], options?: Partial<KeywordOptions>, firstDoc = 0): KeywordAnalysis {
-  const resolved = resolveKeywordOptions(options);
-  const channels = resolved.channels;
-  const n = docs.length;
+  const analyzer = new KeywordAnalyzer(options, firstDoc);
+  analyzer.add(docs, 0, docs.length);
+  return analyzer.finish();
+}
+
+/**
+ * `analyzeKeywordDocs` a range of documents at a time: after `add`s of consecutive ranges, `finish`
+ * gives the analysis of all of them at once, so a thread can analyse documents while it is still
+ * being decided how many are its share.
+ */
+export class KeywordAnalyzer {
+  private readonly channels: KeywordChannel[];
   // One dictionary per channel keyed by the bare token: a channel-prefixed key per token (a string
   // concatenation and a longer hash) was ~10% of a build.
-  const dictionaries = channels.map(() => new TokenDictionary());
-  const terms: string[] = [];
-  const df: number[] = [];
-  const lengths = new Uint32Array(channels.length * n);
+  private readonly dictionaries: TokenDictionary[];
+  private readonly terms: string[] = [];
+  private readonly df: number[] = [];
+  /** Tokens per document, one list per channel. */
+  private readonly lengths: IntList[];
   // (term, tf) pairs in doc order; turned into per-term postings once document frequencies are known.
-  const pairTerms = new IntList();
-  const pairTfs = new IntList();
-  const pairHeadingTfs = new IntList();
-  const docEnds = new Uint32Array(n);
+  private readonly pairTerms = new IntList();
+  private readonly pairTfs = new IntList();
+  private readonly pairHeadingTfs = new IntList();
+  private readonly docEnds = new IntList();
   // Titles repeat on every passage of an article: analyze each distinct one once.
-  const fieldCache = new Map<string, string[]>();
-  const ids = new Array<string>(n);
-  let docTerms = new Int32Array(256);
-  for (let d = 0; d < n; d++) {
-    const doc = docs[d] as KeywordDoc;
-    if (typeof doc.id !== 'string' || doc.id.includes('\0')) {
-      badOption(`document ${firstDoc + d} needs a string id without NUL characters`);
-    }
-    ids[d] = doc.id;
-    let count = 0;
-    for (let c = 0; c < channels.length; c++) {
-      const channel = channels[c] as KeywordChannel;
-      const cached = (value: string): string[] => {
-        const cacheKey = `${c}\0${value}`;
-        const tokens = fieldCache.get(cacheKey) ?? ANALYZERS[channel.analyzer](value);
-        if (fieldCache.size < 100_000) fieldCache.set(cacheKey, tokens);
-        return tokens;
-      };
-      const tokens =
-        channel.field === 'text'
-          ? ANALYZERS[channel.analyzer](doc.text)
-          : channel.field === 'context'
-            ? contextTokens(doc, cached, ANALYZERS[channel.analyzer])
-            : cached(doc[channel.field] ?? '');
-      const heading = channel.headingWeight ? cached(headingValue(doc)) : [];
-      lengths[c * n + d] = tokens.length;
-      const needed = count + tokens.length + heading.length;
-      if (needed > docTerms.length) {
-        const next = new Int32Array(Math.max(docTerms.length * 2, needed));
-        next.set(docTerms.subarray(0, count));
-        docTerms = next;
-      }
-      // Term id times 2, plus 1 for a heading occurrence: one sort then counts both frequencies.
-      const dictionary = dictionaries[c] as TokenDictionary;
-      const add = (token: string, inHeading: number): void => {
-        let t = dictionary.get(token);
-        if (t < 0) {
-          t = terms.length;
-          dictionary.set(token, t);
-          terms.push(termKey(c, token));
-          df.push(0);
-        }
-        docTerms[count++] = t * 2 + inHeading;
-      };
-      for (const token of tokens) add(token, 0);
-      for (const token of heading) add(token, 1);
-    }
-    const sorted = docTerms.subarray(0, count).sort();
-    for (let i = 0; i < count; ) {
-      const t = (sorted[i] as number) >> 1;
-      let body = 0;
-      let inHeading = 0;
-      let j = i;
-      for (; j < count && (sorted[j] as number) >> 1 === t; j++) {
-        if ((sorted[j] as number) & 1) inHeading++;
-        else body++;
-      }
-      pairTerms.push(t);
-      pairTfs.push(Math.min(body, TF_MAX));
-      pairHeadingTfs.push(Math.min(inHeading, TF_MAX));
-      df[t] = (df[t] as number) + 1;
-      i = j;
-    }
-    docEnds[d] = pairTerms.length;
+  private readonly fieldCache = new Map<string, string[]>();
+  private readonly ids: string[] = [];
+  private docTerms = new Int32Array(256);
+
+  constructor(options?: Partial<KeywordOptions>, private readonly firstDoc = 0) {
+    this.channels = resolveKeywordOptions(options).channels;
+    this.dictionaries = this.channels.map(() => new TokenDictionary());
+    this.lengths = this.channels.map(() => new IntList());
   }
-  return {
-    ids,
-    channelCount: channels.length,
-    terms,
-    df: Uint32Array.from(df),
-    lengths,
-    pairTerms: pairTerms.data.slice(0, pairTerms.length),
-    pairTfs: pairTfs.data.slice(0, pairTfs.length),
-    pairHeadingTfs: pairHeadingTfs.data.slice(0, pairHeadingTfs.length),
-    docEnds,
-  };
+
+  /** Analyses docs[from..to), the documents right after those added before. */
+  add(docs: readonly KeywordDoc[], from: number, to: number): void {
+    const { channels, terms, df, fieldCache } = this;
+    for (let i = from; i < to; i++) {
+      const doc = docs[i] as KeywordDoc;
+      if (typeof doc.id !== 'string' || doc.id.includes('\0')) {
+        badOption(`document ${this.firstDoc + this.ids.length} needs a string id without NUL characters`);
+      }
+      this.ids.push(doc.id);
+      let count = 0;
+      for (let c = 0; c < channels.length; c++) {
+        const channel = channels[c] as KeywordChannel;
+        const cached = (value: string): string[] => {
+          const cacheKey = `${c}\0${value}`;
+          const tokens = fieldCache.get(cacheKey) ?? ANALYZERS[channel.analyzer](value);
+          if (fieldCache.size < 100_000) fieldCache.set(cacheKey, tokens);
+          return tokens;
+        };
+        const tokens =
+          channel.field === 'text'
+            ? ANALYZERS[channel.analyzer](doc.text)
+            : channel.field === 'context'
+              ? contextTokens(doc, cached, ANALYZERS[channel.analyzer])
+              : cached(doc[channel.field] ?? '');
+        const heading = channel.headingWeight ? cached(headingValue(doc)) : [];
+        (this.lengths[c] as IntList).push(tokens.length);
+        const needed = count + tokens.length + heading.length;
+        if (needed > this.docTerms.length) {
+          const next = new Int32Array(Math.max(this.docTerms.length * 2, needed));
+          next.set(this.docTerms.subarray(0, count));
+          this.docTerms = next;
+        }
+        // Term id times 2, plus 1 for a heading occurrence: one sort then counts both frequencies.
+        const docTerms = this.docTerms;
+        const dictionary = this.dictionaries[c] as TokenDictionary;
+        const add = (token: string, inHeading: number): void => {
+          let t = dictionary.get(token);
+          if (t < 0) {
+            t = terms.length;
+            dictionary.set(token, t);
+            terms.push(termKey(c, token));
+            df.push(0);
+          }
+          docTerms[count++] = t * 2 + inHeading;
+        };
+        for (const token of tokens) add(token, 0);
+        for (const token of heading) add(token, 1);
+      }
+      const sorted = this.docTerms.subarray(0, count).sort();
+      for (let p = 0; p < count; ) {
+        const t = (sorted[p] as number) >> 1;
+        let body = 0;
+        let inHeading = 0;
+        let q = p;
+        for (; q < count && (sorted[q] as number) >> 1 === t; q++) {
+          if ((sorted[q] as number) & 1) inHeading++;
+          else body++;
+        }
+        this.pairTerms.push(t);
+        this.pairTfs.push(Math.min(body, TF_MAX));
+        this.pairHeadingTfs.push(Math.min(inHeading, TF_MAX));
+        df[t] = (df[t] as number) + 1;
+        p = q;
+      }
+      this.docEnds.push(this.pairTerms.length);
+    }
+  }
+
+  /** The analysis of every document added. */
+  finish(): KeywordAnalysis {
+    const n = this.ids.length;
+    const lengths = new Uint32Array(this.channels.length * n);
+    this.lengths.forEach((list, c) => lengths.set(list.data.subarray(0, n), c * n));
+    const { pairTerms, pairTfs, pairHeadingTfs, docEnds } = this;
+    return {
+      ids: this.ids,
+      channelCount: this.channels.length,
+      terms: this.terms,
+      df: Uint32Array.from(this.df),
+      lengths,
+      pairTerms: pairTerms.data.slice(0, pairTerms.length),
+      pairTfs: pairTfs.data.slice(0, pairTfs.length),
+      pairHeadingTfs: pairHeadingTfs.data.slice(0, pairHeadingTfs.length),
+      docEnds: new Uint32Array(docEnds.data.buffer.slice(0, 4 * docEnds.length)),
+    };
+  }
 }
 
 /**

@@ -157,19 +157,20 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
     return report(0, previous.manifest.semanticOff);
   }
   // From here on the keyword index is needed whatever happens to the vectors: on the thread, it is
-  // built while the model loads and the vectors are placed. An update of an existing index usually
-  // embeds few passages, so this thread would mostly wait for it: it analyses half of the documents
-  // itself, the analysing being ~80% of a keyword build (adding one article to 100k passages took
-  // 38 s before, 23 s after, on 2 cores). When an update re-embeds much, that half is a small share.
+  // built while the model loads and the vectors are placed. Whenever this thread has nothing else to
+  // do it takes half of the documents the keyword thread has not begun (`help`), the analysing being
+  // ~80% of a keyword build: an update of an existing index usually embeds few passages, so it helps
+  // at once (adding one article to 100k passages took 38 s before, 23 s after, on 2 cores); a fresh
+  // build helps once its vectors are placed.
   if (onThread === undefined && thread) {
-    const halves = thread.buildInHalves(docs);
-    onThread = halves.bytes;
-    halves.analyzeSecondHalf();
+    onThread = thread.build(docs);
+    onThread.help();
   }
   const keywordBytes = async (): Promise<Uint8Array> => {
     if (onThread) {
+      onThread.help();
       try {
-        return await onThread;
+        return await onThread.bytes;
       } catch (error) {
         // The build's own errors (a bad passage id) are thrown as they would be here.
         if (!(error instanceof KeywordThreadFailed)) throw error;

@@ -1,7 +1,7 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { KeywordIndex, analyzeKeywordDocs, mergeKeywordAnalyses, type KeywordAnalysis, type KeywordDoc } from '../keywords/bm25.js';
+import { KeywordAnalyzer, KeywordIndex, analyzeKeywordDocs, mergeKeywordAnalyses, type KeywordAnalysis, type KeywordDoc } from '../keywords/bm25.js';
 import { KijiError, type ErrorCode } from '../errors.js';
 
 /**
@@ -19,16 +19,41 @@ import { KijiError, type ErrorCode } from '../errors.js';
 const JOB_KIND = 'kiji-keyword-thread';
 
 /**
- * `build`: the whole index from `docs`. `first-half`: the analysis of `docs` is kept until a
- * `second-half` message brings the analysis of the documents after them; both then become the index.
+ * `shared`: the index of `docs`, analysed from the first document on, a chunk at a time, up to where
+ * the `split` cells say the calling thread's share begins. `rest`: the calling thread's analysis of
+ * its share, from `from` to the end. Every message carries its build's id: a `rest` or a reply left
+ * over from a build that failed is ignored by the next one.
  */
 type Job =
-  | { kind: typeof JOB_KIND; task: 'build' | 'first-half'; docs: readonly KeywordDoc[] }
-  | { kind: typeof JOB_KIND; task: 'second-half'; analysis: KeywordAnalysis };
+  | { kind: typeof JOB_KIND; task: 'shared'; id: number; docs: readonly KeywordDoc[]; split: SharedArrayBuffer }
+  | { kind: typeof JOB_KIND; task: 'rest'; id: number; analysis: KeywordAnalysis };
 
 type FromThread =
-  | { type: 'done'; bytes: Uint8Array }
-  | { type: 'error'; name: string; message: string; code?: ErrorCode; hint?: string; stack?: string };
+  | { type: 'done'; id: number; bytes: Uint8Array }
+  | { type: 'error'; id: number; name: string; message: string; code?: ErrorCode; hint?: string; stack?: string };
+
+/**
+ * The split between the two threads, in a SharedArrayBuffer: a lock word, the first document not yet
+ * taken by the keyword thread (it moves up a chunk at a time) and the end of its share (moved down
+ * once, by the calling thread's `help`).
+ */
+const LOCK = 0;
+const FRONT = 1;
+const BACK = 2;
+/** Documents the keyword thread takes at once: small enough to stop near the split, large enough that locking is free. */
+const CHUNK = 256;
+/** `help` leaves the rest to the keyword thread when its half would be fewer documents than this. */
+const MIN_SHARE = 2 * CHUNK;
+
+/** Runs `step` holding the split's lock (held for a few reads and writes: a spin is enough). */
+function locked<T>(split: Int32Array, step: () => T): T {
+  while (Atomics.compareExchange(split, LOCK, 0, 1) !== 0);
+  try {
+    return step();
+  } finally {
+    Atomics.store(split, LOCK, 0);
+  }
+}
 
 /** The thread itself failed (could not start, crashed, ran out of memory), not the keyword build. */
 export class KeywordThreadFailed extends Error {
@@ -36,6 +61,7 @@ export class KeywordThreadFailed extends Error {
 }
 
 interface Pending {
+  id: number;
   resolve: (bytes: Uint8Array) => void;
   reject: (error: Error) => void;
 }
@@ -51,6 +77,7 @@ export class KeywordThread {
   private readonly worker: Worker;
   private pending: Pending | undefined;
   private failed: KeywordThreadFailed | undefined;
+  private lastId = 0;
 
   /** The thread an earlier build in this process released, or a new one. */
   static take(): KeywordThread {
@@ -65,6 +92,7 @@ export class KeywordThread {
     this.worker = startThread();
     this.worker.on('message', (message: FromThread) => {
       const pending = this.pending;
+      if (pending === undefined || message.id !== pending.id) return;
       this.pending = undefined;
       if (message.type === 'done') pending?.resolve(message.bytes);
       else pending?.reject(rebuildError(message));
@@ -84,41 +112,45 @@ export class KeywordThread {
   /**
    * Starts building; resolves with `KeywordIndex.build(docs).serialize()`, rejects with the error that
    * throws, or with `KeywordThreadFailed` when the thread itself fails (or was stopped).
+   *
+   * `help()`, run on the calling thread (synchronously) once it has nothing else to do, takes half of
+   * the documents the keyword thread has not begun, from the end, analyses them and hands them over;
+   * the keyword thread stops where they begin, merges and lays the index out. Analysing is most of a
+   * build, so a build whose own work ends first (few vectors to place) finishes sooner. Without a
+   * `help()`, or when few documents are left, the keyword thread does it all. `help()` returns how
+   * many documents it analysed; a second one is a no-op.
    */
-  build(docs: readonly KeywordDoc[]): Promise<Uint8Array> {
-    // Structured clone of the docs: ~30 ms at 10k passages (packing them into one string was slower).
-    return this.start({ kind: JOB_KIND, task: 'build', docs });
-  }
-
-  /** Posts the job that opens a build and returns the promise of its bytes. */
-  private start(job: Job): Promise<Uint8Array> {
+  build(docs: readonly KeywordDoc[]): { help: () => number; bytes: Promise<Uint8Array> } {
+    const id = ++this.lastId;
+    const split = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
+    split[BACK] = docs.length;
     if (this.pending) throw new Error('KeywordThread: one build at a time');
-    const result = new Promise<Uint8Array>((resolve, reject) => {
+    const bytes = new Promise<Uint8Array>((resolve, reject) => {
       if (this.failed) reject(this.failed);
-      else this.pending = { resolve, reject };
+      else this.pending = { id, resolve, reject };
     });
     // Never left unhandled when the build stops before asking for the result.
-    result.catch(() => {});
-    if (!this.failed) this.worker.postMessage(job);
-    return result;
-  }
-
-  /**
-   * `build`, with the analysing (most of a build) shared with the calling thread when it has nothing
-   * else to do: this thread analyses `docs.slice(0, half)` while the caller analyses the rest with
-   * `analyzeSecondHalf` (synchronously, on its own thread), then lays the index out.
-   */
-  buildInHalves(docs: readonly KeywordDoc[]): { analyzeSecondHalf: () => void; bytes: Promise<Uint8Array> } {
-    const half = Math.ceil(docs.length / 2);
-    const bytes = this.start({ kind: JOB_KIND, task: 'first-half', docs: docs.slice(0, half) });
-    let sent = false;
-    const analyzeSecondHalf = (): void => {
-      if (sent) return;
-      sent = true;
-      const analysis = analyzeKeywordDocs(docs.slice(half), undefined, half);
-      if (!this.failed) this.worker.postMessage({ kind: JOB_KIND, task: 'second-half', analysis } satisfies Job, analysisBuffers(analysis));
+    bytes.catch(() => {});
+    // Structured clone of the docs: ~30 ms at 10k passages (packing them into one string was slower).
+    if (!this.failed) this.worker.postMessage({ kind: JOB_KIND, task: 'shared', id, docs, split: split.buffer as SharedArrayBuffer } satisfies Job);
+    let helped = false;
+    const help = (): number => {
+      if (helped || this.failed) return 0;
+      helped = true;
+      const share = locked(split, () => {
+        const front = split[FRONT] as number;
+        const back = split[BACK] as number;
+        const from = front + Math.ceil((back - front) / 2);
+        if (back - from < MIN_SHARE) return undefined;
+        split[BACK] = from;
+        return { from, to: back };
+      });
+      if (share === undefined) return 0;
+      const analysis = analyzeKeywordDocs(docs.slice(share.from, share.to), undefined, share.from);
+      if (!this.failed) this.worker.postMessage({ kind: JOB_KIND, task: 'rest', id, analysis } satisfies Job, analysisBuffers(analysis));
+      return share.to - share.from;
     };
-    return { analyzeSecondHalf, bytes };
+    return { help, bytes };
   }
 
   /** Done with it: kept for the next build when healthy and idle (and none is kept yet), else stopped. */
@@ -165,40 +197,65 @@ function analysisBuffers(analysis: KeywordAnalysis): ArrayBuffer[] {
 }
 
 function runThread(): void {
-  // A first half's analysis, waiting for the second half's (messages arrive in order, one at a time).
-  let firstHalf: KeywordAnalysis | undefined;
-  parentPort!.on('message', (job: Job) => {
-    let reply: FromThread;
+  // The keyword thread's part of a build whose calling thread took the rest, waiting for that rest
+  // (messages arrive in order, one at a time).
+  let waiting: { id: number; analysis: KeywordAnalysis } | undefined;
+  const reply = (id: number, run: () => KeywordIndex): void => {
+    let message: FromThread;
     let transfer: ArrayBuffer[] = [];
     try {
-      if (job.task === 'first-half') {
-        firstHalf = analyzeKeywordDocs(job.docs);
-        return;
-      }
-      let index: KeywordIndex;
-      if (job.task === 'second-half') {
-        if (firstHalf === undefined) throw new Error('keyword thread: a second half arrived without a first');
-        const merged = mergeKeywordAnalyses(firstHalf, job.analysis);
-        firstHalf = undefined;
-        index = KeywordIndex.fromAnalysis(merged);
-      } else {
-        index = KeywordIndex.build(job.docs as KeywordDoc[]);
-      }
-      const bytes = index.serialize();
-      reply = { type: 'done', bytes };
+      const bytes = run().serialize();
+      message = { type: 'done', id, bytes };
       // Moved, not copied, when the bytes are their buffer's only contents (they are: one allocation).
       if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) transfer = [bytes.buffer];
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error));
-      reply = {
+      message = {
         type: 'error',
+        id,
         name: e.name,
         message: e.message,
         ...(e instanceof KijiError ? { code: e.code, ...(e.hint !== undefined ? { hint: e.hint } : {}) } : {}),
         ...(e.stack ? { stack: e.stack } : {}),
       };
     }
-    parentPort!.postMessage(reply, transfer);
+    parentPort!.postMessage(message, transfer);
+  };
+  parentPort!.on('message', (job: Job) => {
+    if (job.task === 'rest') {
+      if (waiting?.id !== job.id) return;
+      const first = waiting.analysis;
+      waiting = undefined;
+      reply(job.id, () => KeywordIndex.fromAnalysis(mergeKeywordAnalyses(first, job.analysis)));
+      return;
+    }
+    waiting = undefined;
+    const split = new Int32Array(job.split);
+    let analysis: KeywordAnalysis;
+    try {
+      const analyzer = new KeywordAnalyzer();
+      for (;;) {
+        const chunk = locked(split, () => {
+          const front = split[FRONT] as number;
+          const end = Math.min(split[BACK] as number, front + CHUNK);
+          if (front >= end) return undefined;
+          split[FRONT] = end;
+          return { front, end };
+        });
+        if (chunk === undefined) break;
+        analyzer.add(job.docs, chunk.front, chunk.end);
+      }
+      analysis = analyzer.finish();
+    } catch (error) {
+      reply(job.id, () => {
+        throw error;
+      });
+      return;
+    }
+    // Final once this thread has reached it: `help` only moves it down past documents not yet taken.
+    const back = locked(split, () => split[BACK] as number);
+    if (back < job.docs.length) waiting = { id: job.id, analysis };
+    else reply(job.id, () => KeywordIndex.fromAnalysis(analysis));
   });
 }
 

@@ -5,7 +5,7 @@ import { currentBuildDir } from '../../src/store/index-dir.js';
 import { loadIndex } from '../../src/store/load.js';
 import { searchIndex } from '../../src/retrieval/search.js';
 import { KeywordThread, KeywordThreadFailed } from '../../src/store/keyword-thread.js';
-import { KeywordIndex, analyzeKeywordDocs, mergeKeywordAnalyses } from '../../src/keywords/bm25.js';
+import { KeywordAnalyzer, KeywordIndex, analyzeKeywordDocs, mergeKeywordAnalyses, type KeywordDoc } from '../../src/keywords/bm25.js';
 import { keywordDocs } from '../../src/store/keyword-docs.js';
 import { loadArticles } from '../../src/articles/load.js';
 import { toPassages } from '../../src/passages/chunk.js';
@@ -58,31 +58,83 @@ describe('keyword index on a worker thread', () => {
     for (const name of Object.keys(inlineFiles)) expect(threadedFiles[name]!.equals(inlineFiles[name]!), name).toBe(true);
   });
 
-  it('analyses documents in two parts that merge into what analysing them at once gives', async () => {
+  it('analyses documents in parts that merge, or add up in one analyzer, into what analysing them at once gives', async () => {
     const { articles } = await loadArticles(seedArticles);
     const docs = keywordDocs(articles.flatMap((a) => toPassages(a)));
     const whole = Buffer.from(KeywordIndex.build(docs).serialize());
     for (const cut of [0, 1, Math.floor(docs.length / 2), docs.length - 1, docs.length]) {
       const merged = mergeKeywordAnalyses(analyzeKeywordDocs(docs.slice(0, cut)), analyzeKeywordDocs(docs.slice(cut)));
       expect(Buffer.from(KeywordIndex.fromAnalysis(merged).serialize()).equals(whole), `cut at ${cut}`).toBe(true);
+      const analyzer = new KeywordAnalyzer();
+      analyzer.add(docs, 0, cut);
+      analyzer.add(docs, cut, cut);
+      analyzer.add(docs, cut, docs.length);
+      expect(Buffer.from(KeywordIndex.fromAnalysis(analyzer.finish()).serialize()).equals(whole), `added in parts cut at ${cut}`).toBe(true);
     }
+  });
+
+  /** Enough documents for the calling thread to take a share (the thread works in chunks of 256). */
+  async function manyDocs(): Promise<KeywordDoc[]> {
+    const { articles } = await loadArticles(seedArticles);
+    const seed = keywordDocs(articles.flatMap((a) => toPassages(a)));
+    return Array.from({ length: 3000 }, (_, i) => {
+      const doc = seed[i % seed.length]!;
+      // Each copy a little different, so later documents bring terms of their own.
+      return { ...doc, id: `${doc.id}~${i}`, text: `${doc.text} 第${i}号` };
+    });
+  }
+
+  it('shares the analysing with the calling thread when it helps, at once, later or never, with the same bytes', async () => {
+    const docs = await manyDocs();
+    const whole = Buffer.from(KeywordIndex.build(docs).serialize());
     const thread = KeywordThread.take();
     try {
-      const halves = thread.buildInHalves(docs);
-      halves.analyzeSecondHalf();
-      expect(Buffer.from(await halves.bytes).equals(whole)).toBe(true);
+      const atOnce = thread.build(docs);
+      const taken = atOnce.help();
+      // The thread has had at most a few chunks when the calling thread takes half of the rest.
+      expect(taken).toBeGreaterThan(docs.length / 3);
+      expect(atOnce.help()).toBe(0);
+      expect(Buffer.from(await atOnce.bytes).equals(whole)).toBe(true);
+
+      const later = thread.build(docs);
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      later.help();
+      expect(Buffer.from(await later.bytes).equals(whole)).toBe(true);
+
+      const never = thread.build(docs);
+      expect(Buffer.from(await never.bytes).equals(whole)).toBe(true);
+      expect(never.help()).toBe(0);
     } finally {
       await thread.release();
     }
   });
 
-  it('numbers a bad document in the second half as in the whole list, and stops the waiting thread', async () => {
-    const docs = [{ id: 'a', text: '本文' }, { id: 'b', text: '本文' }, { id: 'c\0', text: '本文' }];
+  it('numbers a bad document in the calling thread\'s share as in the whole list, and stops the waiting thread', async () => {
+    const docs = await manyDocs();
+    docs[2990] = { ...docs[2990]!, id: 'bad\0id' };
     const thread = KeywordThread.take();
-    const halves = thread.buildInHalves(docs);
-    expect(() => halves.analyzeSecondHalf()).toThrow(/document 2 needs a string id/);
+    const build = thread.build(docs);
+    expect(() => build.help()).toThrow(/document 2990 needs a string id/);
     await thread.release();
-    await expect(halves.bytes).rejects.toBeInstanceOf(KeywordThreadFailed);
+    await expect(build.bytes).rejects.toBeInstanceOf(KeywordThreadFailed);
+  });
+
+  it('reports a bad document in the thread\'s own part, then builds the next index right despite the share sent after', async () => {
+    const docs = await manyDocs();
+    const bad = docs.map((doc, i) => (i === 5 ? { ...doc, id: 'bad\0id' } : doc));
+    const thread = KeywordThread.take();
+    try {
+      const failing = thread.build(bad);
+      // Analysed and sent while the thread is failing on document 5: it must not end up in the next build.
+      failing.help();
+      const error = await failing.bytes.catch((e: unknown) => e);
+      expect((error as KijiError).code).toBe(ErrorCodes.BAD_ARGUMENT);
+      expect((error as Error).message).toMatch(/document 5 needs a string id/);
+      const next = thread.build(docs.slice(0, 1000));
+      expect(Buffer.from(await next.bytes).equals(Buffer.from(KeywordIndex.build(docs.slice(0, 1000)).serialize()))).toBe(true);
+    } finally {
+      await thread.release();
+    }
   });
 
   it('returns the bytes KeywordIndex.build gives, and its errors with their codes', async () => {
@@ -90,14 +142,14 @@ describe('keyword index on a worker thread', () => {
     const docs = keywordDocs(articles.flatMap((a) => toPassages(a)));
     const thread = KeywordThread.take();
     try {
-      const bytes = await thread.build(docs);
+      const bytes = await thread.build(docs).bytes;
       expect(Buffer.from(bytes).equals(Buffer.from(KeywordIndex.build(docs).serialize()))).toBe(true);
       // The same thread builds again after a failed build (the error is the build's, not the thread's).
-      const error = await thread.build([{ id: 'a\0b', text: '本文' }]).catch((e: unknown) => e);
+      const error = await thread.build([{ id: 'a\0b', text: '本文' }]).bytes.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(KijiError);
       expect((error as KijiError).code).toBe(ErrorCodes.BAD_ARGUMENT);
       expect(() => KeywordIndex.build([{ id: 'a\0b', text: '本文' }])).toThrow((error as Error).message);
-      const again = await thread.build(docs.slice(1));
+      const again = await thread.build(docs.slice(1)).bytes;
       expect(Buffer.from(again).equals(Buffer.from(KeywordIndex.build(docs.slice(1)).serialize()))).toBe(true);
     } finally {
       await thread.release();
@@ -112,10 +164,10 @@ describe('keyword index on a worker thread', () => {
   it('says the thread failed, not the build, when it stops before answering', async () => {
     const { articles } = await loadArticles(seedArticles);
     const thread = KeywordThread.take();
-    const result = thread.build(keywordDocs(articles.flatMap((a) => toPassages(a))));
+    const result = thread.build(keywordDocs(articles.flatMap((a) => toPassages(a)))).bytes;
     await thread.stop();
     await expect(result).rejects.toBeInstanceOf(KeywordThreadFailed);
-    await expect(thread.build([])).rejects.toBeInstanceOf(KeywordThreadFailed);
+    await expect(thread.build([]).bytes).rejects.toBeInstanceOf(KeywordThreadFailed);
     // A stopped thread is not kept for the next build.
     await thread.release();
     const next = KeywordThread.take();

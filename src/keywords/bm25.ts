@@ -12,7 +12,7 @@
 import { ErrorCodes, KijiError } from '../errors.js';
 import { ANALYZERS, isAnalyzerName, stripQuestionWords, type AnalyzerName } from './tokenize.js';
 import { fail, fileSource, memorySource, type Source } from './source.js';
-import { Arena, PostingCursor, blockCount, writeSegment } from './postings.js';
+import { Arena, PostingCursor, SegmentScratch, blockCount, writeSegment } from './postings.js';
 import { TokenDictionary } from './token-dictionary.js';
 import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
 
@@ -814,11 +814,12 @@ function encodeIndex(data: IndexData): Uint8Array {
   }
   // Typed arrays are written in platform order; the byte-order mark lets a reader on another order refuse.
   if (!NATIVE_LITTLE_ENDIAN) fail('cannot be written on a big-endian machine');
+  const scratch = new SegmentScratch();
   order.forEach((t, i) => {
     const start = data.offsets[t] as number;
     const end = data.offsets[t + 1] as number;
     const segment = headSize + 9 * (postingOffsets[i] as number) + 8 * (blockOffsets[i] as number);
-    writeSegment(out, segment, data.docs.subarray(start, end), data.impacts.subarray(start, end), data.body.subarray(start, end));
+    writeSegment(out, segment, data.docs.subarray(start, end), data.impacts.subarray(start, end), data.body.subarray(start, end), scratch);
   });
   return out;
 }

@@ -31,29 +31,53 @@ const SCAN_PER_CANDIDATE = 16;
 export const blockCount = (df: number): number => Math.ceil(df / BLOCK);
 export const segmentBytes = (df: number): number => 8 * blockCount(df) + 9 * df;
 
-/** Writes one term's segment (postings in doc order) at `at`; returns its size. */
-export function writeSegment(out: Uint8Array, at: number, docs: Uint32Array, impacts: Float32Array, body: Uint8Array): number {
+/**
+ * Writes one term's segment (postings in doc order) at `at`; returns its size. Assembled in `scratch`
+ * (aligned, reused for every term: `at` may be anywhere in the output, and a fresh buffer per term
+ * was most of laying out an index of 70k terms, nearly all of them a few postings long).
+ */
+export function writeSegment(out: Uint8Array, at: number, docs: Uint32Array, impacts: Float32Array, body: Uint8Array, scratch: SegmentScratch): number {
   const df = docs.length;
   const nb = blockCount(df);
-  // Assembled in an aligned scratch buffer: `at` may be anywhere in the output.
-  const bytes = new Uint8Array(segmentBytes(df) + 3);
-  const u32 = new Uint32Array(bytes.buffer, 0, bytes.byteLength >> 2);
-  const f32 = new Float32Array(bytes.buffer, 0, bytes.byteLength >> 2);
+  const size = segmentBytes(df);
+  const { bytes, u32, f32 } = scratch.room(size);
   for (let b = 0; b < nb; b++) {
     const from = b * BLOCK;
     const to = Math.min(df, from + BLOCK);
+    const c = to - from;
+    const word = 2 * nb + (9 * from) / 4;
+    const impactWord = word + c;
+    const bodyByte = 4 * word + 8 * c;
     let max = 0;
-    for (let p = from; p < to; p++) max = Math.max(max, impacts[p] as number);
+    for (let i = 0; i < c; i++) {
+      const impact = impacts[from + i] as number;
+      if (impact > max) max = impact;
+      u32[word + i] = docs[from + i] as number;
+      f32[impactWord + i] = impact;
+      bytes[bodyByte + i] = body[from + i] as number;
+    }
     u32[b] = docs[to - 1] as number;
     f32[nb + b] = max;
-    const word = 2 * nb + (9 * from) / 4;
-    const c = to - from;
-    u32.set(docs.subarray(from, to), word);
-    f32.set(impacts.subarray(from, to), word + c);
-    bytes.set(body.subarray(from, to), 4 * word + 8 * c);
   }
-  out.set(bytes.subarray(0, segmentBytes(df)), at);
-  return segmentBytes(df);
+  out.set(bytes.subarray(0, size), at);
+  return size;
+}
+
+/** The buffer `writeSegment` assembles segments in, grown to the longest one written. */
+export class SegmentScratch {
+  bytes = new Uint8Array(0);
+  u32 = new Uint32Array(0);
+  f32 = new Float32Array(0);
+
+  room(size: number): this {
+    if (this.bytes.byteLength < size + 3) {
+      const buffer = new ArrayBuffer(Math.max(size + 3, 2 * this.bytes.byteLength, 4096) & ~3);
+      this.bytes = new Uint8Array(buffer);
+      this.u32 = new Uint32Array(buffer);
+      this.f32 = new Float32Array(buffer);
+    }
+    return this;
+  }
 }
 
 /**

@@ -5,10 +5,11 @@ import { KeywordAnalyzer, KeywordIndex, analyzeKeywordDocs, mergeKeywordAnalyses
 import { KijiError, type ErrorCode } from '../errors.js';
 
 /**
- * The keyword index built on a worker thread, so it runs on the second core while the build's own
- * thread inserts vectors (hnswlib-node's addPoint is synchronous: the two used to run one after
- * the other, and the keyword index took longer than the inserts). The thread runs the very same
- * `KeywordIndex.build`, so keywords.bin comes out byte for byte as it does inline.
+ * The keyword index built on a worker thread, so it is built while the build's own thread places
+ * vectors (the two used to run one after the other, and the keyword index took longer than the
+ * inserts), and the analysing is shared between the two threads once the vectors are in (`help`).
+ * The thread runs the same analysis and layout as `KeywordIndex.build`, so keywords.bin comes out
+ * byte for byte as it does inline.
  *
  * On Node 20 a worker thread does not inherit tsx's loader (`--import tsx` does not reach it), so
  * when this file is TypeScript (tsx in dev and in `npm start`, vitest in the tests) the thread

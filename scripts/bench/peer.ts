@@ -76,7 +76,7 @@ export async function benchPeer(size: number, rounds: number, queries: number, l
     kiji: { build: [] as number[], save: [] as number[], load: [] as number[] },
     peer: { build: [] as number[], parse: [] as number[], fromTexts: [] as number[], save: [] as number[], load: [] as number[] },
   };
-  const vectorOnly = { build: [] as number[], save: [] as number[], load: [] as number[], search: [] as number[], peerSearch: [] as number[] };
+  const sameJobTimes = { build: [] as number[], save: [] as number[], load: [] as number[], search: [] as number[], peerSearch: [] as number[] };
   const dimension = 384;
   const passageVectors = texts.map((t) => byText.get(t)!);
   const root = fs.mkdtempSync(path.join(os.tmpdir(), `kiji-bench-peer-${size}-`));
@@ -112,11 +112,12 @@ export async function benchPeer(size: number, rounds: number, queries: number, l
     peerBytes = dirBytes(peerDir);
     // LangChain's job done by kiji's own stores (vectors + passage table, no keyword index), right
     // after LangChain's fromTexts so the like-for-like build ratio compares runs under the same load.
+    sameJob?.vectors.release();
     t = performance.now();
     sameJob = await buildSameJob(parsed, passageVectors);
-    vectorOnly.build.push(performance.now() - t);
+    sameJobTimes.build.push(performance.now() - t);
     log(
-      `  peer ${size} round ${r + 1}/${rounds}: build kiji ${Math.round(times.kiji.build.at(-1)!)} ms / LangChain ${Math.round(times.peer.build.at(-1)!)} ms (parse ${Math.round(parseMs)} + fromTexts ${Math.round(fromTextsMs)} + save ${Math.round(saveMs)}); kiji vectors + passage table ${Math.round(vectorOnly.build.at(-1)!)} ms`,
+      `  peer ${size} round ${r + 1}/${rounds}: build kiji ${Math.round(times.kiji.build.at(-1)!)} ms / LangChain ${Math.round(times.peer.build.at(-1)!)} ms (parse ${Math.round(parseMs)} + fromTexts ${Math.round(fromTextsMs)} + save ${Math.round(saveMs)}); kiji vectors + passage table ${Math.round(sameJobTimes.build.at(-1)!)} ms`,
     );
   }
   // kiji's save alone: the writes buildIndex does for a finished build (table, keywords, vectors).
@@ -152,7 +153,7 @@ export async function benchPeer(size: number, rounds: number, queries: number, l
   for (let r = 0; r < Math.max(rounds, 3); r++) {
     const t = performance.now();
     await saveSameJob(sameJob!, sameJobDir);
-    vectorOnly.save.push(performance.now() - t);
+    sameJobTimes.save.push(performance.now() - t);
   }
   sameJob!.vectors.release();
   const sameJobBytes = dirBytes(sameJobDir);
@@ -165,9 +166,10 @@ export async function benchPeer(size: number, rounds: number, queries: number, l
     t = performance.now();
     peer = await HNSWLib.load(peerDir, peerEmbeddings);
     times.peer.load.push(performance.now() - t);
+    loadedSameJob.vectors.release();
     t = performance.now();
     loadedSameJob = await loadSameJob(sameJobDir, dimension);
-    vectorOnly.load.push(performance.now() - t);
+    sameJobTimes.load.push(performance.now() - t);
   }
   // Same search breadth on both (LangChain leaves hnswlib's ef at 10, which loses recall).
   peer.index.setEf(hnswDefaults.efSearch);
@@ -206,8 +208,8 @@ export async function benchPeer(size: number, rounds: number, queries: number, l
     const qv = query(q);
     await inTurn(
       i,
-      () => timed(vectorOnly.search, async () => searchSameJob(loadedSameJob, qv, 5)),
-      () => timed(vectorOnly.peerSearch, () => peer.similaritySearchVectorWithScore(Array.from(qv), 5)),
+      () => timed(sameJobTimes.search, async () => searchSameJob(loadedSameJob, qv, 5)),
+      () => timed(sameJobTimes.peerSearch, () => peer.similaritySearchVectorWithScore(Array.from(qv), 5)),
     );
   }
   fs.rmSync(root, { recursive: true, force: true });
@@ -230,18 +232,18 @@ export async function benchPeer(size: number, rounds: number, queries: number, l
     /** LangChain's job (vectors + texts) done by kiji's VectorStore and passage table: the like-for-like row. */
     sameJob: {
       kiji: {
-        buildMs: round(median(vectorOnly.build), 0),
-        saveMs: round(median(vectorOnly.save), 0),
-        loadMs: round(median(vectorOnly.load), 0),
+        buildMs: round(median(sameJobTimes.build), 0),
+        saveMs: round(median(sameJobTimes.save), 0),
+        loadMs: round(median(sameJobTimes.load), 0),
         bytes: sameJobBytes,
-        search: latency(vectorOnly.search),
+        search: latency(sameJobTimes.search),
       },
-      peerSearch: latency(vectorOnly.peerSearch),
+      peerSearch: latency(sameJobTimes.peerSearch),
       ratios: {
-        build: ratio(vectorOnly.build, times.peer.fromTexts),
-        save: ratio(vectorOnly.save, times.peer.save),
-        load: ratio(vectorOnly.load, times.peer.load),
-        searchP50: ratio(vectorOnly.search, vectorOnly.peerSearch),
+        build: ratio(sameJobTimes.build, times.peer.fromTexts),
+        save: ratio(sameJobTimes.save, times.peer.save),
+        load: ratio(sameJobTimes.load, times.peer.load),
+        searchP50: ratio(sameJobTimes.search, sameJobTimes.peerSearch),
         diskBytes: round(sameJobBytes / peerBytes, 3),
       },
     },

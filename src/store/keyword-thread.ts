@@ -95,8 +95,8 @@ export class KeywordThread {
       const pending = this.pending;
       if (pending === undefined || message.id !== pending.id) return;
       this.pending = undefined;
-      if (message.type === 'done') pending?.resolve(message.bytes);
-      else pending?.reject(rebuildError(message));
+      if (message.type === 'done') pending.resolve(message.bytes);
+      else pending.reject(rebuildError(message));
     });
     this.worker.on('error', (error) => this.fail(new KeywordThreadFailed(`The keyword index thread failed: ${error.message}`, { cause: error })));
     this.worker.on('exit', (code) => this.fail(new KeywordThreadFailed(`The keyword index thread stopped (exit code ${code}).`)));

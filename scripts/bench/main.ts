@@ -21,11 +21,12 @@ const wants = (row: string): boolean => args.only.length === 0 || args.only.incl
 const started = performance.now();
 const log = (line: string): void => console.log(`[${Math.round((performance.now() - started) / 1000)} s] ${line}`);
 fs.mkdirSync(outDir, { recursive: true });
-// Building the 1M index takes about an hour on 2 cores (hnswlib-node inserts on one thread), so a
-// default run measures 1M only once it has been prebuilt.
+// Building the 1M index takes about 12 minutes on 2 cores (an hour before inserts ran on every core)
+// and ~7 GB of memory at its peak: more than a default run's 15-minute budget, so a default run
+// measures 1M only once it has been prebuilt.
 if (args.defaultSizes && !args.quick) {
   if (isSyntheticIndexCached(1_000_000)) args.sizes.push(1_000_000);
-  else log('Skipping 1M: its synthetic index is not built yet. Build it once with `npx tsx scripts/bench/cache.ts 1m` (about an hour on 2 cores); later runs include it.');
+  else log('Skipping 1M: its synthetic index is not built yet. Build it once with `npx tsx scripts/bench/cache.ts 1m` (about 12 minutes on 2 cores, ~7 GB of memory); later runs include it.');
 }
 
 // With --only, the other rows of the last report are kept (and scale rows merge by size).

@@ -1,6 +1,6 @@
 /**
  * Moves a cached synthetic index from index format 1 (passages.json) to format 2 (passages.bin)
- * without re-embedding or re-inserting a vector: the 1M index takes about an hour to build, and
+ * without re-embedding or re-inserting a vector: the 1M index took about an hour to build, and
  * only its passage table changed format. vectors.hnsw, keywords.bin and texts.bin are kept as they
  * are (hard-linked when copying).
  *

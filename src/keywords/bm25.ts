@@ -386,15 +386,17 @@ export class KeywordAnalyzer {
     const lengths = new Uint32Array(this.channels.length * n);
     this.lengths.forEach((list, c) => lengths.set(list.data.subarray(0, n), c * n));
     const { pairTerms, pairTfs, pairHeadingTfs, docEnds } = this;
+    // Views on the lists' own buffers, not trimmed copies: at 1M passages the pairs are ~3 GB, and a
+    // copy of them was the peak of a build's memory (100k build: peak RSS 2.27 -> 1.98 GB).
     return {
       ids: this.ids,
       channelCount: this.channels.length,
       terms: this.terms,
       df: Uint32Array.from(this.df),
       lengths,
-      pairTerms: pairTerms.data.slice(0, pairTerms.length),
-      pairTfs: pairTfs.data.slice(0, pairTfs.length),
-      pairHeadingTfs: pairHeadingTfs.data.slice(0, pairHeadingTfs.length),
+      pairTerms: pairTerms.data.subarray(0, pairTerms.length),
+      pairTfs: pairTfs.data.subarray(0, pairTfs.length),
+      pairHeadingTfs: pairHeadingTfs.data.subarray(0, pairHeadingTfs.length),
       docEnds: new Uint32Array(docEnds.data.buffer.slice(0, 4 * docEnds.length)),
     };
   }

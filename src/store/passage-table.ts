@@ -19,7 +19,8 @@ export type StoredArticle = Pick<Article, 'id' | 'title' | 'subtitle' | 'source'
  * Number columns are typed arrays viewed in place (no per-row objects at load: a million passages
  * in JSON took ~2 s to decode, mostly in JSON.parse and UTF-8 decoding). A string column is a
  * UTF-8 blob plus u32 offsets (no offsets when every value has the same byte length, as hashes
- * do), decoded one value at a time when asked for. Texts live in texts.bin and stay on disk.
+ * do), decoded one value at a time when asked for. Texts live in texts.bin: held whole when it is
+ * small (`TEXTS_IN_MEMORY_BYTES`), read per cited passage when it is not.
  */
 const MAGIC = 'KIJIPTBL';
 const LAYOUT_VERSION = 1;

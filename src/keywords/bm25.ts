@@ -199,12 +199,22 @@ class IntList {
   data = new Int32Array(1024);
   length = 0;
   push(value: number): void {
-    if (this.length === this.data.length) {
-      const next = new Int32Array(this.data.length * 2);
-      next.set(this.data);
-      this.data = next;
-    }
+    if (this.length === this.data.length) this.reserve(1);
     this.data[this.length++] = value;
+  }
+
+  /** Room for `more` values after the last. */
+  reserve(more: number): void {
+    if (this.length + more <= this.data.length) return;
+    const next = new Int32Array(Math.max(this.data.length * 2, this.length + more));
+    next.set(this.data.subarray(0, this.length));
+    this.data = next;
+  }
+
+  pushAll(values: Int32Array | Uint32Array): void {
+    this.reserve(values.length);
+    this.data.set(values, this.length);
+    this.length += values.length;
   }
 }
 
@@ -252,7 +262,7 @@ interface IndexHead {
 
 /**
  * Documents analysed for the keyword index: their term occurrences, before postings are laid out.
- * Analyses of consecutive ranges of documents merge (`mergeKeywordAnalyses`) into the analysis of all
+ * Analyses of consecutive ranges of documents add up (`KeywordAnalyzer.append`) to the analysis of all
  * of them, so the analysing, most of a build and nearly all of it tokenizing, can be split between
  * threads.
  */
@@ -380,6 +390,42 @@ export class KeywordAnalyzer {
     }
   }
 
+  /**
+   * Adds the analysis of the documents right after those added so far (made by another analyzer, on
+   * another thread), as if `add` had analysed them here: a term new to them gets the next id, in their
+   * first-seen order, so `finish` gives what analysing every document here would have.
+   */
+  append(next: KeywordAnalysis): void {
+    const { terms, df } = this;
+    const remap = new Int32Array(next.terms.length);
+    next.terms.forEach((term, t) => {
+      const dictionary = this.dictionaries[term.charCodeAt(0) - 65] as TokenDictionary;
+      const token = term.slice(1);
+      let id = dictionary.get(token);
+      if (id < 0) {
+        id = terms.length;
+        dictionary.set(token, id);
+        terms.push(term);
+        df.push(0);
+      }
+      remap[t] = id;
+      df[id] = (df[id] as number) + (next.df[t] as number);
+    });
+    const n = next.ids.length;
+    for (const id of next.ids) this.ids.push(id);
+    this.lengths.forEach((list, c) => list.pushAll(next.lengths.subarray(c * n, (c + 1) * n)));
+    const base = this.pairTerms.length;
+    const pairs = next.pairTerms.length;
+    this.pairTerms.reserve(pairs);
+    const { data } = this.pairTerms;
+    for (let p = 0; p < pairs; p++) data[base + p] = remap[next.pairTerms[p] as number] as number;
+    this.pairTerms.length += pairs;
+    this.pairTfs.pushAll(next.pairTfs);
+    this.pairHeadingTfs.pushAll(next.pairHeadingTfs);
+    this.docEnds.reserve(n);
+    for (let d = 0; d < n; d++) this.docEnds.push(base + (next.docEnds[d] as number));
+  }
+
   /** The analysis of every document added. */
   finish(): KeywordAnalysis {
     const n = this.ids.length;
@@ -400,61 +446,6 @@ export class KeywordAnalyzer {
       docEnds: new Uint32Array(docEnds.data.buffer.slice(0, 4 * docEnds.length)),
     };
   }
-}
-
-/**
- * The analysis of `first`'s documents followed by `second`'s: the same, term ids included, as
- * analysing all of them at once (a term new to `second` gets the next id in its first-seen order).
- */
-export function mergeKeywordAnalyses(first: KeywordAnalysis, second: KeywordAnalysis): KeywordAnalysis {
-  const { channelCount } = first;
-  const termId = new Map<string, number>();
-  first.terms.forEach((term, t) => termId.set(term, t));
-  const terms = first.terms.slice();
-  const df = new Uint32Array(first.terms.length + second.terms.length);
-  df.set(first.df);
-  const remap = new Int32Array(second.terms.length);
-  second.terms.forEach((term, t) => {
-    let id = termId.get(term);
-    if (id === undefined) {
-      id = terms.length;
-      terms.push(term);
-    }
-    remap[t] = id;
-    df[id] = (df[id] as number) + (second.df[t] as number);
-  });
-  const n1 = first.ids.length;
-  const n2 = second.ids.length;
-  const n = n1 + n2;
-  const lengths = new Uint32Array(channelCount * n);
-  for (let c = 0; c < channelCount; c++) {
-    lengths.set(first.lengths.subarray(c * n1, (c + 1) * n1), c * n);
-    lengths.set(second.lengths.subarray(c * n2, (c + 1) * n2), c * n + n1);
-  }
-  const pairs1 = first.pairTerms.length;
-  const pairTerms = new Int32Array(pairs1 + second.pairTerms.length);
-  pairTerms.set(first.pairTerms);
-  for (let p = 0; p < second.pairTerms.length; p++) pairTerms[pairs1 + p] = remap[second.pairTerms[p] as number] as number;
-  const concat = (a: Int32Array, b: Int32Array): Int32Array => {
-    const out = new Int32Array(a.length + b.length);
-    out.set(a);
-    out.set(b, a.length);
-    return out;
-  };
-  const docEnds = new Uint32Array(n);
-  docEnds.set(first.docEnds);
-  for (let d = 0; d < n2; d++) docEnds[n1 + d] = pairs1 + (second.docEnds[d] as number);
-  return {
-    ids: first.ids.concat(second.ids),
-    channelCount,
-    terms,
-    df: df.slice(0, terms.length),
-    lengths,
-    pairTerms,
-    pairTfs: concat(first.pairTfs, second.pairTfs),
-    pairHeadingTfs: concat(first.pairHeadingTfs, second.pairHeadingTfs),
-    docEnds,
-  };
 }
 
 export class KeywordIndex {

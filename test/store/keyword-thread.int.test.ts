@@ -5,7 +5,7 @@ import { currentBuildDir } from '../../src/store/index-dir.js';
 import { loadIndex } from '../../src/store/load.js';
 import { searchIndex } from '../../src/retrieval/search.js';
 import { KeywordThread, KeywordThreadFailed } from '../../src/store/keyword-thread.js';
-import { KeywordAnalyzer, KeywordIndex, analyzeKeywordDocs, mergeKeywordAnalyses, type KeywordDoc } from '../../src/keywords/bm25.js';
+import { KeywordAnalyzer, KeywordIndex, analyzeKeywordDocs, type KeywordDoc } from '../../src/keywords/bm25.js';
 import { keywordDocs } from '../../src/store/keyword-docs.js';
 import { loadArticles } from '../../src/articles/load.js';
 import { toPassages } from '../../src/passages/chunk.js';
@@ -58,13 +58,15 @@ describe('keyword index on a worker thread', () => {
     for (const name of Object.keys(inlineFiles)) expect(threadedFiles[name]!.equals(inlineFiles[name]!), name).toBe(true);
   });
 
-  it('analyses documents in parts that merge, or add up in one analyzer, into what analysing them at once gives', async () => {
+  it('analyses documents in parts, added or appended to one analyzer, into what analysing them at once gives', async () => {
     const { articles } = await loadArticles(seedArticles);
     const docs = keywordDocs(articles.flatMap((a) => toPassages(a)));
     const whole = Buffer.from(KeywordIndex.build(docs).serialize());
     for (const cut of [0, 1, Math.floor(docs.length / 2), docs.length - 1, docs.length]) {
-      const merged = mergeKeywordAnalyses(analyzeKeywordDocs(docs.slice(0, cut)), analyzeKeywordDocs(docs.slice(cut)));
-      expect(Buffer.from(KeywordIndex.fromAnalysis(merged).serialize()).equals(whole), `cut at ${cut}`).toBe(true);
+      const first = new KeywordAnalyzer();
+      first.add(docs, 0, cut);
+      first.append(analyzeKeywordDocs(docs.slice(cut)));
+      expect(Buffer.from(KeywordIndex.fromAnalysis(first.finish()).serialize()).equals(whole), `appended at ${cut}`).toBe(true);
       const analyzer = new KeywordAnalyzer();
       analyzer.add(docs, 0, cut);
       analyzer.add(docs, cut, cut);

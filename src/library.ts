@@ -83,7 +83,6 @@ class KijiLibrary implements Library {
   private rebuilding: Promise<BuildReport> | undefined;
   /** Searches running on each index: one swapped out by a reindex is released when its last search ends. */
   private readonly searching = new Map<LoadedIndex, number>();
-  private readonly retired = new Set<LoadedIndex>();
 
   constructor(
     private index: LoadedIndex,
@@ -117,7 +116,8 @@ class KijiLibrary implements Library {
         this.searching.set(index, left);
       } else {
         this.searching.delete(index);
-        if (this.retired.delete(index)) releaseIndex(index);
+        // Swapped out while this search ran (a reindex never swaps an index back in).
+        if (index !== this.index) releaseIndex(index);
       }
     }
   }
@@ -125,8 +125,8 @@ class KijiLibrary implements Library {
   private swap(next: LoadedIndex): void {
     const old = this.index;
     this.index = next;
-    if (this.searching.has(old)) this.retired.add(old);
-    else releaseIndex(old);
+    // With searches still on it, the last of them releases it.
+    if (!this.searching.has(old)) releaseIndex(old);
   }
 
   private get tuning(): SearchTuning {

@@ -268,7 +268,6 @@ interface IndexHead {
  */
 export interface KeywordAnalysis {
   ids: string[];
-  channelCount: number;
   /** Term keys (channel letter + token) in first-seen order. */
   terms: string[];
   df: Uint32Array;
@@ -436,7 +435,6 @@ export class KeywordAnalyzer {
     // copy of them was the peak of a build's memory (100k build: peak RSS 2.27 -> 1.98 GB).
     return {
       ids: this.ids,
-      channelCount: this.channels.length,
       terms: this.terms,
       df: Uint32Array.from(this.df),
       lengths,

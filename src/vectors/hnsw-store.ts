@@ -223,7 +223,14 @@ export class VectorStore {
     return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
   }
 
+  /**
+   * Writes the graph with its elements renumbered so that graph neighbours are near each other in
+   * memory (kiji's patch, see README): a search over 100k vectors then touches fewer pages, p50 316-324
+   * -> 238-240 us with identical results, for 68-86 ms of renumbering. Labels are unchanged; only hnswlib's internal ids move.
+   */
   async save(file: string): Promise<number> {
+    // Not while an earlier write of this graph is still reading it on libuv's pool.
+    if (this.saving === 0) this.index.reorderForLocality();
     // On libuv's pool like readIndex: a 1.7 GB write must not stall the bot's event loop.
     const writing = this.index.writeIndex(file);
     this.saving++;

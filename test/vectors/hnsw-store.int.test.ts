@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -167,6 +168,44 @@ describe('VectorStore.save (renumbers the graph so that neighbours sit together,
       fresh.forEach((v, i) => expect(graph.search(v, 1)[0]?.label).toBe(5000 + i));
       expect(graph.search(vectors[1]!, 1)[0]?.label).toBe(1);
     }
+  });
+});
+
+describe('VectorStore.load maps the graph from its file (kiji patch)', () => {
+  const dim = 8;
+  const maps = '/proc/self/maps';
+  const mapped = (file: string): boolean => fs.readFileSync(maps, 'utf8').includes(file);
+  const sha = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+  it.runIf(fs.existsSync(maps))('maps the file while loaded and unmaps it when released, writing nothing back to it', async () => {
+    let seed = 17;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+    const vectors = Array.from({ length: 300 }, () => Float32Array.from({ length: dim }, random));
+    const built = await VectorStore.create(dim, vectors.length);
+    built.addMany(vectors.map((_, label) => label), vectors, 2);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), 'vectors.hnsw');
+    const bytes = await built.save(file);
+    const before = sha(file);
+
+    const loaded = await VectorStore.load(file, dim, {}, bytes);
+    expect(mapped(file)).toBe(true);
+    // Deleting, inserting (which grows the graph out of the mapping) and renumbering for another save
+    // all change the graph in memory only.
+    for (let label = 0; label < 300; label += 4) loaded.remove(label);
+    const fresh = vectors.slice(0, 100).map((v) => v.map((x) => -x));
+    loaded.addMany(fresh.map((_, i) => 1000 + i), fresh, 2);
+    expect(mapped(file)).toBe(false);
+    fresh.forEach((v, i) => expect(loaded.search(v, 1)[0]?.label).toBe(1000 + i));
+    expect(loaded.search(vectors[1]!, 1)[0]?.label).toBe(1);
+    await loaded.save(`${file}.next`);
+    expect(sha(file)).toBe(before);
+
+    const again = await VectorStore.load(file, dim, {}, bytes);
+    again.remove(1);
+    expect(again.search(vectors[1]!, 1)[0]?.label).not.toBe(1);
+    expect(sha(file)).toBe(before);
+    again.release();
+    expect(mapped(file)).toBe(false);
   });
 });
 

@@ -59,6 +59,9 @@ export interface VectorHit {
   similarity: number;
 }
 
+/** Files written to replace the one a graph was loaded from (names unique within this process). */
+let replacements = 0;
+
 /**
  * Cosine HNSW index over integer labels. Labels are owned by the passage store, so an
  * incremental build can delete changed passages and add new ones without re-embedding the rest.
@@ -72,6 +75,8 @@ export class VectorStore {
     private readonly native: HnswIndex,
     readonly dimension: number,
     readonly params: HnswParams,
+    /** The file a loaded graph was read from, which its bottom layer may be mapped from (see README). */
+    private readonly loadedFrom?: fs.Stats,
   ) {}
 
   private get index(): HnswIndex {
@@ -135,8 +140,9 @@ export class VectorStore {
     expectedBytes: number,
   ): Promise<{ loaded: Promise<VectorStore> }> {
     const { HierarchicalNSW } = await hnswlib();
-    const size = fileSize(file);
-    if (size !== expectedBytes) {
+    const stats = fileStats(file);
+    const size = stats?.size;
+    if (stats === undefined || size !== expectedBytes) {
       throw new KijiError(
         ErrorCodes.INDEX_CORRUPT,
         `The vector index ${file} is ${size === undefined ? 'missing' : `${size} bytes, expected ${expectedBytes}`}.`,
@@ -164,7 +170,7 @@ export class VectorStore {
         }
         const params = { ...merged, efSearch: efSearchFor(index.getCurrentCount(), merged.efSearch) };
         index.setEf(params.efSearch);
-        return new VectorStore(index, dimension, params);
+        return new VectorStore(index, dimension, params, stats);
       },
       (cause: unknown) => {
         throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} could not be read.`, {
@@ -225,21 +231,34 @@ export class VectorStore {
 
   /**
    * Writes the graph with its elements renumbered so that graph neighbours are near each other in
-   * memory (kiji's patch, see README): a search over 100k vectors then touches fewer pages, p50 316-324
-   * -> 238-240 us with identical results, for 68-86 ms of renumbering. Labels are unchanged; only hnswlib's internal ids move.
+   * memory (kiji's patch, see README): a search over 100k vectors then touches fewer pages, p50
+   * 316-324 -> 238-240 us with identical results, for 68-86 ms of renumbering. Labels are unchanged;
+   * only hnswlib's internal ids move.
    */
   async save(file: string): Promise<number> {
     // Not while an earlier write of this graph is still reading it on libuv's pool.
     if (this.saving === 0) this.index.reorderForLocality();
+    // Writing over the file this graph was loaded from would truncate the pages the write reads
+    // (a crash, SIGBUS): that file is replaced by a new one instead.
+    const target = this.isLoadedFrom(file) ? `${file}.${process.pid}.${++replacements}.tmp` : file;
     // On libuv's pool like readIndex: a 1.7 GB write must not stall the bot's event loop.
-    const writing = this.index.writeIndex(file);
+    const writing = this.index.writeIndex(target);
     this.saving++;
     try {
       await writing;
+    } catch (error) {
+      if (target !== file) fs.rmSync(target, { force: true });
+      throw error;
     } finally {
       if (--this.saving === 0 && this.released) this.free();
     }
-    return fileSize(file) ?? 0;
+    if (target !== file) await fs.promises.rename(target, file);
+    return fileStats(file)?.size ?? 0;
+  }
+
+  private isLoadedFrom(file: string): boolean {
+    const stats = this.loadedFrom && fileStats(file);
+    return stats !== undefined && stats.ino === this.loadedFrom!.ino && stats.dev === this.loadedFrom!.dev;
   }
 
   private checkDimension(vector: Float32Array): void {
@@ -253,9 +272,9 @@ export class VectorStore {
   }
 }
 
-function fileSize(file: string): number | undefined {
+function fileStats(file: string): fs.Stats | undefined {
   try {
-    return fs.statSync(file).size;
+    return fs.statSync(file);
   } catch {
     return undefined;
   }

@@ -219,6 +219,22 @@ describe('VectorStore.load maps the graph from its file (kiji patch)', () => {
     again.release();
     expect(mapped(file)).toBe(false);
   });
+
+  it('saves a loaded graph over the file it came from by replacing that file, not writing into it', async () => {
+    const vectors = Array.from({ length: 200 }, (_, i) => Float32Array.from({ length: dim }, (_, d) => Math.sin(i * 7 + d)));
+    const built = await VectorStore.create(dim, vectors.length);
+    built.addMany(vectors.map((_, label) => label), vectors, 1);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), 'vectors.hnsw');
+    const loaded = await VectorStore.load(file, dim, {}, await built.save(file));
+    loaded.remove(3);
+    const bytes = await loaded.save(file);
+    expect(fs.readdirSync(path.dirname(file))).toEqual(['vectors.hnsw']);
+    // The first graph still reads the replaced file's pages; the new file holds the removal.
+    expect(loaded.search(vectors[4]!, 1)[0]?.label).toBe(4);
+    const reloaded = await VectorStore.load(file, dim, {}, bytes);
+    expect(reloaded.search(vectors[3]!, 1)[0]?.label).not.toBe(3);
+    expect(reloaded.search(vectors[4]!, 1)[0]?.label).toBe(4);
+  });
 });
 
 describe('VectorStore.release', () => {

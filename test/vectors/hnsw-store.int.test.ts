@@ -8,6 +8,7 @@ import { ErrorCodes } from '../../src/errors.js';
 import { VectorStore, efSearchFor, hnswDefaults } from '../../src/vectors/hnsw-store.js';
 
 const require = createRequire(import.meta.url);
+const tmpFile = (name: string): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), name);
 
 describe('efSearchFor', () => {
   it('keeps the shipped ef for graphs up to a few hundred thousand vectors and widens it for 1M', () => {
@@ -28,7 +29,7 @@ describe('VectorStore.load', () => {
       [0, 0, 1, 0],
     ].map((v) => Float32Array.from(v));
     vectors.forEach((vector, label) => store.add(label, vector));
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), 'vectors.hnsw');
+    const file = tmpFile('vectors.hnsw');
     const bytes = await store.save(file);
     const loaded = await VectorStore.load(file, 4, {}, bytes);
     expect(loaded.params.efSearch).toBe(hnswDefaults.efSearch);
@@ -119,8 +120,6 @@ describe('VectorStore.save (renumbers the graph so that neighbours sit together,
     }
     return near / links;
   }
-  const tmpFile = (name: string) => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), name);
-
   it('writes neighbours near each other, with every search result unchanged, and renumbers a renumbered graph to itself', async () => {
     const vectors = clusteredVectors();
     const labels = vectors.map((_, label) => label);
@@ -190,7 +189,7 @@ describe('VectorStore.load maps the graph from its file (kiji patch)', () => {
     const vectors = Array.from({ length: 300 }, () => Float32Array.from({ length: dim }, random));
     const built = await VectorStore.create(dim, vectors.length);
     built.addMany(vectors.map((_, label) => label), vectors, 2);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), 'vectors.hnsw');
+    const file = tmpFile('vectors.hnsw');
     const bytes = await built.save(file);
     const before = sha(file);
 
@@ -224,7 +223,7 @@ describe('VectorStore.load maps the graph from its file (kiji patch)', () => {
     const vectors = Array.from({ length: 200 }, (_, i) => Float32Array.from({ length: dim }, (_, d) => Math.sin(i * 7 + d)));
     const built = await VectorStore.create(dim, vectors.length);
     built.addMany(vectors.map((_, label) => label), vectors, 1);
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), 'vectors.hnsw');
+    const file = tmpFile('vectors.hnsw');
     const loaded = await VectorStore.load(file, dim, {}, await built.save(file));
     loaded.remove(3);
     const bytes = await loaded.save(file);
@@ -251,7 +250,7 @@ describe('VectorStore.release', () => {
   it('lets a save that is running finish before the graph is freed', async () => {
     const store = await VectorStore.create(2, 4);
     [[1, 0], [0, 1], [0.6, 0.8]].forEach((v, label) => store.add(label, Float32Array.from(v)));
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), 'vectors.hnsw');
+    const file = tmpFile('vectors.hnsw');
     const saving = store.save(file);
     store.release();
     const bytes = await saving;
@@ -270,7 +269,7 @@ describe('VectorStore.load of a damaged graph (hnswlib-node loads through patche
     let seed = 7;
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
     for (let label = 0; label < 200; label++) store.add(label, Float32Array.from({ length: 8 }, random));
-    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), 'vectors.hnsw');
+    const file = tmpFile('vectors.hnsw');
     const bytes = await store.save(file);
     const header = fs.readFileSync(file).subarray(0, headerBytes);
     const count = Number(header.readBigUInt64LE(16));

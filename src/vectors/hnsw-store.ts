@@ -75,13 +75,35 @@ export class VectorStore {
     private readonly native: HnswIndex,
     readonly dimension: number,
     readonly params: HnswParams,
-    /** The file a loaded graph was read from, which its bottom layer may be mapped from (see README). */
-    private readonly loadedFrom?: fs.Stats,
+    /**
+     * The file a loaded graph was read from, held open: until an insert copies the graph out of it,
+     * the graph's bottom layer is that file's pages (see README), so it must stay as it was loaded.
+     */
+    private source?: LoadedFile,
   ) {}
 
+  /** The native graph, once it is known to be usable: not released, and its file as it was loaded. */
   private get index(): HnswIndex {
     if (this.released) throw new Error('This VectorStore was released; a caller kept it past `release()`.');
+    const source = this.source;
+    if (source !== undefined) {
+      // One fstat (~1 us): reading a mapped page of a file shortened in place kills the process
+      // (SIGBUS), so a graph whose file was overwritten (`cp` onto it) is refused instead.
+      const now = fs.fstatSync(source.fd);
+      if (now.size !== source.stats.size || now.mtimeMs !== source.stats.mtimeMs) {
+        throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${source.file} was changed on disk after it was loaded; its graph is read from that file, so it is not used.`, {
+          hint: 'Restart the bot or run /reindex (or `npm run embed`). Replace an index by building it or by moving a finished index folder into place, not by copying files over it.',
+        });
+      }
+    }
     return this.native;
+  }
+
+  /** The graph no longer reads its file (an insert copied it out, or it was freed): the file is let go. */
+  private letGoOfSource(): void {
+    if (this.source === undefined) return;
+    fs.closeSync(this.source.fd);
+    this.source = undefined;
   }
 
   /**
@@ -98,6 +120,7 @@ export class VectorStore {
   private free(): void {
     // initIndex deletes the native graph it replaces; a one-slot graph is the least it can leave.
     this.native.initIndex(1);
+    this.letGoOfSource();
   }
 
   static async create(dimension: number, capacity: number, params: Partial<HnswParams> = {}): Promise<VectorStore> {
@@ -140,14 +163,18 @@ export class VectorStore {
     expectedBytes: number,
   ): Promise<{ loaded: Promise<VectorStore> }> {
     const { HierarchicalNSW } = await hnswlib();
-    const stats = fileStats(file);
-    const size = stats?.size;
-    if (stats === undefined || size !== expectedBytes) {
-      throw new KijiError(
-        ErrorCodes.INDEX_CORRUPT,
-        `The vector index ${file} is ${size === undefined ? 'missing' : `${size} bytes, expected ${expectedBytes}`}.`,
-        { hint: 'Rebuild it with `npm run embed`.' },
-      );
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} is missing.`, { hint: 'Rebuild it with `npm run embed`.' });
+    }
+    const source: LoadedFile = { file, fd, stats: fs.fstatSync(fd) };
+    if (source.stats.size !== expectedBytes) {
+      fs.closeSync(fd);
+      throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} is ${source.stats.size} bytes, expected ${expectedBytes}.`, {
+        hint: 'Rebuild it with `npm run embed`.',
+      });
     }
     const merged = { ...hnswDefaults, ...params };
     const index = new HierarchicalNSW('cosine', dimension);
@@ -162,6 +189,7 @@ export class VectorStore {
     const loaded = reading.then(
       () => {
         if (index.getNumDimensions() !== dimension) {
+          fs.closeSync(fd);
           throw new KijiError(
             ErrorCodes.DIMENSION_MISMATCH,
             `The vector index holds ${index.getNumDimensions()}-dim vectors, the manifest says ${dimension}.`,
@@ -170,9 +198,10 @@ export class VectorStore {
         }
         const params = { ...merged, efSearch: efSearchFor(index.getCurrentCount(), merged.efSearch) };
         index.setEf(params.efSearch);
-        return new VectorStore(index, dimension, params, stats);
+        return new VectorStore(index, dimension, params, source);
       },
       (cause: unknown) => {
+        fs.closeSync(fd);
         throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} could not be read.`, {
           hint: 'Rebuild it with `npm run embed`.',
           cause,
@@ -204,7 +233,11 @@ export class VectorStore {
     const index = this.index;
     // Room for all of them even if none reuses a deleted slot: a resize cannot run during the inserts.
     const needed = index.getCurrentCount() + labels.length;
-    if (needed > index.getMaxElements()) index.resizeIndex(Math.max(needed, Math.ceil(index.getMaxElements() * 1.5) + 16));
+    if (needed > index.getMaxElements()) {
+      index.resizeIndex(Math.max(needed, Math.ceil(index.getMaxElements() * 1.5) + 16));
+      // A loaded graph's capacity is its count, so this is where it is copied out of its file.
+      this.letGoOfSource();
+    }
     // replaceDeleted reuses the slots of passages an incremental build removed.
     index.addPoints(points, Uint32Array.from(labels), threads, true);
   }
@@ -220,12 +253,13 @@ export class VectorStore {
   /** Nearest neighbours by cosine similarity; `k` is clamped to the live count and ef raised to k. */
   search(query: Float32Array, k: number): VectorHit[] {
     this.checkDimension(query);
+    const index = this.index;
     // Deleted slots still count here; hnswlib then simply returns fewer neighbours.
-    const n = Math.min(k, this.index.getCurrentCount());
+    const n = Math.min(k, index.getCurrentCount());
     if (n <= 0) return [];
-    if (this.index.getEf() < n) this.index.setEf(n);
-    const { neighbors, distances } = this.index.searchKnn(query, n);
-    if (this.index.getEf() !== this.params.efSearch && this.params.efSearch >= n) this.index.setEf(this.params.efSearch);
+    if (index.getEf() < n) index.setEf(n);
+    const { neighbors, distances } = index.searchKnn(query, n);
+    if (index.getEf() !== this.params.efSearch && this.params.efSearch >= n) index.setEf(this.params.efSearch);
     return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
   }
 
@@ -236,13 +270,14 @@ export class VectorStore {
    * only hnswlib's internal ids move.
    */
   async save(file: string): Promise<number> {
+    const index = this.index;
     // Not while an earlier write of this graph is still reading it on libuv's pool.
-    if (this.saving === 0) this.index.reorderForLocality();
+    if (this.saving === 0) index.reorderForLocality();
     // Writing over the file this graph was loaded from would truncate the pages the write reads
     // (a crash, SIGBUS): that file is replaced by a new one instead.
-    const target = this.isLoadedFrom(file) ? `${file}.${process.pid}.${++replacements}.tmp` : file;
+    const target = this.readsFrom(file) ? `${file}.${process.pid}.${++replacements}.tmp` : file;
     // On libuv's pool like readIndex: a 1.7 GB write must not stall the bot's event loop.
-    const writing = this.index.writeIndex(target);
+    const writing = index.writeIndex(target);
     this.saving++;
     try {
       await writing;
@@ -256,9 +291,10 @@ export class VectorStore {
     return fileStats(file)?.size ?? 0;
   }
 
-  private isLoadedFrom(file: string): boolean {
-    const stats = this.loadedFrom && fileStats(file);
-    return stats !== undefined && stats.ino === this.loadedFrom!.ino && stats.dev === this.loadedFrom!.dev;
+  /** Whether `file` is the file this graph still reads its pages from. */
+  private readsFrom(file: string): boolean {
+    const stats = this.source && fileStats(file);
+    return stats !== undefined && stats.ino === this.source!.stats.ino && stats.dev === this.source!.stats.dev;
   }
 
   private checkDimension(vector: Float32Array): void {
@@ -270,6 +306,13 @@ export class VectorStore {
       );
     }
   }
+}
+
+/** The file a graph was loaded from: its path, an open descriptor and its stats at load. */
+interface LoadedFile {
+  file: string;
+  fd: number;
+  stats: fs.Stats;
 }
 
 function fileStats(file: string): fs.Stats | undefined {

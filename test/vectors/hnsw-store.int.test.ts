@@ -9,6 +9,21 @@ import { VectorStore, efSearchFor, hnswDefaults } from '../../src/vectors/hnsw-s
 
 const require = createRequire(import.meta.url);
 const tmpFile = (name: string): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), name);
+/** Uniform values in -0.5..0.5 from a fixed seed, so every run builds the same graphs. */
+function seededRandom(seed: number): () => number {
+  return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+}
+const randomVectors = (count: number, dim: number, seed: number): Float32Array[] => {
+  const random = seededRandom(seed);
+  return Array.from({ length: count }, () => Float32Array.from({ length: dim }, random));
+};
+/** A graph of `vectors` (label = position) built on `threads` threads and saved to a new file. */
+async function savedStore(vectors: Float32Array[], threads: number): Promise<{ file: string; bytes: number }> {
+  const store = await VectorStore.create(vectors[0]!.length, vectors.length);
+  store.addMany(vectors.map((_, label) => label), vectors, threads);
+  const file = tmpFile('vectors.hnsw');
+  return { file, bytes: await store.save(file) };
+}
 
 describe('efSearchFor', () => {
   it('keeps the shipped ef for graphs up to a few hundred thousand vectors and widens it for 1M', () => {
@@ -39,10 +54,6 @@ describe('VectorStore.load', () => {
 
 describe('VectorStore.addMany (inserts on several threads through the patched hnswlib-node)', () => {
   const dim = 16;
-  function randomVectors(count: number, seed: number): Float32Array[] {
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
-    return Array.from({ length: count }, () => Float32Array.from({ length: dim }, random));
-  }
   const cosine = (a: Float32Array, b: Float32Array): number => {
     let dot = 0;
     let na = 0;
@@ -56,7 +67,7 @@ describe('VectorStore.addMany (inserts on several threads through the patched hn
   };
 
   it('builds a graph on four threads that finds every vector and ranks like exact search', async () => {
-    const vectors = randomVectors(3000, 11);
+    const vectors = randomVectors(3000, dim, 11);
     // Capacity far too small: addMany grows it before the threads start.
     const store = await VectorStore.create(dim, 16);
     store.addMany(vectors.map((_, label) => label), vectors, 4);
@@ -64,7 +75,7 @@ describe('VectorStore.addMany (inserts on several threads through the patched hn
       expect(store.search(vectors[label]!, 1)[0]?.label).toBe(label);
     }
     let found = 0;
-    const queries = randomVectors(50, 99);
+    const queries = randomVectors(50, dim, 99);
     for (const query of queries) {
       const exact = vectors.map((v, label) => ({ label, s: cosine(query, v) })).sort((a, b) => b.s - a.s).slice(0, 10);
       const got = new Set(store.search(query, 10).map((hit) => hit.label));
@@ -74,11 +85,11 @@ describe('VectorStore.addMany (inserts on several threads through the patched hn
   });
 
   it('puts new labels into the slots of removed ones, and removed labels are never found', async () => {
-    const vectors = randomVectors(400, 5);
+    const vectors = randomVectors(400, dim, 5);
     const store = await VectorStore.create(dim, 400);
     store.addMany(vectors.map((_, label) => label), vectors, 2);
     for (let label = 0; label < 400; label += 2) store.remove(label);
-    const fresh = randomVectors(200, 6);
+    const fresh = randomVectors(200, dim, 6);
     store.addMany(fresh.map((_, i) => 1000 + i), fresh, 2);
     fresh.forEach((vector, i) => expect(store.search(vector, 1)[0]?.label).toBe(1000 + i));
     const labels = new Set(vectors.flatMap((v) => store.search(v, 20).map((hit) => hit.label)));
@@ -87,7 +98,7 @@ describe('VectorStore.addMany (inserts on several threads through the patched hn
 
   it('rejects a vector of the wrong dimension before adding any of the batch', async () => {
     const store = await VectorStore.create(dim, 10);
-    const good = randomVectors(2, 3);
+    const good = randomVectors(2, dim, 3);
     expect(() => store.addMany([0, 1, 2], [good[0]!, new Float32Array(dim - 1), good[1]!], 2)).toThrow(
       expect.objectContaining({ code: ErrorCodes.DIMENSION_MISMATCH }),
     );
@@ -100,8 +111,7 @@ describe('VectorStore.save (renumbers the graph so that neighbours sit together,
   const headerBytes = 96;
   /** 3,000 vectors around 30 centres, in an order that scatters each cluster over the whole graph. */
   function clusteredVectors(): Float32Array[] {
-    let seed = 3;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+    const random = seededRandom(3);
     const centres = Array.from({ length: 30 }, () => Float32Array.from({ length: dim }, random));
     return Array.from({ length: 3000 }, (_, i) => Float32Array.from(centres[i % 30]!, (x) => x + 0.2 * random()));
   }
@@ -184,13 +194,8 @@ describe('VectorStore.load maps the graph from its file (kiji patch)', () => {
   const sha = (file: string): string => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
   it.runIf(fs.existsSync(maps))('maps the file while loaded and unmaps it when released, writing nothing back to it', async () => {
-    let seed = 17;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
-    const vectors = Array.from({ length: 300 }, () => Float32Array.from({ length: dim }, random));
-    const built = await VectorStore.create(dim, vectors.length);
-    built.addMany(vectors.map((_, label) => label), vectors, 2);
-    const file = tmpFile('vectors.hnsw');
-    const bytes = await built.save(file);
+    const vectors = randomVectors(300, dim, 17);
+    const { file, bytes } = await savedStore(vectors, 2);
     const before = sha(file);
 
     const loaded = await VectorStore.load(file, dim, {}, bytes);
@@ -220,11 +225,10 @@ describe('VectorStore.load maps the graph from its file (kiji patch)', () => {
   });
 
   it('saves a loaded graph over the file it came from by replacing that file, not writing into it', async () => {
-    const vectors = Array.from({ length: 200 }, (_, i) => Float32Array.from({ length: dim }, (_, d) => Math.sin(i * 7 + d)));
-    const built = await VectorStore.create(dim, vectors.length);
-    built.addMany(vectors.map((_, label) => label), vectors, 1);
-    const file = tmpFile('vectors.hnsw');
-    const loaded = await VectorStore.load(file, dim, {}, await built.save(file));
+    const vectors = randomVectors(200, dim, 29);
+    const saved = await savedStore(vectors, 1);
+    const file = saved.file;
+    const loaded = await VectorStore.load(file, dim, {}, saved.bytes);
     loaded.remove(3);
     const bytes = await loaded.save(file);
     expect(fs.readdirSync(path.dirname(file))).toEqual(['vectors.hnsw']);
@@ -233,6 +237,38 @@ describe('VectorStore.load maps the graph from its file (kiji patch)', () => {
     const reloaded = await VectorStore.load(file, dim, {}, bytes);
     expect(reloaded.search(vectors[3]!, 1)[0]?.label).not.toBe(3);
     expect(reloaded.search(vectors[4]!, 1)[0]?.label).toBe(4);
+  });
+
+  it('refuses a graph whose file was overwritten in place, and keeps serving one whose file was only removed or replaced', async () => {
+    const vectors = randomVectors(200, dim, 23);
+    const { file, bytes } = await savedStore(vectors, 1);
+    const copy = `${file}.copy`;
+    fs.copyFileSync(file, copy);
+
+    // Overwritten in place (as `cp` onto it does: truncated, then written): reading its pages now
+    // would kill the process, so every use of the graph is refused with a clear error.
+    const overwritten = await VectorStore.load(file, dim, {}, bytes);
+    fs.writeFileSync(file, Buffer.alloc(64));
+    for (const use of [() => overwritten.search(vectors[0]!, 3), () => overwritten.vector(0), () => overwritten.remove(0)]) {
+      expect(use).toThrow(expect.objectContaining({ code: ErrorCodes.INDEX_CORRUPT, message: expect.stringMatching(/changed on disk after it was loaded/) }));
+    }
+    await expect(overwritten.save(tmpFile('vectors.hnsw'))).rejects.toMatchObject({ code: ErrorCodes.INDEX_CORRUPT });
+    overwritten.release();
+
+    // Removed (an old build folder cleaned up) or replaced by a rename: the graph reads the file it opened.
+    fs.copyFileSync(copy, file);
+    const removed = await VectorStore.load(file, dim, {}, bytes);
+    fs.rmSync(file);
+    expect(removed.search(vectors[7]!, 1)[0]?.label).toBe(7);
+    fs.copyFileSync(copy, file);
+    const replaced = await VectorStore.load(file, dim, {}, bytes);
+    fs.renameSync(copy, file);
+    expect(replaced.search(vectors[8]!, 1)[0]?.label).toBe(8);
+
+    // Once an insert has copied the graph out of its file, the file no longer matters.
+    replaced.addMany([500], [vectors[9]!.map((x) => -x)], 1);
+    fs.writeFileSync(file, Buffer.alloc(64));
+    expect(replaced.search(vectors[9]!, 1)[0]?.label).toBe(9);
   });
 });
 
@@ -266,8 +302,7 @@ describe('VectorStore.load of a damaged graph (hnswlib-node loads through patche
   /** Saves 200 random vectors with a small M, so some elements have upper levels and link lists. */
   async function savedGraph(): Promise<{ file: string; bytes: number; linkListsAt: number; count: number }> {
     const store = await VectorStore.create(8, 200, { m, efConstruction: 20 });
-    let seed = 7;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
+    const random = seededRandom(7);
     for (let label = 0; label < 200; label++) store.add(label, Float32Array.from({ length: 8 }, random));
     const file = tmpFile('vectors.hnsw');
     const bytes = await store.save(file);

@@ -196,8 +196,8 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
 
   const buildId = newBuildId();
   const partialDir = startBuild(options.indexDir, buildId);
+  let vectors: VectorStore | undefined;
   try {
-    let vectors: VectorStore | undefined;
     let labels: number[] = new Array<number>(passages.length).fill(-1);
     let embedded = 0;
     let model: Manifest['model'] = null;
@@ -266,6 +266,10 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
   } catch (error) {
     abandonBuild(partialDir);
     throw error;
+  } finally {
+    // Freed now rather than when collected (1.7 GB of native memory at 1M passages), and the previous
+    // build's file, which a loaded graph holds open, let go of.
+    vectors?.release();
   }
 }
 

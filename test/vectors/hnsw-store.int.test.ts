@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
-import { VectorStore, efSearchFor, hnswDefaults } from '../../src/vectors/hnsw-store.js';
+import { FILE_CHECK_MS, VectorStore, efSearchFor, hnswDefaults } from '../../src/vectors/hnsw-store.js';
 
 const require = createRequire(import.meta.url);
 const tmpFile = (name: string): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), name);
@@ -246,9 +246,11 @@ describe('VectorStore.load maps the graph from its file (kiji patch)', () => {
     fs.copyFileSync(file, copy);
 
     // Overwritten in place (as `cp` onto it does: truncated, then written): reading its pages now
-    // would kill the process, so every use of the graph is refused with a clear error.
+    // would kill the process, so every use of the graph is refused with a clear error, from the first
+    // check after the change (at most every FILE_CHECK_MS).
     const overwritten = await VectorStore.load(file, dim, {}, bytes);
     fs.writeFileSync(file, Buffer.alloc(64));
+    await new Promise((resolve) => setTimeout(resolve, 2 * FILE_CHECK_MS));
     for (const use of [() => overwritten.search(vectors[0]!, 3), () => overwritten.vector(0), () => overwritten.remove(0)]) {
       expect(use).toThrow(expect.objectContaining({ code: ErrorCodes.INDEX_CORRUPT, message: expect.stringMatching(/changed on disk after it was loaded/) }));
     }

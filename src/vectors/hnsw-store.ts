@@ -300,8 +300,10 @@ export class VectorStore {
 
   /** Whether `file` is the file this graph still reads its pages from. */
   private readsFrom(file: string): boolean {
-    const stats = this.source && fileStats(file);
-    return stats !== undefined && stats.ino === this.source!.stats.ino && stats.dev === this.source!.stats.dev;
+    const source = this.source;
+    if (source === undefined) return false;
+    const stats = fileStats(file);
+    return stats !== undefined && stats.ino === source.stats.ino && stats.dev === source.stats.dev;
   }
 
   private checkDimension(vector: Float32Array): void {

@@ -9,6 +9,11 @@ import { FILE_CHECK_MS, VectorStore, efSearchFor, hnswDefaults } from '../../src
 
 const require = createRequire(import.meta.url);
 const tmpFile = (name: string): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), name);
+/** hnswlib's saveIndex header (11 size_t/double fields and two 32-bit ones), then `count` elements of `perElement` bytes. */
+const HEADER_BYTES = 96;
+function graphLayout(bytes: Buffer): { count: number; perElement: number } {
+  return { count: Number(bytes.readBigUInt64LE(16)), perElement: Number(bytes.readBigUInt64LE(24)) };
+}
 /** Uniform values in -0.5..0.5 from a fixed seed, so every run builds the same graphs. */
 function seededRandom(seed: number): () => number {
   return () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) - 0.5;
@@ -108,7 +113,6 @@ describe('VectorStore.addMany (inserts on several threads through the patched hn
 
 describe('VectorStore.save (renumbers the graph so that neighbours sit together, kiji patch)', () => {
   const dim = 16;
-  const headerBytes = 96;
   /** 3,000 vectors around 30 centres, in an order that scatters each cluster over the whole graph. */
   function clusteredVectors(): Float32Array[] {
     const random = seededRandom(3);
@@ -118,12 +122,11 @@ describe('VectorStore.save (renumbers the graph so that neighbours sit together,
   /** Share of bottom-layer links that point at an element at most 64 places away in the file (~100 KB here). */
   function nearLinks(file: string): number {
     const bytes = fs.readFileSync(file);
-    const count = Number(bytes.readBigUInt64LE(16));
-    const perElement = Number(bytes.readBigUInt64LE(24));
+    const { count, perElement } = graphLayout(bytes);
     let near = 0;
     let links = 0;
     for (let i = 0; i < count; i++) {
-      const at = headerBytes + i * perElement;
+      const at = HEADER_BYTES + i * perElement;
       const size = bytes.readUInt16LE(at);
       for (let j = 0; j < size; j++) if (Math.abs(bytes.readUInt32LE(at + 4 + 4 * j) - i) <= 64) near++;
       links += size;
@@ -299,7 +302,6 @@ describe('VectorStore.release', () => {
 
 describe('VectorStore.load of a damaged graph (hnswlib-node loads through patches/hnswlib-node+3.0.0.patch)', () => {
   const m = 4;
-  const headerBytes = 96; // hnswlib's saveIndex header: 11 size_t/double fields and two 32-bit ones
 
   /** Saves 200 random vectors with a small M, so some elements have upper levels and link lists. */
   async function savedGraph(): Promise<{ file: string; bytes: number; linkListsAt: number; count: number }> {
@@ -308,10 +310,8 @@ describe('VectorStore.load of a damaged graph (hnswlib-node loads through patche
     for (let label = 0; label < 200; label++) store.add(label, Float32Array.from({ length: 8 }, random));
     const file = tmpFile('vectors.hnsw');
     const bytes = await store.save(file);
-    const header = fs.readFileSync(file).subarray(0, headerBytes);
-    const count = Number(header.readBigUInt64LE(16));
-    const perElement = Number(header.readBigUInt64LE(24));
-    return { file, bytes, count, linkListsAt: headerBytes + count * perElement };
+    const { count, perElement } = graphLayout(fs.readFileSync(file));
+    return { file, bytes, count, linkListsAt: HEADER_BYTES + count * perElement };
   }
 
   function overwrite(file: string, offset: number, value: number): void {

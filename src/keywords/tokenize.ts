@@ -6,6 +6,8 @@
 
 /** Dash and tilde look-alikes that stand for the katakana long-vowel mark after katakana (ｰ is handled by NFKC). */
 const LONG_VOWEL_LOOKALIKES = /(?<=[\p{Script=Katakana}])[-‐‑‒–—―−─━～〜]/gu;
+/** Any of those look-alikes: most texts have none, and this test is much cheaper than the look-behind. */
+const ANY_LOOKALIKE = /[-‐‑‒–—―−─━～〜]/u;
 
 /**
  * NFKC (full-width ASCII and half-width katakana folded), lower case, long-vowel look-alikes unified.
@@ -13,22 +15,27 @@ const LONG_VOWEL_LOOKALIKES = /(?<=[\p{Script=Katakana}])[-‐‑‒–—―−
  * @example normalizeText('ＡＩ　ｻｰﾊﾞ―') // 'ai サーバー'
  */
 export function normalizeText(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(LONG_VOWEL_LOOKALIKES, 'ー');
+  const folded = text.normalize('NFKC').toLowerCase();
+  return ANY_LOOKALIKE.test(folded) ? folded.replace(LONG_VOWEL_LOOKALIKES, 'ー') : folded;
 }
 
-type CharKind = 'kanji' | 'hiragana' | 'katakana' | 'alnum' | 'other';
+const OTHER = 0;
+const ALNUM = 1;
+const HIRAGANA = 2;
+const KATAKANA = 3;
+const KANJI = 4;
 
-const ALNUM = /[\p{L}\p{N}]/u;
+/** Letters and digits beyond ASCII and Japanese, tested at one position of a text (sticky). */
+const ALNUM_AT = /[\p{L}\p{N}]/uy;
 
 // Code-point ranges rather than Unicode-property regexes: this runs on every character of every
 // passage and decides build time at 100k passages.
-function charKind(ch: string): CharKind {
-  const c = ch.codePointAt(0) ?? 0;
+function kindOf(c: number, text: string, at: number): number {
   if (c < 0x80) {
-    return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) ? 'alnum' : 'other';
+    return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) ? ALNUM : OTHER;
   }
-  if (c >= 0x3041 && c <= 0x309f) return 'hiragana';
-  if ((c >= 0x30a1 && c <= 0x30ff && c !== 0x30fb) || (c >= 0x31f0 && c <= 0x31ff)) return 'katakana';
+  if (c >= 0x3041 && c <= 0x309f) return HIRAGANA;
+  if ((c >= 0x30a1 && c <= 0x30ff && c !== 0x30fb) || (c >= 0x31f0 && c <= 0x31ff)) return KATAKANA;
   if (
     (c >= 0x4e00 && c <= 0x9fff) ||
     (c >= 0x3400 && c <= 0x4dbf) ||
@@ -37,47 +44,69 @@ function charKind(ch: string): CharKind {
     c === 0x3005 || // 々
     c === 0x3006 // 〆
   ) {
-    return 'kanji';
+    return KANJI;
   }
-  return ALNUM.test(ch) ? 'alnum' : 'other';
+  ALNUM_AT.lastIndex = at;
+  return ALNUM_AT.test(text) ? ALNUM : OTHER;
 }
 
-interface Run {
-  cjk: boolean;
-  chars: string[];
-  /** Per char: is it hiragana (for dropping grammar-only n-grams). */
-  hiragana: boolean[];
+/**
+ * One text's characters (code points) as parallel arrays, filled by `tabulate` and reused by every
+ * call: the analyzers used to walk strings of one character each, and allocating those (plus arrays
+ * of them per run) was most of their time. `starts` has one more entry, the text's length, so the
+ * characters a..b-1 are `text.slice(starts[a], starts[b])`.
+ */
+let codePoints = new Int32Array(256);
+let kinds = new Uint8Array(256);
+let starts = new Int32Array(257);
+
+/** Fills the character table for `text`; returns how many characters it has. */
+function tabulate(text: string): number {
+  if (starts.length <= text.length) {
+    const size = 2 * text.length + 1;
+    codePoints = new Int32Array(size);
+    kinds = new Uint8Array(size);
+    starts = new Int32Array(size + 1);
+  }
+  let count = 0;
+  for (let i = 0; i < text.length; count++) {
+    const c = text.codePointAt(i) as number;
+    codePoints[count] = c;
+    kinds[count] = kindOf(c, text, i);
+    starts[count] = i;
+    i += c > 0xffff ? 2 : 1;
+  }
+  starts[count] = text.length;
+  return count;
 }
 
-/** Splits normalized text into Japanese runs and Latin/digit runs; punctuation and spaces separate runs. */
-function runs(text: string): Run[] {
-  const out: Run[] = [];
-  let current: Run | undefined;
-  for (const ch of text) {
-    const kind = charKind(ch);
-    if (kind === 'other') {
-      current = undefined;
+/**
+ * Calls `visit` for each run of the tabulated text: Japanese runs (kanji, kana) and Latin/digit runs,
+ * characters a..b-1; punctuation and spaces separate runs.
+ */
+function forEachRun(count: number, visit: (a: number, b: number, cjk: boolean) => void): void {
+  let a = 0;
+  while (a < count) {
+    const kind = kinds[a] as number;
+    if (kind === OTHER) {
+      a++;
       continue;
     }
-    const cjk = kind !== 'alnum';
-    if (current === undefined || current.cjk !== cjk) {
-      current = { cjk, chars: [], hiragana: [] };
-      out.push(current);
+    const cjk = kind !== ALNUM;
+    let b = a + 1;
+    for (; b < count; b++) {
+      const next = kinds[b] as number;
+      if (next === OTHER || (next !== ALNUM) !== cjk) break;
     }
-    current.chars.push(ch);
-    current.hiragana.push(kind === 'hiragana');
+    visit(a, b, cjk);
+    a = b;
   }
-  return out;
 }
 
-function allFalse(flags: boolean[], from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (flags[i]) return false;
-  return true;
-}
-
-function allTrue(flags: boolean[], from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (!flags[i]) return false;
-  return true;
+function hiraganaCount(from: number, to: number): number {
+  let count = 0;
+  for (let i = from; i < to; i++) if (kinds[i] === HIRAGANA) count++;
+  return count;
 }
 
 /** Which n-grams an analyzer keeps: all, all but all-hiragana ones, or only those without any hiragana. */
@@ -86,24 +115,24 @@ type KanaRule = 'all' | 'noAllHiragana' | 'noHiragana';
 function ngrams(text: string, n: number, rule: KanaRule | boolean): string[] {
   const skipAllHiragana = rule === true || rule === 'noAllHiragana';
   const skipAnyHiragana = rule === 'noHiragana';
+  const normalized = normalizeText(text);
   const out: string[] = [];
-  for (const run of runs(normalizeText(text))) {
-    const { chars, hiragana } = run;
-    if (!run.cjk) {
-      out.push(chars.join(''));
-      continue;
+  forEachRun(tabulate(normalized), (a, b, cjk) => {
+    if (!cjk) {
+      out.push(normalized.slice(starts[a], starts[b]));
+      return;
     }
-    if (chars.length < n) {
+    if (b - a < n) {
       // A lone kanji (国, 米) carries meaning; a lone kana is noise that IDF would bury anyway.
-      if ((n === 2 || chars.length === n - 1) && !(skipAnyHiragana && hiragana.some(Boolean))) out.push(chars.join(''));
-      continue;
+      if ((n === 2 || b - a === n - 1) && !(skipAnyHiragana && hiraganaCount(a, b) > 0)) out.push(normalized.slice(starts[a], starts[b]));
+      return;
     }
-    for (let i = 0; i + n <= chars.length; i++) {
-      if (skipAllHiragana && allTrue(hiragana, i, i + n)) continue;
-      if (skipAnyHiragana && !allFalse(hiragana, i, i + n)) continue;
-      out.push(n === 2 ? (chars[i] as string) + (chars[i + 1] as string) : chars.slice(i, i + n).join(''));
+    for (let i = a; i + n <= b; i++) {
+      if (skipAllHiragana && hiraganaCount(i, i + n) === n) continue;
+      if (skipAnyHiragana && hiraganaCount(i, i + n) > 0) continue;
+      out.push(normalized.slice(starts[i], starts[i + n]));
     }
-  }
+  });
   return out;
 }
 
@@ -117,6 +146,42 @@ export function charNgrams(text: string, n: number): string[] {
   return ngrams(text, n, false);
 }
 
+/** Codes of Latin/digit words start here, above every bigram code (< 0x110000², about 2^40.2). */
+const WORD_CODES = 2 ** 41;
+
+/**
+ * `charNgrams(text, 2)` as numbers rather than strings, for comparing the bigrams of a few texts
+ * (near-duplicates, answer sentences) on every search without making a string per bigram: a
+ * Japanese pair is its two code points, a lone character its code point, a Latin or digit word a
+ * number this coder gives it on first sight. Within one coder, two bigrams are equal exactly when
+ * their codes are; codes from different coders are not comparable.
+ *
+ * @example new BigramCoder().codes('東京都のAI') // four codes, for 東京, 京都, 都の, ai
+ */
+export class BigramCoder {
+  private readonly words = new Map<string, number>();
+
+  codes(text: string): Float64Array {
+    const normalized = normalizeText(text);
+    const count = tabulate(normalized);
+    const out = new Float64Array(count);
+    let length = 0;
+    forEachRun(count, (a, b, cjk) => {
+      if (!cjk) {
+        const word = normalized.slice(starts[a], starts[b]);
+        let code = this.words.get(word);
+        if (code === undefined) this.words.set(word, (code = WORD_CODES + this.words.size));
+        out[length++] = code;
+      } else if (b - a === 1) {
+        out[length++] = codePoints[a] as number;
+      } else {
+        for (let i = a; i + 1 < b; i++) out[length++] = (codePoints[i] as number) * 0x110000 + (codePoints[i + 1] as number);
+      }
+    });
+    return out.subarray(0, length);
+  }
+}
+
 /**
  * Character bigrams without the all-hiragana ones (した, ので, から), which are mostly grammar.
  *
@@ -128,10 +193,11 @@ export function contentBigrams(text: string): string[] {
 
 /** Single kanji and katakana characters: content-bearing even alone (首, 米, ロ), unlike kana particles. */
 export function kanjiKatakanaUnigrams(text: string): string[] {
+  const normalized = normalizeText(text);
   const out: string[] = [];
-  for (const ch of normalizeText(text)) {
-    const kind = charKind(ch);
-    if ((kind === 'kanji' || kind === 'katakana') && ch !== 'ー') out.push(ch);
+  for (let i = 0, count = tabulate(normalized); i < count; i++) {
+    const kind = kinds[i];
+    if ((kind === KANJI || kind === KATAKANA) && codePoints[i] !== 0x30fc /* ー */) out.push(normalized.slice(starts[i], starts[i + 1]));
   }
   return out;
 }
@@ -144,22 +210,22 @@ export function kanjiKatakanaUnigrams(text: string): string[] {
  * @example kanjiBigrams('有志連合はパリで開催') // ['有志', '志連', '連合', 'パリ', '開催']
  */
 export function kanjiBigrams(text: string): string[] {
+  const normalized = normalizeText(text);
   const out: string[] = [];
-  for (const run of runs(normalizeText(text))) {
-    if (!run.cjk) {
-      out.push(run.chars.join(''));
-      continue;
+  forEachRun(tabulate(normalized), (a, b, cjk) => {
+    if (!cjk) {
+      out.push(normalized.slice(starts[a], starts[b]));
+      return;
     }
     // Split the run at hiragana: what is left are the kanji/katakana stretches.
-    let start = 0;
-    for (let i = 0; i <= run.chars.length; i++) {
-      if (i < run.chars.length && !run.hiragana[i]) continue;
-      const piece = run.chars.slice(start, i);
-      if (piece.length === 1) out.push(piece[0] as string);
-      for (let j = 0; j + 2 <= piece.length; j++) out.push((piece[j] as string) + (piece[j + 1] as string));
+    let start = a;
+    for (let i = a; i <= b; i++) {
+      if (i < b && kinds[i] !== HIRAGANA) continue;
+      if (i - start === 1) out.push(normalized.slice(starts[start], starts[i]));
+      for (let j = start; j + 2 <= i; j++) out.push(normalized.slice(starts[j], starts[j + 2]));
       start = i + 1;
     }
-  }
+  });
   return out;
 }
 

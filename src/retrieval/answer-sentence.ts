@@ -1,15 +1,15 @@
 import { splitSentences } from '../passages/sentences.js';
-import { charNgrams, stripQuestionWords } from '../keywords/tokenize.js';
+import { BigramCoder, stripQuestionWords } from '../keywords/tokenize.js';
 
-/** A passage split into sentences (`splitSentences`), with each sentence's `charNgrams(sentence, 2)`. */
+/** A passage split into sentences (`splitSentences`), with each sentence's bigrams as `coder` codes them. */
 export interface SentenceGrams {
   sentences: string[];
-  grams: string[][];
+  grams: Float64Array[];
 }
 
-export function sentenceGrams(passageText: string): SentenceGrams {
+export function sentenceGrams(passageText: string, coder: BigramCoder): SentenceGrams {
   const sentences = splitSentences(passageText);
-  return { sentences, grams: sentences.map((s) => charNgrams(s, 2)) };
+  return { sentences, grams: sentences.map((s) => coder.codes(s)) };
 }
 
 /**
@@ -21,22 +21,23 @@ export function sentenceGrams(passageText: string): SentenceGrams {
  * @example bestSentence('パリで首脳会合を開催。共同声明が出た。', '首脳会合はどこで開かれたか') // 'パリで首脳会合を開催。'
  */
 export function bestSentence(passageText: string, question: string): string {
-  return answerSentencePicker(question)(sentenceGrams(passageText));
+  const coder = new BigramCoder();
+  return answerSentencePicker(question, coder)(sentenceGrams(passageText, coder));
 }
 
 /**
  * `bestSentence` for many passages and one question: the question is analysed once (a search
  * picks a sentence for every result), and each passage's bigrams come in already made (a search
- * has made them for the near-duplicate check).
+ * has made them for the near-duplicate check) by the same `coder`.
  */
-export function answerSentencePicker(question: string): (passage: SentenceGrams) => string {
+export function answerSentencePicker(question: string, coder: BigramCoder): (passage: SentenceGrams) => string {
   // In first-seen order: a score adds the question's bigrams in this order, as it always has.
-  const queryGrams = new Map<string, number>();
-  for (const g of charNgrams(stripQuestionWords(question), 2)) if (!queryGrams.has(g)) queryGrams.set(g, queryGrams.size);
+  const queryGrams = new Map<number, number>();
+  for (const g of coder.codes(stripQuestionWords(question))) if (!queryGrams.has(g)) queryGrams.set(g, queryGrams.size);
   return (passage) => pick(passage, queryGrams);
 }
 
-function pick({ sentences, grams }: SentenceGrams, queryGrams: ReadonlyMap<string, number>): string {
+function pick({ sentences, grams }: SentenceGrams, queryGrams: ReadonlyMap<number, number>): string {
   // The passage itself when it is one sentence (or none): sentences join back into the text.
   if (sentences.length <= 1) return (sentences[0] ?? '').trim();
   const q = queryGrams.size;

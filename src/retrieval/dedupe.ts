@@ -1,4 +1,4 @@
-import { charNgrams } from '../keywords/tokenize.js';
+import { BigramCoder } from '../keywords/tokenize.js';
 
 /**
  * Near-duplicate passages (the same wire story filed twice, a paragraph quoted in a follow-up)
@@ -7,24 +7,104 @@ import { charNgrams } from '../keywords/tokenize.js';
  */
 export const NEAR_DUPLICATE_JACCARD = 0.8;
 
-function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number {
-  if (a.size === 0 && b.size === 0) return 1;
-  const [small, large] = a.size <= b.size ? [a, b] : [b, a];
-  let shared = 0;
-  for (const g of small) if (large.has(g)) shared++;
-  return shared / (a.size + b.size - shared);
+/**
+ * A set of bigram codes (`BigramCoder`), hashed into an open-addressing table. Made and compared
+ * for every examined passage of every search, where a Set of bigram strings cost more than the
+ * vector search itself, and sorting the codes to merge them cost nearly as much.
+ */
+export class GramSet {
+  /** Each distinct code once. */
+  private readonly codes: Float64Array;
+  /** Power-of-two table, at most half full; 0 marks an empty slot (no bigram codes to 0). */
+  private readonly table: Float64Array;
+  private readonly shift: number;
+
+  /** The distinct codes of `parts` together. */
+  constructor(parts: readonly Float64Array[]) {
+    let total = 0;
+    for (const part of parts) total += part.length;
+    const bits = Math.max(4, 32 - Math.clz32(2 * total));
+    this.table = new Float64Array(1 << bits);
+    this.shift = 32 - bits;
+    const codes = new Float64Array(total);
+    let size = 0;
+    for (const part of parts) {
+      for (let i = 0; i < part.length; i++) {
+        const code = part[i] as number;
+        if (this.insert(code)) codes[size++] = code;
+      }
+    }
+    this.codes = codes.subarray(0, size);
+  }
+
+  get size(): number {
+    return this.codes.length;
+  }
+
+  private slot(code: number): number {
+    // Codes go up to 2^41 + words: both 32-bit halves are mixed in.
+    return Math.imul((code | 0) ^ ((code / 4294967296) | 0), 0x9e3779b1) >>> this.shift;
+  }
+
+  private insert(code: number): boolean {
+    const { table } = this;
+    const mask = table.length - 1;
+    for (let i = this.slot(code); ; i = (i + 1) & mask) {
+      const held = table[i] as number;
+      if (held === code) return false;
+      if (held === 0) {
+        table[i] = code;
+        return true;
+      }
+    }
+  }
+
+  has(code: number): boolean {
+    const { table } = this;
+    const mask = table.length - 1;
+    for (let i = this.slot(code); ; i = (i + 1) & mask) {
+      const held = table[i] as number;
+      if (held === code) return true;
+      if (held === 0) return false;
+    }
+  }
+
+  /**
+   * How many codes the two sets share, or -1 once more than `misses` codes of the smaller set are
+   * missing from the larger one (the caller's answer is settled by then).
+   */
+  shared(other: GramSet, misses = Infinity): number {
+    const [small, large] = this.size <= other.size ? [this, other] : [other, this];
+    let shared = 0;
+    let missing = 0;
+    for (let i = 0; i < small.codes.length; i++) {
+      if (large.has(small.codes[i] as number)) shared++;
+      else if (++missing > misses) return -1;
+    }
+    return shared;
+  }
+}
+
+function jaccard(a: number, b: number, shared: number): number {
+  return a === 0 && b === 0 ? 1 : shared / (a + b - shared);
 }
 
 /**
  * Jaccard is at most |small| / |large|, so sets whose sizes differ by more than the threshold
  * allows cannot be near-duplicates; most pairs of unrelated passages are settled by this without
- * touching their bigrams.
+ * touching their bigrams. Otherwise Jaccard > t needs more than t(|a|+|b|)/(1+t) shared bigrams,
+ * so the count stops as soon as too many of the smaller set's are missing (unrelated passages
+ * after a few dozen of their ~300 bigrams).
  */
-function isNearDuplicate(a: ReadonlySet<string>, b: ReadonlySet<string>, threshold: number): boolean {
+function isNearDuplicate(a: GramSet, b: GramSet, threshold: number): boolean {
   const small = Math.min(a.size, b.size);
   const large = Math.max(a.size, b.size);
   if (large > 0 && small / large <= threshold) return false;
-  return jaccard(a, b) > threshold;
+  // Widened by a little so that rounding can only make it stop later, never wrongly.
+  const needed = (threshold * (a.size + b.size)) / (1 + threshold) - 1e-6;
+  const shared = a.shared(b, small - needed);
+  if (shared < 0) return false;
+  return jaccard(a.size, b.size, shared) > threshold;
 }
 
 export interface Collapsed<T> {
@@ -46,25 +126,27 @@ export function collapseNearDuplicates<T>(
   limit = Infinity,
   threshold = NEAR_DUPLICATE_JACCARD,
 ): Collapsed<T> {
-  return collapseNearDuplicateGrams(items, (item) => nearDuplicateGrams(textOf(item)), limit, threshold);
+  const coder = new BigramCoder();
+  return collapseNearDuplicateGrams(items, (item) => nearDuplicateGrams(textOf(item), coder), limit, threshold);
 }
 
-/** What near-duplicates are compared on: the text's character bigrams (`charNgrams(text, 2)`) as a set. */
-export function nearDuplicateGrams(text: string): Set<string> {
-  return new Set(charNgrams(text, 2));
+/** What near-duplicates are compared on: the text's character bigrams (`charNgrams(text, 2)`), coded by `coder`, as a set. */
+export function nearDuplicateGrams(text: string, coder: BigramCoder): GramSet {
+  return new GramSet([coder.codes(text)]);
 }
 
 /**
- * `collapseNearDuplicates` for a caller that already has each item's `nearDuplicateGrams` (or the
- * same set made another way: search unites its passages' sentence bigrams, which it needs anyway).
+ * `collapseNearDuplicates` for a caller that already has each item's `nearDuplicateGrams`, all from
+ * one coder (or the same set made another way: search unites its passages' sentence bigrams, which
+ * it needs anyway).
  */
 export function collapseNearDuplicateGrams<T>(
   items: readonly T[],
-  gramsOf: (item: T) => ReadonlySet<string>,
+  gramsOf: (item: T) => GramSet,
   limit = Infinity,
   threshold = NEAR_DUPLICATE_JACCARD,
 ): Collapsed<T> {
-  const kept: { item: T; grams: ReadonlySet<string> }[] = [];
+  const kept: { item: T; grams: GramSet }[] = [];
   let examined = 0;
   for (const item of items) {
     if (kept.length >= limit) break;

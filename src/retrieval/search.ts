@@ -2,7 +2,8 @@ import type { Embedder } from '../embeddings/embedder.js';
 import type { LoadedIndex } from '../store/load.js';
 import { KijiError, ErrorCodes } from '../errors.js';
 import { fuse, fusionDefaults, type FusionOptions } from './fuse.js';
-import { collapseNearDuplicateGrams } from './dedupe.js';
+import { collapseNearDuplicateGrams, GramSet } from './dedupe.js';
+import { BigramCoder } from '../keywords/tokenize.js';
 import { isAnswerable, keepTail, relevanceDefaults, type Evidence, type RelevanceOptions } from './relevance.js';
 import { answerSentencePicker, sentenceGrams, type SentenceGrams } from './answer-sentence.js';
 import type { SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
@@ -95,23 +96,20 @@ export async function searchIndex(
   // near-duplicate check compares the union of those bigrams (the same set as the whole text's: a
   // sentence ends at punctuation, space or a line break, where no bigram runs across), and the
   // answer sentence is picked from them.
+  const coder = new BigramCoder();
   const examinedRows = new Map<number, { text: string; sentences: SentenceGrams }>();
   const examine = (row: number): { text: string; sentences: SentenceGrams } => {
     let entry = examinedRows.get(row);
     if (entry === undefined) {
       const passageText = index.table.text(row);
-      examinedRows.set(row, (entry = { text: passageText, sentences: sentenceGrams(passageText) }));
+      examinedRows.set(row, (entry = { text: passageText, sentences: sentenceGrams(passageText, coder) }));
     }
     return entry;
   };
-  const gramsOf = ({ key }: { key: string }): Set<string> => {
-    const grams = new Set<string>();
-    for (const sentence of examine(Number(key)).sentences.grams) for (const g of sentence) grams.add(g);
-    return grams;
-  };
+  const gramsOf = ({ key }: { key: string }): GramSet => new GramSet(examine(Number(key)).sentences.grams);
   const { kept, examined } = collapseNearDuplicateGrams(relevant, gramsOf, offset + k + 1);
   const page = kept.slice(offset, offset + k);
-  const answerSentence = page.length > 0 ? answerSentencePicker(text) : undefined;
+  const answerSentence = page.length > 0 ? answerSentencePicker(text, coder) : undefined;
   const results: SearchResult[] = page.map(({ key, score }, i) => {
     const { text: passageText, sentences } = examine(Number(key));
     const passage = index.table.passage(Number(key), passageText);

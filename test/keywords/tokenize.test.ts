@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  BigramCoder,
   charNgrams,
   contentBigrams,
   contentWords,
@@ -92,5 +93,38 @@ describe('kanjiBigrams and contentWords', () => {
 
   it('drops all-hiragana segmenter words', () => {
     expect(contentWords('梅雨は雨季の一種')).toEqual(['梅雨', '雨季', '一種']);
+  });
+});
+
+describe('BigramCoder', () => {
+  // Texts with surrogate pairs, a lone surrogate, combining marks, full-width and compatibility
+  // characters, Latin words of several scripts and digits, next to Japanese.
+  const texts = [
+    '有志連合はこの日、パリで首脳会合を開催。米国は6日、発表した。',
+    'GDP grew 3.5% in Q1. covid-19の感染',
+    '絵文字😀です𠮷野家',
+    'ｶﾞ。\u3099ｶ ＡＩ！ａｉ？ＡＩ．\u3000ai',
+    'é\u0301 x Ωμέγα ПРИВЕТ привет İstanbul',
+    '㍻。ﬁ！① 々〆ー',
+    'a\ud800b 東',
+    '',
+  ];
+
+  it('gives the bigrams of charNgrams(text, 2), equal codes exactly for equal bigrams', () => {
+    const coder = new BigramCoder();
+    const strings = texts.flatMap((t) => charNgrams(t, 2));
+    const codes = texts.flatMap((t) => [...coder.codes(t)]);
+    expect(codes).toHaveLength(strings.length);
+    const codeOf = new Map<string, number>();
+    const stringOf = new Map<number, string>();
+    strings.forEach((gram, i) => {
+      const code = codes[i]!;
+      expect(codeOf.get(gram) ?? code).toBe(code);
+      expect(stringOf.get(code) ?? gram).toBe(gram);
+      codeOf.set(gram, code);
+      stringOf.set(code, gram);
+    });
+    // Words repeat across texts (ai, 3.5's digits): the same word keeps its code.
+    expect(codeOf.size).toBeLessThan(strings.length);
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { collapseNearDuplicates, dropNearDuplicates } from '../../src/retrieval/dedupe.js';
+import { collapseNearDuplicates, dropNearDuplicates, NEAR_DUPLICATE_JACCARD } from '../../src/retrieval/dedupe.js';
+import { charNgrams } from '../../src/keywords/tokenize.js';
+import { loadArticles } from '../../src/articles/load.js';
+import { toPassages } from '../../src/passages/chunk.js';
+import { seedArticles } from '../store/helpers.js';
 import { isAnswerable, keepTail, relevanceDefaults } from '../../src/retrieval/relevance.js';
 
 const options = { minCoverage: relevanceDefaults.minCoverage, minSimilarity: 0.5 };
@@ -45,5 +49,38 @@ describe('dropNearDuplicates', () => {
     // Texts past the limit are never read (at search time each read decodes a passage).
     expect(read).toEqual(texts.slice(0, 3));
     expect(collapseNearDuplicates(texts, (t) => t).kept).toEqual(dropNearDuplicates(texts, (t) => t));
+  });
+});
+
+describe('near-duplicate decisions', () => {
+  /** The rule as first written: Jaccard of the two texts' bigram string sets. */
+  function referenceJaccard(a: string, b: string): number {
+    const x = new Set(charNgrams(a, 2));
+    const y = new Set(charNgrams(b, 2));
+    if (x.size === 0 && y.size === 0) return 1;
+    let shared = 0;
+    for (const g of x) if (y.has(g)) shared++;
+    return shared / (x.size + y.size - shared);
+  }
+
+  it('match the bigram-string Jaccard on passages and edited copies of them, both sides of the threshold', async () => {
+    const { articles } = await loadArticles(seedArticles);
+    const texts = articles.flatMap((a) => toPassages(a)).map((p) => p.text);
+    let seed = 11;
+    const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const edited = (text: string, edits: number): string => {
+      const chars = [...text];
+      for (let e = 0; e < edits; e++) chars.splice(Math.floor(random() * chars.length), 1, random() < 0.5 ? '' : 'の');
+      return chars.join('');
+    };
+    const outcomes = new Set<boolean>();
+    for (const [i, text] of texts.entries()) {
+      for (const other of [edited(text, i % 12), edited(text, 1), texts[(i + 1) % texts.length]!, '', 'AI ai Ai']) {
+        const expected = referenceJaccard(text, other) > NEAR_DUPLICATE_JACCARD;
+        outcomes.add(expected);
+        expect(collapseNearDuplicates([text, other], (t) => t).kept.length, `${text} / ${other}`).toBe(expected ? 1 : 2);
+      }
+    }
+    expect([...outcomes].sort()).toEqual([false, true]);
   });
 });

@@ -84,10 +84,10 @@ export async function searchIndex(
       { items: keywordRows, weight: fusion.keywordWeight, scores: keywordScores },
       { items: vectorRows, weight: fusion.vectorWeight, scores: vectorScores },
     ],
-    String,
+    (row) => row,
     fusion,
   );
-  const evidenceOf = ({ key }: { key: string }): Evidence => evidence.get(Number(key)) ?? {};
+  const evidenceOf = ({ key }: { key: number }): Evidence => evidence.get(key) ?? {};
   // "Nothing relevant" is decided once per question on the best evidence; then the weak tail goes.
   const answerable = isAnswerable(evidence.values(), relevance);
   const relevant = answerable ? keepTail(fused, evidenceOf, relevance) : [];
@@ -106,13 +106,13 @@ export async function searchIndex(
     }
     return entry;
   };
-  const gramsOf = ({ key }: { key: string }): GramSet => new GramSet(examine(Number(key)).sentences.grams);
+  const gramsOf = ({ key }: { key: number }): GramSet => new GramSet(examine(key).sentences.grams);
   const { kept, examined } = collapseNearDuplicateGrams(relevant, gramsOf, offset + k + 1);
   const page = kept.slice(offset, offset + k);
   const answerSentence = page.length > 0 ? answerSentencePicker(text, coder) : undefined;
   const results: SearchResult[] = page.map(({ key, score }, i) => {
-    const { text: passageText, sentences } = examine(Number(key));
-    const passage = index.table.passage(Number(key), passageText);
+    const { text: passageText, sentences } = examine(key);
+    const passage = index.table.passage(key, passageText);
     return { rank: offset + i + 1, score, passage, answerSentence: answerSentence!(sentences) };
   });
   // Exact when every relevant candidate was looked at; otherwise the unexamined ones are counted as

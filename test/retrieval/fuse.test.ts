@@ -38,6 +38,16 @@ describe('normalizedScoreFusion', () => {
     ]);
   });
 
+  it('breaks ties by list order, the first list first: each list\'s best alone in it scores the same', () => {
+    const lists = [
+      { items: [9, 3], weight: 1, scores: [5, 1] },
+      { items: [10, 2], weight: 1, scores: [0.9, 0.1] },
+    ];
+    expect(normalizedScoreFusion(lists, (row) => row).map((f) => f.key)).toEqual([9, 10, 3, 2]);
+    expect(normalizedScoreFusion([...lists].reverse(), (row) => row).map((f) => f.key)).toEqual([10, 9, 2, 3]);
+    expect(reciprocalRankFusion(lists, (row) => row).map((f) => f.key)).toEqual([9, 10, 3, 2]);
+  });
+
   it('is what fuse() runs for method "score", RRF for "rrf"', () => {
     const lists = [{ items: ['a', 'b', 'c'], weight: 1, scores: [3, 2, 1] }];
     expect(fuse(lists, id, { method: 'score', k: 60, keywordWeight: 1, vectorWeight: 1 })[1]!.score).toBeCloseTo(0.5);

@@ -62,8 +62,9 @@ let starts = new Int32Array(257);
 
 /** Fills the character table for `text`; returns how many characters it has. */
 function tabulate(text: string): number {
-  if (starts.length <= text.length) {
-    const size = 2 * text.length + 1;
+  // Grown for a long text, shrunk again at the next short one: one huge document must not keep megabytes.
+  if (starts.length <= text.length || (starts.length > 1 << 17 && text.length < 1 << 14)) {
+    const size = Math.max(256, 2 * text.length + 1);
     codePoints = new Int32Array(size);
     kinds = new Uint8Array(size);
     starts = new Int32Array(size + 1);

@@ -29,6 +29,12 @@ describe('analyzers', () => {
     expect(charNgrams('東京都のAI、米', 2)).toEqual(['東京', '京都', '都の', 'ai', '米']);
   });
 
+  it('gives the same tokens for a short text after a very long one (the character table is reused)', () => {
+    expect(charNgrams('東京'.repeat(40_000), 2)).toHaveLength(79_999);
+    expect(charNgrams('東京都のAI、米', 2)).toEqual(['東京', '京都', '都の', 'ai', '米']);
+    expect(kanjiKatakanaUnigrams('ロシアは米国')).toEqual(['ロ', 'シ', 'ア', '米', '国']);
+  });
+
   it('trigrams skip runs too short for them except one char short', () => {
     expect(charNgrams('東京都。米国', 3)).toEqual(['東京都', '米国']);
   });

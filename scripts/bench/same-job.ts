@@ -20,6 +20,8 @@ export async function buildSameJob(passages: readonly Passage[], vectors: readon
   const store = await VectorStore.create(vectors[0]?.length ?? 0, vectors.length);
   const labels = passages.map((_, i) => i);
   store.addMany(labels, vectors);
+  // As kiji's builds do once their vectors are in.
+  store.renumber();
   return { vectors: store, table: PassageTable.fromPassages(passages, labels) };
 }
 

@@ -392,5 +392,7 @@ async function placeVectors(input: PlaceVectorsInput): Promise<{ vectors: Vector
     done += batch.length;
     input.onProgress?.(done, pending.length);
   }
+  // Once, after the last insert: graph neighbours placed together make every later search faster.
+  vectors.renumber();
   return { vectors, labels, embedded: pending.length };
 }

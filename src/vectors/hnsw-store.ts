@@ -62,6 +62,9 @@ export interface VectorHit {
 /** Files written to replace the one a graph was loaded from (names unique within this process). */
 let replacements = 0;
 
+/** `renumber` renumbers once at least this share of the graph was inserted since it last did. */
+export const RENUMBER_SHARE = 0.1;
+
 /**
  * Cosine HNSW index over integer labels. Labels are owned by the passage store, so an
  * incremental build can delete changed passages and add new ones without re-embedding the rest.
@@ -70,6 +73,8 @@ export class VectorStore {
   private released = false;
   /** Writes running on libuv's pool: the graph must outlive them, so a release waits for the last. */
   private saving = 0;
+  /** Elements inserted since the graph was last renumbered (a loaded graph counts as renumbered). */
+  private inserted = 0;
 
   private constructor(
     private readonly native: HnswIndex,
@@ -247,6 +252,24 @@ export class VectorStore {
     }
     // replaceDeleted reuses the slots of passages an incremental build removed.
     index.addPoints(points, Uint32Array.from(labels), threads, true);
+    this.inserted += labels.length;
+  }
+
+  /**
+   * Renumbers the graph's elements so that graph neighbours sit near each other in memory (kiji's
+   * patch, see README): a search over 100k vectors then touches fewer pages, p50 316-324 -> 238-240
+   * us with identical results, for 68-86 ms of renumbering. Labels are unchanged; only hnswlib's
+   * internal ids move. Done when at least `RENUMBER_SHARE` of the graph was inserted since the last
+   * time (a new build, not a few passages added to a large index, whose renumbering would move every
+   * element: seconds at 1M); builds call it once their vectors are in. Returns whether it renumbered.
+   */
+  renumber(): boolean {
+    const index = this.index;
+    // Not while a write of this graph is reading it on libuv's pool.
+    if (this.saving > 0 || this.inserted === 0 || this.inserted < RENUMBER_SHARE * index.getCurrentCount()) return false;
+    index.reorderForLocality();
+    this.inserted = 0;
+    return true;
   }
 
   remove(label: number): void {
@@ -270,16 +293,9 @@ export class VectorStore {
     return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
   }
 
-  /**
-   * Writes the graph with its elements renumbered so that graph neighbours are near each other in
-   * memory (kiji's patch, see README): a search over 100k vectors then touches fewer pages, p50
-   * 316-324 -> 238-240 us with identical results, for 68-86 ms of renumbering. Labels are unchanged;
-   * only hnswlib's internal ids move.
-   */
+  /** Writes the graph to `file` (as it is: see `renumber`); returns the file's size. */
   async save(file: string): Promise<number> {
     const index = this.index;
-    // Not while an earlier write of this graph is still reading it on libuv's pool.
-    if (this.saving === 0) index.reorderForLocality();
     // Writing over the file this graph was loaded from would truncate the pages the write reads
     // (a crash, SIGBUS): that file is replaced by a new one instead.
     const target = this.readsFrom(file) ? `${file}.${process.pid}.${++replacements}.tmp` : file;

@@ -26,6 +26,8 @@ const randomVectors = (count: number, dim: number, seed: number): Float32Array[]
 async function savedStore(vectors: Float32Array[], threads: number): Promise<{ file: string; bytes: number }> {
   const store = await VectorStore.create(vectors[0]!.length, vectors.length);
   store.addMany(vectors.map((_, label) => label), vectors, threads);
+  // As a build does once its vectors are in.
+  store.renumber();
   const file = tmpFile('vectors.hnsw');
   return { file, bytes: await store.save(file) };
 }
@@ -111,7 +113,7 @@ describe('VectorStore.addMany (inserts on several threads through the patched hn
   });
 });
 
-describe('VectorStore.save (renumbers the graph so that neighbours sit together, kiji patch)', () => {
+describe('VectorStore.renumber (graph neighbours placed together, kiji patch)', () => {
   const dim = 16;
   /** 3,000 vectors around 30 centres, in an order that scatters each cluster over the whole graph. */
   function clusteredVectors(): Float32Array[] {
@@ -133,7 +135,7 @@ describe('VectorStore.save (renumbers the graph so that neighbours sit together,
     }
     return near / links;
   }
-  it('writes neighbours near each other, with every search result unchanged, and renumbers a renumbered graph to itself', async () => {
+  it('places neighbours near each other, with every search result unchanged, and renumbers a renumbered graph to itself', async () => {
     const vectors = clusteredVectors();
     const labels = vectors.map((_, label) => label);
     // The graph as hnswlib lays it out (one thread and the same seed: the same graph as the store's).
@@ -143,6 +145,7 @@ describe('VectorStore.save (renumbers the graph so that neighbours sit together,
     const points = new Float32Array(vectors.length * dim);
     vectors.forEach((v, i) => points.set(v, i * dim));
     plain.addPoints(points, Uint32Array.from(labels), 1, true);
+    for (let label = 0; label < vectors.length; label += 9) plain.markDelete(label);
     const plainFile = tmpFile('plain.hnsw');
     plain.writeIndexSync(plainFile);
 
@@ -151,6 +154,11 @@ describe('VectorStore.save (renumbers the graph so that neighbours sit together,
     for (let label = 0; label < vectors.length; label += 9) store.remove(label);
     const queries = vectors.filter((_, i) => i % 37 === 1).map((v) => v.map((x) => x + 0.01));
     const before = queries.map((q) => store.search(q, 10));
+    const asInserted = tmpFile('as-inserted.hnsw');
+    await store.save(asInserted);
+    // Saving writes the graph as it is: hnswlib's own layout until renumbered.
+    expect(fs.readFileSync(asInserted).equals(fs.readFileSync(plainFile))).toBe(true);
+    expect(store.renumber()).toBe(true);
     const file = tmpFile('vectors.hnsw');
     const bytes = await store.save(file);
     expect(bytes).toBe(fs.statSync(plainFile).size);
@@ -160,9 +168,38 @@ describe('VectorStore.save (renumbers the graph so that neighbours sit together,
     const loaded = await VectorStore.load(file, dim, {}, bytes);
     expect(queries.map((q) => store.search(q, 10))).toEqual(before);
     expect(queries.map((q) => loaded.search(q, 10))).toEqual(before);
+    // The patch's renumbering of a graph already in that order changes nothing.
+    const raw = new HierarchicalNSW('cosine', dim);
+    raw.readIndexSync(file, true);
+    raw.reorderForLocality();
     const again = tmpFile('again.hnsw');
-    await loaded.save(again);
+    raw.writeIndexSync(again);
     expect(fs.readFileSync(again).equals(fs.readFileSync(file))).toBe(true);
+  });
+
+  it('renumbers a new graph, and a loaded one only once a tenth of it is newly inserted', async () => {
+    const vectors = clusteredVectors().slice(0, 1000);
+    const store = await VectorStore.create(dim, vectors.length);
+    expect(store.renumber()).toBe(false);
+    store.addMany(vectors.map((_, label) => label), vectors, 2);
+    expect(store.renumber()).toBe(true);
+    expect(store.renumber()).toBe(false);
+    const file = tmpFile('vectors.hnsw');
+    const loaded = await VectorStore.load(file, dim, {}, await store.save(file));
+    expect(loaded.renumber()).toBe(false);
+    const fresh = vectors.map((v) => v.map((x) => -x));
+    loaded.addMany([5000], fresh.slice(0, 1), 1);
+    // One new passage in a large index: renumbering would move every element for nothing.
+    expect(loaded.renumber()).toBe(false);
+    loaded.addMany(fresh.slice(1, 150).map((_, i) => 5001 + i), fresh.slice(1, 150), 2);
+    expect(loaded.renumber()).toBe(true);
+    // Not while a write is reading the graph on libuv's pool.
+    loaded.addMany(fresh.slice(150, 400).map((_, i) => 5150 + i), fresh.slice(150, 400), 2);
+    const saving = loaded.save(tmpFile('saving.hnsw'));
+    expect(loaded.renumber()).toBe(false);
+    await saving;
+    expect(loaded.renumber()).toBe(true);
+    fresh.slice(0, 400).forEach((v, i) => expect(loaded.search(v, 1)[0]?.label).toBe(5000 + i));
   });
 
   it('keeps removed labels out and reuses their slots after renumbering', async () => {
@@ -170,6 +207,7 @@ describe('VectorStore.save (renumbers the graph so that neighbours sit together,
     const store = await VectorStore.create(dim, vectors.length);
     store.addMany(vectors.map((_, label) => label), vectors, 2);
     for (let label = 0; label < vectors.length; label += 3) store.remove(label);
+    store.renumber();
     const file = tmpFile('vectors.hnsw');
     const loaded = await VectorStore.load(file, dim, {}, await store.save(file));
     for (const graph of [store, loaded]) {
@@ -211,10 +249,11 @@ describe('VectorStore.load maps the graph from its file (kiji patch)', () => {
     expect(mapped(file)).toBe(false);
     fresh.forEach((v, i) => expect(loaded.search(v, 1)[0]?.label).toBe(1000 + i));
     expect(loaded.search(vectors[1]!, 1)[0]?.label).toBe(1);
+    expect(loaded.renumber()).toBe(true);
     await loaded.save(`${file}.next`);
     expect(sha(file)).toBe(before);
 
-    // A graph saved renumbered is in order when loaded: saving it again writes nothing into its pages.
+    // Saving a loaded graph reads its pages and writes nothing into them.
     const again = await VectorStore.load(file, dim, {}, bytes);
     await again.save(`${file}.same`);
     expect(copiedKb(file)).toBe(0);

@@ -1,9 +1,9 @@
 import type { Embedder } from '../embeddings/embedder.js';
 import type { LoadedIndex } from '../store/load.js';
 import { KijiError, ErrorCodes } from '../errors.js';
+import { BigramCoder } from '../keywords/tokenize.js';
 import { fuse, fusionDefaults, type FusionOptions } from './fuse.js';
 import { collapseNearDuplicateGrams, GramSet } from './dedupe.js';
-import { BigramCoder } from '../keywords/tokenize.js';
 import { isAnswerable, keepTail, relevanceDefaults, type Evidence, type RelevanceOptions } from './relevance.js';
 import { answerSentencePicker, sentenceGrams, type SentenceGrams } from './answer-sentence.js';
 import type { SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';

@@ -6,12 +6,12 @@ import { runEval, type EvalReport } from '../eval/run-eval.js';
 import { projectRoot } from '../config/settings.js';
 import { KijiError, ErrorCodes } from '../errors.js';
 import type { SearchMode } from '../retrieval/types.js';
-import type { FusionMethod } from '../retrieval/fuse.js';
+import { fusionDefaults, type FusionMethod } from '../retrieval/fuse.js';
 import { commonFlags, log, parseFlags, parsePositiveInt, runMain, settingsFromFlags } from './run.js';
 import { progressBar } from './progress.js';
 
 const usage =
-  'npm run eval -- --questions FILE.jsonl [--articles PATH] [--k 10] [--mode hybrid|keyword|vector] [--fusion rrf|score] [--json] [--index DIR] [--model ID_OR_DIR]';
+  'npm run eval -- --questions FILE.jsonl [--articles PATH] [--k 10] [--mode hybrid|keyword|vector] [--fusion score|rrf] [--json] [--index DIR] [--model ID_OR_DIR]';
 const fusionMethods: readonly FusionMethod[] = ['rrf', 'score'];
 const modes: readonly SearchMode[] = ['hybrid', 'keyword', 'vector'];
 
@@ -26,7 +26,8 @@ runMain(async () => {
   const mode = (flags.mode ?? 'hybrid') as SearchMode;
   if (!modes.includes(mode)) throw new KijiError(ErrorCodes.BAD_ARGUMENT, `--mode must be one of ${modes.join(', ')}, got "${flags.mode}".`);
   // Fusion is a search-time choice (the index is the same), so comparing methods needs no rebuild.
-  const fusion = (flags.fusion ?? 'rrf') as FusionMethod;
+  // The default is search's own, so an eval without --fusion measures what the bot answers with.
+  const fusion = (flags.fusion ?? fusionDefaults.method) as FusionMethod;
   if (!fusionMethods.includes(fusion)) throw new KijiError(ErrorCodes.BAD_ARGUMENT, `--fusion must be one of ${fusionMethods.join(', ')}, got "${flags.fusion}".`);
   const k = parsePositiveInt(flags.k, 'k', 50) ?? 10;
   const settings = settingsFromFlags(flags);
@@ -41,14 +42,14 @@ runMain(async () => {
   const library = await openLibrary(settings, { log, tuning: { fusion: { method: fusion } } });
   if (mode !== 'keyword' && library.semanticOff) log(`Note: ${mode} mode runs as keyword-only because semantic search is off.`);
   const report = await runEval(library, questions, { k, mode, onProgress: progressBar('Questions', 'q') });
-  if (flags.json) console.log(JSON.stringify({ ...report, misses: report.misses.slice(0, 100) }));
-  else console.log(table(report));
+  if (flags.json) console.log(JSON.stringify({ ...report, fusion, misses: report.misses.slice(0, 100) }));
+  else console.log(table(report, fusion));
 });
 
-function table(r: EvalReport): string {
+function table(r: EvalReport, fusion: FusionMethod): string {
   const f = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
   const rows: [string, string][] = [
-    ['mode', r.mode],
+    ['mode', r.mode === 'hybrid' ? `hybrid (${fusion} fusion)` : r.mode],
     ['questions (answerable / unanswerable)', `${r.questions} (${r.answerable} / ${r.unanswerable})`],
     ['Recall@1', f(r.recallAt1)],
     ['Recall@5', f(r.recallAt5)],

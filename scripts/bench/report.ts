@@ -25,8 +25,9 @@ export function floors(r: R): { floor: string; figure: string; ok: boolean | und
   }
   if (r.loop) out.push({ floor: 'event-loop delay p99 < 100 ms during a build', figure: `${r.loop.inWorker.p99} ms (in process: ${r.loop.inProcess.p99} ms)`, ok: r.loop.inWorker.p99 < 100 });
   for (const p of r.peer ?? []) {
-    // Disk size is reported but not a floor; hybrid search does work LangChain has no counterpart for.
-    const worse = Object.entries(p.ratios).filter(([k, v]) => k !== 'searchHybridP50' && k !== 'diskBytes' && (v as number) >= 1).map(([k]) => k);
+    // Disk size counts, as in the like-for-like row (the issue lists it with the times); hybrid search
+    // does work LangChain has no counterpart for.
+    const worse = Object.entries(p.ratios).filter(([k, v]) => k !== 'searchHybridP50' && (v as number) >= 1).map(([k]) => k);
     out.push({ floor: `kiji faster than LangChain HNSWLib at ${sizeLabel(p.size)} (whole kiji: + keyword index, passage store)`, figure: worse.length === 0 ? 'all ratios < 1' : `ratio >= 1 on ${worse.map((k) => `${k} ${p.ratios[k]}`).join(', ')}`, ok: worse.length === 0 });
     if (p.sameJob) {
       const v = p.sameJob.ratios as Record<string, number>;

@@ -253,6 +253,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
       articles: articles.length,
       passages: passages.length,
       hnsw: vectors?.params ?? { ...hnswDefaults, ...options.hnsw },
+      ...(vectors ? { vectorsUnordered: vectors.unordered } : {}),
       files,
       contentDigest: digest,
       keywordIndexKey: keywordIndexKey(),
@@ -359,6 +360,7 @@ async function placeVectors(input: PlaceVectorsInput): Promise<{ vectors: Vector
       input.dimension,
       { ...manifest.hnsw, efSearch: input.hnsw.efSearch },
       manifest.files[indexFiles.vectors] ?? -1,
+      manifest.vectorsUnordered ?? 0,
     );
     const keep = new Map<string, number>();
     passages.forEach((p, i) => {

@@ -36,6 +36,11 @@ const manifestSchema = z.object({
     efSearch: z.number().int(),
     randomSeed: z.number().int(),
   }),
+  /**
+   * Vectors inserted since the graph was last renumbered (`VectorStore.unordered`): small updates add
+   * up across builds until a tenth of the graph is out of order. Absent in older indexes (0).
+   */
+  vectorsUnordered: z.number().int().nonnegative().optional(),
   /** Byte size of every data file, checked before a file is parsed so truncation is caught early. */
   files: z.record(z.string(), z.number().int().nonnegative()),
   /** Digest of the passage table, so a re-run can tell "nothing changed" without touching vectors. */

@@ -73,7 +73,7 @@ export class VectorStore {
   private released = false;
   /** Writes running on libuv's pool: the graph must outlive them, so a release waits for the last. */
   private saving = 0;
-  /** Elements inserted since the graph was last renumbered (a loaded graph counts as renumbered). */
+  /** Elements inserted since the graph was last renumbered (`load` is told how many a saved graph had). */
   private inserted = 0;
 
   private constructor(
@@ -159,8 +159,12 @@ export class VectorStore {
     dimension: number,
     params: Partial<HnswParams>,
     expectedBytes: number,
+    /** Elements inserted after the graph was last renumbered (`unordered` when it was saved). */
+    unordered = 0,
   ): Promise<VectorStore> {
-    return (await VectorStore.startLoad(file, dimension, params, expectedBytes)).loaded;
+    const store = await (await VectorStore.startLoad(file, dimension, params, expectedBytes)).loaded;
+    store.inserted = unordered;
+    return store;
   }
 
   /**
@@ -253,6 +257,14 @@ export class VectorStore {
     // replaceDeleted reuses the slots of passages an incremental build removed.
     index.addPoints(points, Uint32Array.from(labels), threads, true);
     this.inserted += labels.length;
+  }
+
+  /**
+   * Elements inserted since the graph was last renumbered: a build records it with the index, so
+   * that updates too small to renumber on their own add up across builds.
+   */
+  get unordered(): number {
+    return this.inserted;
   }
 
   /**

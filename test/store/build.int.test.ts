@@ -9,6 +9,7 @@ import { searchIndex } from '../../src/retrieval/search.js';
 import { KijiError } from '../../src/errors.js';
 import { indexFiles, readManifest } from '../../src/store/manifest.js';
 import { keywordIndexKey } from '../../src/store/keyword-docs.js';
+import { RENUMBER_SHARE } from '../../src/vectors/hnsw-store.js';
 import { fakeBuild, fakeModel, tempCorpus } from './helpers.js';
 
 // Ranking quality is the eval's job (npm run eval); here the question only has to be unambiguous.
@@ -94,6 +95,37 @@ describe('buildIndex', () => {
     const index = await loadIndex(dirs.index, { model: fakeModel });
     const response = await searchIndex(index, third.embedder, 'エリゼ宮で首脳会合', { k: 3 });
     expect(response.results[0]?.passage.text).toContain('エリゼ宮');
+  });
+
+  it('adds up the vectors small updates insert until a tenth of the graph, then renumbers it', async () => {
+    const dirs = tempCorpus();
+    const unordered = (): number | undefined => readManifest(currentBuildDir(dirs.index)!).vectorsUnordered;
+    const first = await fakeBuild(dirs).run();
+    // A new graph is renumbered once its vectors are in.
+    expect(unordered()).toBe(0);
+    const file = path.join(dirs.articles, fs.readdirSync(dirs.articles)[0]!);
+    const edit = (from: string, to: string): void => fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(from, to));
+    // Two edited paragraphs: too few of the seed's passages to renumber for, recorded for the next build.
+    edit('有志連合はこの日、パリで首脳会合を開催。', '有志連合はこの日、パリのエリゼ宮で首脳会合を開催。');
+    expect((await fakeBuild(dirs).run()).embedded).toBe(1);
+    expect(unordered()).toBe(1);
+    edit('パリのエリゼ宮で', 'パリの大統領府で');
+    await fakeBuild(dirs).run();
+    expect(unordered()).toBe(2);
+    // Together with the earlier ones, a tenth of the graph: renumbered, and counted from 0 again.
+    const more = 3;
+    expect(2 + more).toBeGreaterThanOrEqual(RENUMBER_SHARE * (first.passages + more));
+    expect(2 + more - 1).toBeLessThan(RENUMBER_SHARE * (first.passages + more - 1));
+    fs.writeFileSync(
+      path.join(dirs.articles, 'extra.md'),
+      `# 追加の記事\n\n${Array.from({ length: more }, (_, i) => `追加の段落その${i + 1}では、東京で開かれた国際会議の${i + 1}日目の議論と、各国の代表が示した主な論点が詳しく報告された。`).join('\n\n')}`,
+    );
+    const last = await fakeBuild(dirs).run();
+    expect(last.embedded).toBe(more);
+    expect(unordered()).toBe(0);
+    const index = await loadIndex(dirs.index, { model: fakeModel });
+    const response = await searchIndex(index, new FakeEmbedder(), 'パリの大統領府で首脳会合', { k: 3 });
+    expect(response.results[0]?.passage.text).toContain('大統領府');
   });
 
   it('keeps the previous index when a build fails half way', async () => {

@@ -105,14 +105,16 @@ describe('buildIndex', () => {
     expect(unordered()).toBe(0);
     const file = path.join(dirs.articles, fs.readdirSync(dirs.articles)[0]!);
     const edit = (from: string, to: string): void => fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(from, to));
-    // Two edited paragraphs: too few of the seed's passages to renumber for, recorded for the next build.
+    // One paragraph edited, then edited again: too few of the seed's passages to renumber for, each
+    // recorded for the next build.
     edit('有志連合はこの日、パリで首脳会合を開催。', '有志連合はこの日、パリのエリゼ宮で首脳会合を開催。');
     expect((await fakeBuild(dirs).run()).embedded).toBe(1);
     expect(unordered()).toBe(1);
     edit('パリのエリゼ宮で', 'パリの大統領府で');
     await fakeBuild(dirs).run();
     expect(unordered()).toBe(2);
-    // Together with the earlier ones, a tenth of the graph: renumbered, and counted from 0 again.
+    // Together with the earlier two, a tenth of the graph (one fewer would not be): renumbered, and
+    // counted from 0 again.
     const more = 3;
     expect(2 + more).toBeGreaterThanOrEqual(RENUMBER_SHARE * (first.passages + more));
     expect(2 + more - 1).toBeLessThan(RENUMBER_SHARE * (first.passages + more - 1));

@@ -273,10 +273,13 @@ export interface KeywordAnalysis {
   df: Uint32Array;
   /** Tokens per channel and document: lengths[c * ids.length + d]. */
   lengths: Uint32Array;
-  /** One (term, tf, heading tf) per distinct term of each document, in document order. */
+  /** One (term, tfs) per distinct term of each document, in document order. */
   pairTerms: Int32Array;
+  /**
+   * The term's frequency in the body (low 16 bits) and in the heading (high 16 bits): one list, not
+   * two, as at 1M passages each list of pairs is ~1 GB.
+   */
   pairTfs: Int32Array;
-  pairHeadingTfs: Int32Array;
   /** Document d's pairs end at docEnds[d]. */
   docEnds: Uint32Array;
 }
@@ -305,7 +308,6 @@ export class KeywordAnalyzer {
   // (term, tf) pairs in doc order; turned into per-term postings once document frequencies are known.
   private readonly pairTerms = new IntList();
   private readonly pairTfs = new IntList();
-  private readonly pairHeadingTfs = new IntList();
   private readonly docEnds = new IntList();
   // Titles repeat on every passage of an article: analyze each distinct one once.
   private readonly fieldCache = new Map<string, string[]>();
@@ -380,8 +382,7 @@ export class KeywordAnalyzer {
           else body++;
         }
         this.pairTerms.push(t);
-        this.pairTfs.push(Math.min(body, TF_MAX));
-        this.pairHeadingTfs.push(Math.min(inHeading, TF_MAX));
+        this.pairTfs.push(Math.min(body, TF_MAX) | (Math.min(inHeading, TF_MAX) << 16));
         df[t] = (df[t] as number) + 1;
         p = q;
       }
@@ -420,7 +421,6 @@ export class KeywordAnalyzer {
     for (let p = 0; p < pairs; p++) data[base + p] = remap[next.pairTerms[p] as number] as number;
     this.pairTerms.length += pairs;
     this.pairTfs.pushAll(next.pairTfs);
-    this.pairHeadingTfs.pushAll(next.pairHeadingTfs);
     this.docEnds.reserve(n);
     for (let d = 0; d < n; d++) this.docEnds.push(base + (next.docEnds[d] as number));
   }
@@ -430,7 +430,7 @@ export class KeywordAnalyzer {
     const n = this.ids.length;
     const lengths = new Uint32Array(this.channels.length * n);
     this.lengths.forEach((list, c) => lengths.set(list.data.subarray(0, n), c * n));
-    const { pairTerms, pairTfs, pairHeadingTfs, docEnds } = this;
+    const { pairTerms, pairTfs, docEnds } = this;
     // Views on the lists' own buffers, not trimmed copies: at 1M passages the pairs are ~3 GB, and a
     // copy of them was the peak of a build's memory (100k build: peak RSS 2.27 -> 1.98 GB).
     return {
@@ -440,7 +440,6 @@ export class KeywordAnalyzer {
       lengths,
       pairTerms: pairTerms.data.subarray(0, pairTerms.length),
       pairTfs: pairTfs.data.subarray(0, pairTfs.length),
-      pairHeadingTfs: pairHeadingTfs.data.subarray(0, pairHeadingTfs.length),
       docEnds: new Uint32Array(docEnds.data.buffer.slice(0, 4 * docEnds.length)),
     };
   }
@@ -473,7 +472,7 @@ export class KeywordIndex {
   /** The laying-out half of `build`: `build(docs, o)` is `fromAnalysis(analyzeKeywordDocs(docs, o), o)`. */
   static fromAnalysis(analysis: KeywordAnalysis, options?: Partial<KeywordOptions>): KeywordIndex {
     const resolved = resolveKeywordOptions(options);
-    const { ids, terms, df, lengths, pairTerms, pairTfs, pairHeadingTfs, docEnds } = analysis;
+    const { ids, terms, df, lengths, pairTerms, pairTfs, docEnds } = analysis;
     const n = ids.length;
     const offsets = new Uint32Array(terms.length + 1);
     for (let t = 0; t < terms.length; t++) offsets[t + 1] = (offsets[t] as number) + (df[t] as number);
@@ -489,8 +488,9 @@ export class KeywordIndex {
         const at = cursor[t] as number;
         cursor[t] = at + 1;
         postingDocs[at] = d;
-        postingTfs[at] = pairTfs[p] as number;
-        postingHeadingTfs[at] = pairHeadingTfs[p] as number;
+        const tfs = pairTfs[p] as number;
+        postingTfs[at] = tfs & 0xffff;
+        postingHeadingTfs[at] = tfs >>> 16;
       }
     }
     const { impacts, body } = computeImpacts(resolved, n, terms, offsets, postingDocs, postingTfs, postingHeadingTfs, lengths);

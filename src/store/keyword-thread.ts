@@ -193,7 +193,7 @@ function rebuildError(message: Extract<FromThread, { type: 'error' }>): Error {
 
 /** The typed arrays' buffers, moved rather than copied to the other thread (each array owns its buffer). */
 function analysisBuffers(analysis: KeywordAnalysis): ArrayBuffer[] {
-  const arrays = [analysis.df, analysis.lengths, analysis.pairTerms, analysis.pairTfs, analysis.pairHeadingTfs, analysis.docEnds];
+  const arrays = [analysis.df, analysis.lengths, analysis.pairTerms, analysis.pairTfs, analysis.docEnds];
   return arrays.map((a) => a.buffer).filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 

@@ -179,6 +179,22 @@ describe('KeywordIndex heading fields (BM25F) and heading coverage', () => {
     expect(zero.search('パリで首脳会合', 3).map((h) => h.score)).toEqual(plain.search('パリで首脳会合', 3).map((h) => h.score));
   });
 
+  it('counts term frequencies up to 65,535 in the body and in the heading alike', () => {
+    // Frequencies past 32,767 fill the high bit of the 16 each keeps while a build analyses.
+    const often = 'パリ'.repeat(40_000);
+    const docs: KeywordDoc[] = [
+      { id: 'both', title: often, text: often },
+      { id: 'fewer', title: 'パリ'.repeat(32_767), text: often },
+      { id: 'body', text: often },
+      { id: 'other', text: 'ロンドン' },
+    ];
+    const index = KeywordIndex.build(docs, { channels: [{ field: 'text', analyzer: 'bigram', weight: 1, headingWeight: 1 }], k1: 3, b: 0 });
+    const hits = index.search('パリ', 3);
+    expect(hits.map((h) => h.id)).toEqual(['both', 'fewer', 'body']);
+    expect(hits[0]!.score).toBeGreaterThan(hits[1]!.score);
+    expect(hits[1]!.score).toBeGreaterThan(hits[2]!.score);
+  });
+
   it('round-trips heading frequencies and rejects headingWeight off the text field', () => {
     const index = KeywordIndex.build(pair, { channels });
     expect(KeywordIndex.deserialize(index.serialize()).search('声明草案', 3)).toEqual(index.search('声明草案', 3));

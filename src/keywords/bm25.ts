@@ -472,29 +472,8 @@ export class KeywordIndex {
   /** The laying-out half of `build`: `build(docs, o)` is `fromAnalysis(analyzeKeywordDocs(docs, o), o)`. */
   static fromAnalysis(analysis: KeywordAnalysis, options?: Partial<KeywordOptions>): KeywordIndex {
     const resolved = resolveKeywordOptions(options);
-    const { ids, terms, df, lengths, pairTerms, pairTfs, docEnds } = analysis;
-    const n = ids.length;
-    const offsets = new Uint32Array(terms.length + 1);
-    for (let t = 0; t < terms.length; t++) offsets[t + 1] = (offsets[t] as number) + (df[t] as number);
-    const total = pairTerms.length;
-    const postingDocs = new Uint32Array(total);
-    const postingTfs = new Uint16Array(total);
-    const postingHeadingTfs = new Uint16Array(total);
-    const cursor = offsets.slice(0, terms.length);
-    let p = 0;
-    for (let d = 0; d < n; d++) {
-      for (const end = docEnds[d] as number; p < end; p++) {
-        const t = pairTerms[p] as number;
-        const at = cursor[t] as number;
-        cursor[t] = at + 1;
-        postingDocs[at] = d;
-        const tfs = pairTfs[p] as number;
-        postingTfs[at] = tfs & 0xffff;
-        postingHeadingTfs[at] = tfs >>> 16;
-      }
-    }
-    const { impacts, body } = computeImpacts(resolved, n, terms, offsets, postingDocs, postingTfs, postingHeadingTfs, lengths);
-    const source = memorySource(encodeIndex({ options: resolved, ids, terms, offsets, docs: postingDocs, impacts, body }));
+    const { offsets, docs, impacts, body } = layOutPostings(resolved, analysis);
+    const source = memorySource(encodeIndex({ options: resolved, ids: analysis.ids, terms: analysis.terms, offsets, docs, impacts, body }));
     return new KeywordIndex(decodeHead(source), source);
   }
 
@@ -677,49 +656,62 @@ export class KeywordIndex {
   }
 }
 
-/** BM25F weights of every posting, computed once at build time and saved (recomputing them on load took seconds at 1M). */
-function computeImpacts(
+/**
+ * The analysis's pairs as postings grouped by term (doc ids ascending within a term), each with its
+ * BM25F weight, computed once at build time and saved (recomputing them on load took seconds at 1M).
+ * Weighed as they are placed: term frequencies are never held per posting (two u16 arrays, 1 GB at 1M).
+ */
+function layOutPostings(
   options: KeywordOptions,
-  n: number,
-  terms: readonly string[],
-  offsets: Uint32Array,
-  docs: Uint32Array,
-  tfs: Uint16Array,
-  headingTfs: Uint16Array,
-  lengths: Uint32Array,
-): { impacts: Float32Array; body: Uint8Array } {
+  { ids, terms, df, lengths, pairTerms, pairTfs, docEnds }: KeywordAnalysis,
+): { offsets: Uint32Array; docs: Uint32Array; impacts: Float32Array; body: Uint8Array } {
+  const n = ids.length;
   const channels = options.channels;
-  const impacts = new Float32Array(docs.length);
-  const body = new Uint8Array(docs.length);
-  const avg = channels.map((_, c) => {
+  const offsets = new Uint32Array(terms.length + 1);
+  for (let t = 0; t < terms.length; t++) offsets[t + 1] = (offsets[t] as number) + (df[t] as number);
+  const avgLength = channels.map((_, c) => {
     let sum = 0;
     for (let d = 0; d < n; d++) sum += lengths[c * n + d] as number;
-    return n === 0 ? 0 : sum / n;
+    return (n === 0 ? 0 : sum / n) || 1;
   });
+  const k1 = channels.map((channel) => channel.k1 ?? options.k1);
+  const b = channels.map((channel) => channel.b ?? options.b);
+  const headingWeight = channels.map((channel) => channel.headingWeight ?? 0);
+  const headingOnly = channels.map((channel) => channel.field === 'title' || channel.field === 'section');
+  // Per term: its channel, and channel weight times IDF.
+  const channelOf = new Uint8Array(terms.length);
+  const weightIdf = new Float64Array(terms.length);
   for (let t = 0; t < terms.length; t++) {
     const c = (terms[t] as string).charCodeAt(0) - 65;
-    const channel = channels[c] as KeywordChannel;
-    const k1 = channel.k1 ?? options.k1;
-    const b = channel.b ?? options.b;
-    const avgLen = (avg[c] as number) || 1;
-    const headingWeight = channel.headingWeight ?? 0;
-    const headingOnly = channel.field === 'title' || channel.field === 'section';
-    const start = offsets[t] as number;
-    const end = offsets[t + 1] as number;
-    const df = end - start;
-    const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
-    for (let p = start; p < end; p++) {
-      const tf = tfs[p] as number;
-      const headingTf = headingTfs[p] as number;
-      const len = lengths[c * n + (docs[p] as number)] as number;
+    const termDf = df[t] as number;
+    channelOf[t] = c;
+    weightIdf[t] = (channels[c] as KeywordChannel).weight * Math.log(1 + (n - termDf + 0.5) / (termDf + 0.5));
+  }
+  const total = pairTerms.length;
+  const docs = new Uint32Array(total);
+  const impacts = new Float32Array(total);
+  const body = new Uint8Array(total);
+  const cursor = offsets.slice(0, terms.length);
+  let p = 0;
+  for (let d = 0; d < n; d++) {
+    for (const end = docEnds[d] as number; p < end; p++) {
+      const t = pairTerms[p] as number;
+      const at = cursor[t] as number;
+      cursor[t] = at + 1;
+      const c = channelOf[t] as number;
+      const tfs = pairTfs[p] as number;
+      const tf = tfs & 0xffff;
+      const bc = b[c] as number;
+      const k = k1[c] as number;
       // BM25F: length-normalized body frequency plus weighted heading frequency, saturated once.
-      const pseudoTf = tf / (1 - b + (b * len) / avgLen) + headingWeight * headingTf;
-      const saturated = pseudoTf === 0 ? 0 : (pseudoTf * (k1 + 1)) / (pseudoTf + k1);
-      body[p] = headingOnly || tf === 0 ? 0 : 1;
-      impacts[p] = channel.weight * idf * (saturated + options.delta);
+      const pseudoTf = tf / (1 - bc + (bc * (lengths[c * n + d] as number)) / (avgLength[c] as number)) + (headingWeight[c] as number) * (tfs >>> 16);
+      const saturated = pseudoTf === 0 ? 0 : (pseudoTf * (k + 1)) / (pseudoTf + k);
+      docs[at] = d;
+      body[at] = headingOnly[c] || tf === 0 ? 0 : 1;
+      impacts[at] = (weightIdf[t] as number) * (saturated + options.delta);
     }
   }
-  return { impacts, body };
+  return { offsets, docs, impacts, body };
 }
 
 // ---- binary format -------------------------------------------------------------------------------

@@ -431,7 +431,7 @@ export class KeywordAnalyzer {
     const lengths = new Uint32Array(this.channels.length * n);
     this.lengths.forEach((list, c) => lengths.set(list.data.subarray(0, n), c * n));
     const { pairTerms, pairTfs, docEnds } = this;
-    // Views on the lists' own buffers, not trimmed copies: at 1M passages the pairs are ~3 GB, and a
+    // Views on the lists' own buffers, not trimmed copies: at 1M passages the pairs are ~2 GB, and a
     // copy of them was the peak of a build's memory (100k build: peak RSS 2.27 -> 1.98 GB).
     return {
       ids: this.ids,

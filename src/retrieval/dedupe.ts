@@ -46,27 +46,24 @@ export class GramSet {
     return Math.imul((code | 0) ^ ((code / 4294967296) | 0), 0x9e3779b1) >>> this.shift;
   }
 
-  private insert(code: number): boolean {
+  /** Where `code` is in the table, or the empty slot it would go into (linear probing). */
+  private find(code: number): number {
     const { table } = this;
     const mask = table.length - 1;
-    for (let i = this.slot(code); ; i = (i + 1) & mask) {
-      const held = table[i] as number;
-      if (held === code) return false;
-      if (held === 0) {
-        table[i] = code;
-        return true;
-      }
-    }
+    let i = this.slot(code);
+    for (let held = table[i] as number; held !== code && held !== 0; held = table[i] as number) i = (i + 1) & mask;
+    return i;
+  }
+
+  private insert(code: number): boolean {
+    const i = this.find(code);
+    if (this.table[i] === code) return false;
+    this.table[i] = code;
+    return true;
   }
 
   has(code: number): boolean {
-    const { table } = this;
-    const mask = table.length - 1;
-    for (let i = this.slot(code); ; i = (i + 1) & mask) {
-      const held = table[i] as number;
-      if (held === code) return true;
-      if (held === 0) return false;
-    }
+    return this.table[this.find(code)] === code;
   }
 
   /**

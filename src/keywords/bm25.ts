@@ -11,8 +11,8 @@
  */
 import { ErrorCodes, KijiError } from '../errors.js';
 import { ANALYZERS, isAnalyzerName, stripQuestionWords, type AnalyzerName } from './tokenize.js';
-import { fail, fileSource, memorySource, type Source } from './source.js';
-import { Arena, PostingCursor, SegmentScratch, blockCount, writeSegment } from './postings.js';
+import { fail, memorySource, openSource, type Source } from './source.js';
+import { Arena, PostingCursor, impactScale, segmentBytesRange, segmentSize, storedImpact, writeSegment } from './postings.js';
 import { TokenDictionary } from './token-dictionary.js';
 import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
 
@@ -238,6 +238,9 @@ interface IndexData {
 // so none can be reading by then); `close()` does it eagerly.
 const closeOnCollect = new FinalizationRegistry<Source>((source) => source.close());
 
+/** Keyword index files up to this size are held in memory once opened (~50k passages). */
+export const KEYWORDS_IN_MEMORY_BYTES = 64 * 2 ** 20;
+
 /** The in-memory part of an index: everything but the postings, which are read per query term. */
 interface IndexHead {
   options: KeywordOptions;
@@ -252,10 +255,12 @@ interface IndexHead {
   termOffsets: Uint32Array;
   /** Postings of term t are entries postingOffsets[t] .. postingOffsets[t+1]-1. */
   postingOffsets: Uint32Array;
-  /** Blocks of terms before t (see postings.ts): with postingOffsets, where t's segment starts. */
-  blockOffsets: Uint32Array;
-  /** Highest impact in each posting list: the score ceiling of a query is their sum. */
+  /** Term t's impacts are stored in steps of scale[t] (see postings.ts). */
+  scale: Float32Array;
+  /** Highest impact in each posting list, as stored: the score ceiling of a query is their sum. */
   maxImpact: Float32Array;
+  /** Term t's segment is bytes segmentOffsets[t] .. segmentOffsets[t+1] of the postings region. */
+  segmentOffsets: Float64Array;
   /** Byte position of the postings region in the source. */
   postingsAt: number;
 }
@@ -521,8 +526,7 @@ export class KeywordIndex {
 
   /** Where term t's segment starts in the source. */
   private segmentAt(t: number): number {
-    const { postingsAt, postingOffsets, blockOffsets } = this.head;
-    return postingsAt + 9 * (postingOffsets[t] as number) + 8 * (blockOffsets[t] as number);
+    return this.head.postingsAt + (this.head.segmentOffsets[t] as number);
   }
 
   /** Distinct known query terms with their weight in the query (IDF times channel weight); unknown terms get id -1. */
@@ -573,8 +577,9 @@ export class KeywordIndex {
     while (this.cursors.length < known.length) this.cursors.push(new PostingCursor());
     const terms = known.map(({ id, mass }, i): TermInput => {
       const cursor = this.cursors[i] as PostingCursor;
-      const { postingOffsets, maxImpact } = this.head;
-      cursor.reset(this.source, this.arena, this.segmentAt(id), (postingOffsets[id + 1] as number) - (postingOffsets[id] as number));
+      const { postingOffsets, maxImpact, segmentOffsets, scale } = this.head;
+      const size = (segmentOffsets[id + 1] as number) - (segmentOffsets[id] as number);
+      cursor.reset(this.source, this.arena, this.segmentAt(id), (postingOffsets[id + 1] as number) - (postingOffsets[id] as number), size, scale[id] as number);
       return { cursor, mass, maxImpact: maxImpact[id] as number };
     });
     const { coordination, rerankDepth } = this.options;
@@ -611,7 +616,7 @@ export class KeywordIndex {
     return sum;
   }
 
-  /** The saved form; for an index in memory, its own bytes (not a copy: 2.4 GB at 1M passages). */
+  /** The saved form; for an index in memory, its own bytes (not a copy: 1 GB at 1M passages). */
   serialize(): Uint8Array {
     if (this.source.bytes) return this.source.bytes;
     const bytes = new Uint8Array(this.source.size);
@@ -627,15 +632,17 @@ export class KeywordIndex {
   }
 
   /**
-   * Opens a saved index reading only its ids, term dictionary and posting offsets; a query reads the
-   * parts of its terms' postings it needs from the file (the OS page cache keeps the hot ones in
-   * memory). At 1M passages the postings are ~2.4 GB: held in memory they broke the 3 GB budget next to
-   * the vectors and took seconds to load. Throws INDEX_CORRUPT like `deserialize`.
+   * Opens a saved index. A file of at most `inMemoryBytes` is read whole (searches decode its blocks
+   * in place, with no read per list: ~20% of a 10k-passage search); of a larger one only the ids, term
+   * dictionary and posting offsets are read, and a query reads the parts of its terms' postings it
+   * needs (the OS page cache keeps the hot ones in memory). At 1M passages the postings are ~1 GB:
+   * held in memory they would break the 3 GB budget next to the vectors and take seconds to load.
+   * Throws INDEX_CORRUPT like `deserialize`.
    */
-  static open(file: string): KeywordIndex {
+  static open(file: string, inMemoryBytes = KEYWORDS_IN_MEMORY_BYTES): KeywordIndex {
     let source: Source;
     try {
-      source = fileSource(file);
+      source = openSource(file, inMemoryBytes);
     } catch (cause) {
       fail(`cannot open ${file} (${cause instanceof Error ? cause.message : String(cause)})`);
     }
@@ -649,7 +656,7 @@ export class KeywordIndex {
     }
   }
 
-  /** Closes the file of an index from `open` (searching it afterwards fails); a no-op otherwise. */
+  /** Closes the file of an index from `open` (searching it afterwards fails, unless it was read whole); a no-op otherwise. */
   close(): void {
     closeOnCollect.unregister(this);
     this.source.close();
@@ -719,23 +726,26 @@ function layOutPostings(
 //   "KJKW" | u32 version | u32 byte-order mark | u32 n | u32 terms | u32 postings | u32 channels | u32 0
 //   | u32 len + options JSON | u32 len + ids (UTF-8) | id offsets u32[n+1]
 //   | u32 len + term keys (UTF-8, sorted bytewise) | term offsets u32[terms+1]
-//   | posting offsets u32[terms+1] | max impact f32[terms]
-//   | postings: per term one segment (postings.ts: block summaries, then blocks of docs, impacts and
-//     body flags), unpadded, then padding. Term t's segment starts at 9 * postingOffsets[t] + 8 * (blocks
-//     of the terms before t), which loading sums from the posting offsets rather than reading.
+//   | posting offsets u32[terms+1] | impact scale f32[terms] | max impact f32[terms] | padding to 8
+//   | segment offsets f64[terms+1] (bytes into the postings region; f64 as it may pass 4 GB)
+//   | postings: per term one segment (postings.ts: block summaries, then blocks of doc gaps and
+//     impacts with body flags), unpadded, then padding.
 // Version 2 held raw term frequencies and lengths, so loading recomputed every impact and split every
 // term and id into strings; version 3 stores what a query reads, so loading is a few small reads;
 // version 4 splits each list into blocks with their last doc and highest impact, so a search can bound
-// and skip a block without reading it (version 3 had to read and score every posting of every term).
+// and skip a block without reading it (version 3 had to read and score every posting of every term);
+// version 5 compresses the blocks (doc gaps in 1-4 bytes, impacts in 15-bit steps): 9 bytes a posting
+// became ~3.5, and reading them was most of a search's time at 1M passages.
 
 const MAGIC = 0x574b4a4b; // "KJKW" read as little-endian u32
-export const KEYWORD_FORMAT_VERSION = 4;
+export const KEYWORD_FORMAT_VERSION = 5;
 const BYTE_ORDER_MARK = 0x01020304;
 const HEADER_WORDS = 8;
 
 const NATIVE_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 // Arithmetic, not `(n + 3) & ~3`: bitwise operators truncate to 32 bits, and at 1M passages the postings region passes 2 GB.
 const pad4 = (n: number) => Math.ceil(n / 4) * 4;
+const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
 /** UTF-8 strings back to back plus their n+1 byte offsets. */
 function packStrings(strings: readonly Uint8Array[]): { bytes: Uint8Array; offsets: Uint32Array } {
@@ -770,14 +780,18 @@ function encodeIndex(data: IndexData): Uint8Array {
   const terms = packStrings(order.map((t) => keys[t] as Buffer));
   const termCount = order.length;
   const postingOffsets = new Uint32Array(termCount + 1);
+  const scale = new Float32Array(termCount);
   const maxImpact = new Float32Array(termCount);
+  const segmentOffsets = new Float64Array(termCount + 1);
   order.forEach((t, i) => {
     const start = data.offsets[t] as number;
     const end = data.offsets[t + 1] as number;
     postingOffsets[i + 1] = (postingOffsets[i] as number) + end - start;
     let max = 0;
     for (let p = start; p < end; p++) max = Math.max(max, data.impacts[p] as number);
-    maxImpact[i] = max;
+    scale[i] = impactScale(max);
+    maxImpact[i] = storedImpact(max, scale[i] as number);
+    segmentOffsets[i + 1] = (segmentOffsets[i] as number) + segmentSize(data.docs.subarray(start, end));
   });
   const postings = data.docs.length;
   const head: Uint8Array[] = [];
@@ -789,10 +803,11 @@ function encodeIndex(data: IndexData): Uint8Array {
   lengthPrefixed(ids.bytes);
   head.push(view(ids.offsets));
   lengthPrefixed(terms.bytes);
-  head.push(view(terms.offsets), view(postingOffsets), view(maxImpact));
+  head.push(view(terms.offsets), view(postingOffsets), view(scale), view(maxImpact));
+  const unaligned = head.reduce((sum, part) => sum + part.byteLength, 0);
+  head.push(new Uint8Array(pad8(unaligned) - unaligned), view(segmentOffsets));
   const headSize = head.reduce((sum, part) => sum + part.byteLength, 0);
-  const blockOffsets = sumBlocks(postingOffsets);
-  const out = new Uint8Array(headSize + pad4(9 * postings + 8 * (blockOffsets[termCount] as number)));
+  const out = new Uint8Array(headSize + pad4(segmentOffsets[termCount] as number));
   let at = 0;
   for (const part of head) {
     out.set(part, at);
@@ -800,12 +815,12 @@ function encodeIndex(data: IndexData): Uint8Array {
   }
   // Typed arrays are written in platform order; the byte-order mark lets a reader on another order refuse.
   if (!NATIVE_LITTLE_ENDIAN) fail('cannot be written on a big-endian machine');
-  const scratch = new SegmentScratch();
+  const outView = new DataView(out.buffer, out.byteOffset, out.byteLength);
   order.forEach((t, i) => {
     const start = data.offsets[t] as number;
     const end = data.offsets[t + 1] as number;
-    const segment = headSize + 9 * (postingOffsets[i] as number) + 8 * (blockOffsets[i] as number);
-    writeSegment(out, segment, data.docs.subarray(start, end), data.impacts.subarray(start, end), data.body.subarray(start, end), scratch);
+    const at = headSize + (segmentOffsets[i] as number);
+    writeSegment(out, outView, at, data.docs.subarray(start, end), data.impacts.subarray(start, end), data.body.subarray(start, end), scale[i] as number);
   });
   return out;
 }
@@ -815,12 +830,14 @@ function monotonic(offsets: Uint32Array, last: number, what: string, minStep: nu
   for (let i = 1; i < offsets.length; i++) if ((offsets[i] as number) - (offsets[i - 1] as number) < minStep) fail(`${what} go backwards`);
 }
 
-/** Blocks before each term (and in all, at the end), from the posting offsets. */
-function sumBlocks(postingOffsets: Uint32Array): Uint32Array {
-  const terms = postingOffsets.length - 1;
-  const out = new Uint32Array(terms + 1);
-  for (let t = 0; t < terms; t++) out[t + 1] = (out[t] as number) + blockCount((postingOffsets[t + 1] as number) - (postingOffsets[t] as number));
-  return out;
+/** Checks each term's segment lies where the next begins and has a size its postings can take. */
+function checkSegments(segmentOffsets: Float64Array, postingOffsets: Uint32Array): void {
+  if (segmentOffsets[0] !== 0) fail('segment offsets do not start at 0');
+  for (let t = 0; t + 1 < segmentOffsets.length; t++) {
+    const size = (segmentOffsets[t + 1] as number) - (segmentOffsets[t] as number);
+    const [least, most] = segmentBytesRange((postingOffsets[t + 1] as number) - (postingOffsets[t] as number));
+    if (!(Number.isInteger(size) && size >= least && size <= most)) fail(`term ${t}'s postings take ${size} bytes, not ${least}-${most}`);
+  }
 }
 
 /** Reads and checks everything but the postings. Checks are O(passages + terms), none per posting. */
@@ -858,11 +875,14 @@ function decodeHead(source: Source): IndexHead {
   const termOffsets = words('term offsets', termCount + 1);
   const postingOffsets = words('posting offsets', termCount + 1);
   monotonic(postingOffsets, postings, 'posting offsets', 0);
-  const blockOffsets = sumBlocks(postingOffsets);
-  // Every section's size is known now: a truncated or padded file fails before the rest is read.
-  const expectedSize = at + 4 * termCount + pad4(9 * postings + 8 * (blockOffsets[termCount] as number));
-  if (expectedSize !== source.size) fail(expectedSize > source.size ? `truncated (${source.size} of ${expectedSize} bytes)` : `${source.size - expectedSize} unexpected bytes after the end`);
+  const scale = new Float32Array(take('impact scales', 4 * termCount).buffer, 0, termCount);
   const maxImpact = new Float32Array(take('max impacts', 4 * termCount).buffer, 0, termCount);
+  at = pad8(at);
+  const segmentOffsets = new Float64Array(take('segment offsets', 8 * (termCount + 1)).buffer, 0, termCount + 1);
+  checkSegments(segmentOffsets, postingOffsets);
+  // Every section's size is known now: a truncated or padded file fails before the rest is read.
+  const expectedSize = at + pad4(segmentOffsets[termCount] as number);
+  if (expectedSize !== source.size) fail(expectedSize > source.size ? `truncated (${source.size} of ${expectedSize} bytes)` : `${source.size - expectedSize} unexpected bytes after the end`);
   monotonic(idOffsets, idBytes.byteLength, 'id offsets', 0);
   monotonic(termOffsets, termBytes.byteLength, 'term offsets', 1);
   for (let t = 0; t < termCount; t++) {
@@ -879,8 +899,9 @@ function decodeHead(source: Source): IndexHead {
     termBytes: Buffer.from(termBytes.buffer, termBytes.byteOffset, termBytes.byteLength),
     termOffsets,
     postingOffsets,
-    blockOffsets,
+    scale,
     maxImpact,
+    segmentOffsets,
     postingsAt: at,
   };
 }

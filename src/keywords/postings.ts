@@ -1,17 +1,32 @@
 /**
  * The on-disk layout of one term's postings and a cursor that reads them block by block.
  *
- * A term's segment is `lastDoc u32[blocks] | maxImpact f32[blocks] | block 0 | block 1 | ...`, each block
- * `docs u32[c] | impacts f32[c] | body u8[c]` with c = BLOCK postings (fewer in the last). The small
- * per-block summary lets a search find the block that may hold a doc, and bound its impact there,
- * without reading the list; interleaving each block's docs, impacts and flags makes any run of
- * blocks one contiguous read.
+ * A term's segment is `lastDoc u32[blocks] | maxImpact f32[blocks] | end u32[blocks] | block 0 | block 1 | ...`
+ * (end: where each block's bytes stop, counted from block 0), each block `width u8 | gaps | impacts`
+ * for c = BLOCK postings (fewer in the last): gaps are doc - previous doc - 1 (from the previous
+ * block's last doc, or -1), `width` bytes each, little-endian, the block's widest gap deciding the
+ * width; impacts are u16, the low 15 bits a step of the term's scale and the top bit the body flag.
+ * The small per-block summary lets a search find the block that may hold a doc, and bound its impact
+ * there, without reading the list; blocks are stored back to back, so any run of them is one read.
+ *
+ * Compressed because reading was the cost: at 1M passages a question read ~12 MB of 9-byte postings
+ * (docs u32, impacts f32, a flag byte) from the page cache, ~40% of its keyword search; gaps take
+ * 1.5 bytes a posting and impacts 2. Reading decodes a block into the arena in that 9-byte layout, so
+ * the loops that walk postings read plain arrays.
  */
-import type { Source } from './source.js';
+import { fail, type Source } from './source.js';
 
 const BLOCK = 128;
-/** Bytes of one full block. */
-const BLOCK_BYTES = 9 * BLOCK;
+/** Summary bytes per block: last doc, highest impact, end of its bytes. */
+const SUMMARY_BYTES = 12;
+/** Bytes of one decoded block in the arena: docs u32[c] | impacts f32[c] | body u8[c]. */
+const DECODED_BYTES = 9;
+/**
+ * Impacts are kept as this many steps of the term's highest impact (relative error under 2e-5 of it,
+ * far below what separates passages in practice; Lucene keeps length norms in 8 bits).
+ */
+const IMPACT_STEPS = 0x7fff;
+const BODY_BIT = 0x8000;
 /** A doc id above every real one: what a cursor past its last posting is at. */
 const NO_DOC = 0xffffffff;
 /** Segments up to this size are read whole with their summary on first use: one read instead of two or more. */
@@ -29,55 +44,82 @@ const READ_GAP_BYTES = 4 * 1024;
 const SCAN_PER_CANDIDATE = 16;
 
 export const blockCount = (df: number): number => Math.ceil(df / BLOCK);
-export const segmentBytes = (df: number): number => 8 * blockCount(df) + 9 * df;
 
-/**
- * Writes one term's segment (postings in doc order) at `at`; returns its size. Assembled in `scratch`
- * (aligned, reused for every term: `at` may be anywhere in the output, and a fresh buffer per term
- * was most of laying out an index of 70k terms, nearly all of them a few postings long).
- */
-export function writeSegment(out: Uint8Array, at: number, docs: Uint32Array, impacts: Float32Array, body: Uint8Array, scratch: SegmentScratch): number {
+/** Bytes per gap for a block whose widest gap is `gap`. */
+const gapWidth = (gap: number): number => (gap < 0x100 ? 1 : gap < 0x10000 ? 2 : gap < 0x1000000 ? 3 : 4);
+
+/** Smallest and largest segment a list of `df` postings can take: every gap 1 byte, or 4. */
+export const segmentBytesRange = (df: number): [number, number] => {
+  const blocks = blockCount(df);
+  return [(SUMMARY_BYTES + 1) * blocks + 3 * df, (SUMMARY_BYTES + 1) * blocks + 6 * df];
+};
+
+/** The scale a term's impacts are stored in: its highest impact is IMPACT_STEPS steps. */
+export const impactScale = (maxImpact: number): number => Math.fround(maxImpact / IMPACT_STEPS);
+
+/** Steps of `scale` that store `impact`: never 0 for an impact above 0 (which would drop the posting). */
+const stepsOf = (impact: number, scale: number): number => (impact > 0 ? Math.min(IMPACT_STEPS, Math.max(1, Math.round(impact / scale))) : 0);
+
+/** An impact as a search reads it back. Monotonic in `impact`, so a list's highest stays its highest. */
+export const storedImpact = (impact: number, scale: number): number => Math.fround(stepsOf(impact, scale) * scale);
+
+/** Size of the segment `writeSegment` writes for these postings (docs ascending, no repeats). */
+export function segmentSize(docs: Uint32Array): number {
   const df = docs.length;
-  const nb = blockCount(df);
-  const size = segmentBytes(df);
-  const { bytes, u32, f32 } = scratch.room(size);
-  for (let b = 0; b < nb; b++) {
-    const from = b * BLOCK;
+  let size = SUMMARY_BYTES * blockCount(df);
+  let previous = -1;
+  for (let from = 0; from < df; from += BLOCK) {
     const to = Math.min(df, from + BLOCK);
-    const c = to - from;
-    const word = 2 * nb + (9 * from) / 4;
-    const impactWord = word + c;
-    const bodyByte = 4 * word + 8 * c;
-    let max = 0;
-    for (let i = 0; i < c; i++) {
-      const impact = impacts[from + i] as number;
-      if (impact > max) max = impact;
-      u32[word + i] = docs[from + i] as number;
-      f32[impactWord + i] = impact;
-      bytes[bodyByte + i] = body[from + i] as number;
+    let widest = 0;
+    for (let i = from; i < to; i++) {
+      const d = docs[i] as number;
+      if (d - previous - 1 > widest) widest = d - previous - 1;
+      previous = d;
     }
-    u32[b] = docs[to - 1] as number;
-    f32[nb + b] = max;
+    size += 1 + (to - from) * (gapWidth(widest) + 2);
   }
-  out.set(bytes.subarray(0, size), at);
   return size;
 }
 
-/** The buffer `writeSegment` assembles segments in, grown to the longest one written. */
-export class SegmentScratch {
-  bytes = new Uint8Array(0);
-  u32 = new Uint32Array(0);
-  f32 = new Float32Array(0);
-
-  room(size: number): this {
-    if (this.bytes.byteLength < size + 3) {
-      const buffer = new ArrayBuffer(Math.max(size + 3, 2 * this.bytes.byteLength, 4096) & ~3);
-      this.bytes = new Uint8Array(buffer);
-      this.u32 = new Uint32Array(buffer);
-      this.f32 = new Float32Array(buffer);
+/**
+ * Writes one term's segment (postings in doc order, no doc twice) at `at` of `out` (`view` over the
+ * same bytes); returns its size. Impacts go in steps of `scale` (impactScale of the list's highest).
+ */
+export function writeSegment(out: Uint8Array, view: DataView, at: number, docs: Uint32Array, impacts: Float32Array, body: Uint8Array, scale: number): number {
+  const df = docs.length;
+  const nb = blockCount(df);
+  let pos = at + SUMMARY_BYTES * nb;
+  let previous = -1;
+  for (let b = 0; b < nb; b++) {
+    const from = b * BLOCK;
+    const to = Math.min(df, from + BLOCK);
+    let widest = 0;
+    let last = previous;
+    for (let i = from; i < to; i++) {
+      const d = docs[i] as number;
+      if (d - last - 1 > widest) widest = d - last - 1;
+      last = d;
     }
-    return this;
+    const width = gapWidth(widest);
+    out[pos++] = width;
+    for (let i = from; i < to; i++) {
+      let gap = (docs[i] as number) - previous - 1;
+      previous = docs[i] as number;
+      for (let byte = 0; byte < width; byte++, gap = Math.floor(gap / 256)) out[pos++] = gap & 0xff;
+    }
+    let max = 0;
+    for (let i = from; i < to; i++) {
+      const steps = stepsOf(impacts[i] as number, scale);
+      if (steps > max) max = steps;
+      const stored = steps | (body[i] === 1 ? BODY_BIT : 0);
+      out[pos++] = stored & 0xff;
+      out[pos++] = stored >>> 8;
+    }
+    view.setUint32(at + 4 * b, previous, true);
+    view.setFloat32(at + 4 * (nb + b), Math.fround(max * scale), true);
+    view.setUint32(at + 4 * (2 * nb + b), pos - at - SUMMARY_BYTES * nb, true);
   }
+  return pos - at;
 }
 
 /**
@@ -126,21 +168,37 @@ export class PostingCursor {
   private source!: Source;
   private arena!: Arena;
   private at = 0;
+  /** Bytes of the segment, summary included. */
+  private size = 0;
+  /** The term's impact scale: a stored step count times this is the impact. */
+  private scale = 0;
   df = 0;
   blocks = 0;
-  /** Word offset in the arena of the summary: last doc u32[blocks], then highest impact f32[blocks]. */
+  /** Word offset in the arena of the summary: last doc u32[blocks], highest impact f32[blocks], end u32[blocks]. */
   private meta = 0;
-  /** Byte offset in the arena of each block read so far, -1 for the others. */
-  private slot: Int32Array = new Int32Array(0);
+  /**
+   * Per block: its byte offset in the arena once decoded; -1 before it is read; -2 - (offset of its
+   * bytes in the arena, or in `direct`) once read but not decoded (blocks read along with needed ones,
+   * to save a read, are decoded only if used).
+   */
+  private slot: Float64Array = new Float64Array(0);
+  /** The source's bytes when it is in memory: blocks are decoded straight from them, never copied. */
+  private direct: Uint8Array | undefined;
   /** Where the last `seek` stopped: block, and posting within it. */
   private blk = 0;
   private pos = 0;
 
-  /** Points the cursor at the segment of `df` postings at byte `at` of `source`; reads nothing yet. */
-  reset(source: Source, arena: Arena, at: number, df: number): void {
+  /**
+   * Points the cursor at the segment of `df` postings, `size` bytes at byte `at` of `source`, its
+   * impacts in steps of `scale`; reads nothing yet.
+   */
+  reset(source: Source, arena: Arena, at: number, df: number, size: number, scale: number): void {
     this.source = source;
+    this.direct = source.bytes;
     this.arena = arena;
     this.at = at;
+    this.size = size;
+    this.scale = scale;
     this.df = df;
     this.blocks = blockCount(df);
     this.blk = 0;
@@ -148,36 +206,38 @@ export class PostingCursor {
     this.meta = -1;
   }
 
-  /** Reads the block summary, and the whole segment with it when it is short. */
-  private summary(): void {
+  /** Reads the block summary, and the whole segment with it when it is short and on file. */
+  private summary(always = false): void {
+    if (!always && !this.direct && this.size <= WHOLE_SEGMENT_BYTES) return this.whole();
     const nb = this.blocks;
-    if (this.slot.length < nb) this.slot = new Int32Array(Math.max(nb, 2 * this.slot.length));
-    if (segmentBytes(this.df) <= WHOLE_SEGMENT_BYTES) return this.whole();
-    const offset = this.arena.alloc(8 * nb);
-    this.source.readInto(this.arena.bytes, this.at, 8 * nb, offset);
+    if (this.slot.length < nb) this.slot = new Float64Array(Math.max(nb, 2 * this.slot.length));
+    const offset = this.arena.alloc(SUMMARY_BYTES * nb);
+    this.source.readInto(this.arena.bytes, this.at, SUMMARY_BYTES * nb, offset);
     this.meta = offset >> 2;
     this.slot.fill(-1, 0, nb);
+    if (nb > 0 && this.blockEnd(nb - 1) !== this.size) fail(`a posting list's blocks end at byte ${this.blockEnd(nb - 1)} of its ${this.size}`);
   }
 
   /** Reads the whole segment, summary and blocks, in one read. */
   private whole(): void {
     const nb = this.blocks;
-    if (this.slot.length < nb) this.slot = new Int32Array(Math.max(nb, 2 * this.slot.length));
-    const size = segmentBytes(this.df);
-    const offset = this.arena.alloc(size);
-    this.source.readInto(this.arena.bytes, this.at, size, offset);
+    if (this.direct) return this.summary(true);
+    if (this.slot.length < nb) this.slot = new Float64Array(Math.max(nb, 2 * this.slot.length));
+    const offset = this.arena.alloc(this.size);
+    this.source.readInto(this.arena.bytes, this.at, this.size, offset);
     this.meta = offset >> 2;
-    for (let b = 0; b < nb; b++) this.slot[b] = offset + 8 * nb + BLOCK_BYTES * b;
+    if (nb > 0 && this.blockEnd(nb - 1) !== this.size) fail(`a posting list's blocks end at byte ${this.blockEnd(nb - 1)} of its ${this.size}`);
+    for (let b = 0; b < nb; b++) this.slot[b] = -2 - (offset + this.blockStart(b));
   }
 
   /** Size of the whole segment. */
   get bytes(): number {
-    return segmentBytes(this.df);
+    return this.size;
   }
 
   /** Lets go of the block table when it grew past `entries` (one huge list). */
   trim(entries: number): void {
-    if (this.slot.length > entries) this.slot = new Int32Array(0);
+    if (this.slot.length > entries) this.slot = new Float64Array(0);
     this.blocks = 0;
   }
 
@@ -186,37 +246,94 @@ export class PostingCursor {
     return this.arena.f32[this.meta + this.blocks + b] as number;
   }
 
+  /** Byte offset of block b in the segment (the summary read). */
   private blockStart(b: number): number {
-    return 8 * this.blocks + BLOCK_BYTES * b;
+    return b === 0 ? SUMMARY_BYTES * this.blocks : this.blockEnd(b - 1);
   }
 
   private blockEnd(b: number): number {
-    return b === this.blocks - 1 ? segmentBytes(this.df) : 8 * this.blocks + BLOCK_BYTES * (b + 1);
+    return SUMMARY_BYTES * this.blocks + (this.arena.u32[this.meta + 2 * this.blocks + b] as number);
   }
 
-  /** Reads blocks a..e-1 in one read (blocks among them read before are replaced by the fresh copy). */
+  /** Reads blocks a..e-1 in one read (blocks among them read before are left as they are). */
   private loadRange(a: number, e: number): void {
     const from = this.blockStart(a);
     const to = this.blockEnd(e - 1);
-    const offset = this.arena.alloc(to - from);
-    this.source.readInto(this.arena.bytes, this.at + from, to - from, offset);
-    for (let b = a; b < e; b++) this.slot[b] = offset + this.blockStart(b) - from;
+    if (!(from <= to && to <= this.size)) fail(`a posting list's blocks run from byte ${from} to ${to} of its ${this.size}`);
+    // Bytes in memory are decoded where they are: offsets into `direct`.
+    const offset = this.direct ? this.at + from : this.arena.alloc(to - from);
+    if (!this.direct) this.source.readInto(this.arena.bytes, this.at + from, to - from, offset);
+    for (let b = a; b < e; b++) if (this.slot[b] === -1) this.slot[b] = -2 - (offset + this.blockStart(b) - from);
   }
 
-  /** Reads every block not read yet, a run of them at a time (the whole segment at once if nothing was read). */
+  /** Block b decoded (read first if need be); returns its byte offset in the arena. */
+  private ready(b: number): number {
+    const slot = this.slot[b] as number;
+    if (slot >= 0) return slot;
+    if (slot === -1) this.loadRange(b, b + 1);
+    return this.decode(this.direct ?? this.arena.bytes, -2 - (this.slot[b] as number), b);
+  }
+
+  /**
+   * Decodes block b from `bytes` at `at` into the arena (docs u32[c] | impacts f32[c] | body u8[c]).
+   * A block whose length or last doc disagrees with the summary fails as a damaged index.
+   */
+  private decode(bytes: Uint8Array, at: number, b: number): number {
+    const c = this.count(b);
+    const width = bytes[at] as number;
+    if (!(width >= 1 && width <= 4) || this.blockEnd(b) - this.blockStart(b) !== 1 + c * (width + 2)) fail(`posting block ${b} of a list has a bad size`);
+    const offset = this.arena.alloc(DECODED_BYTES * c);
+    const { u32, f32 } = this.arena;
+    const flags = this.arena.bytes;
+    const docs = offset >> 2;
+    const meta = this.meta;
+    const scale = this.scale;
+    const impacts = docs + c;
+    const body = offset + 8 * c;
+    let d = b === 0 ? -1 : (u32[meta + b - 1] as number);
+    // Gaps at at+1, impacts after them; one pass writes each posting's doc, impact and flag.
+    let p = at + 1;
+    let q = p + c * width;
+    if (width === 1) {
+      for (let i = 0; i < c; i++, q += 2) {
+        u32[docs + i] = d += (bytes[p + i] as number) + 1;
+        const stored = (bytes[q] as number) | ((bytes[q + 1] as number) << 8);
+        f32[impacts + i] = (stored & IMPACT_STEPS) * scale;
+        flags[body + i] = stored >>> 15;
+      }
+    } else {
+      for (let i = 0; i < c; i++, p += width, q += 2) {
+        let gap = bytes[p] as number;
+        for (let byte = 1; byte < width; byte++) gap += (bytes[p + byte] as number) * 2 ** (8 * byte);
+        u32[docs + i] = d += gap + 1;
+        const stored = (bytes[q] as number) | ((bytes[q + 1] as number) << 8);
+        f32[impacts + i] = (stored & IMPACT_STEPS) * scale;
+        flags[body + i] = stored >>> 15;
+      }
+    }
+    if (d !== u32[meta + b]) fail(`posting block ${b} of a list does not end at the doc its summary gives`);
+    this.slot[b] = offset;
+    return offset;
+  }
+
+  /**
+   * Reads every block not read yet, a run of them at a time (the whole segment at once if nothing was
+   * read), and decodes every block.
+   */
   loadAll(): void {
-    if (this.meta < 0) return this.whole();
+    if (this.meta < 0) this.whole();
     const nb = this.blocks;
     for (let b = 0; b < nb; ) {
-      if (this.slot[b]! >= 0) {
+      if (this.slot[b]! !== -1) {
         b++;
         continue;
       }
       let e = b + 1;
-      while (e < nb && this.slot[e]! < 0) e++;
+      while (e < nb && this.slot[e]! === -1) e++;
       this.loadRange(b, e);
       b = e;
     }
+    for (let b = 0; b < nb; b++) this.ready(b);
   }
 
   private count(b: number): number {
@@ -269,9 +386,8 @@ export class PostingCursor {
     for (;;) {
       const b = this.findBlock(d);
       if (b >= this.blocks) return NO_DOC;
-      if (this.slot[b]! < 0) this.loadRange(b, b + 1);
+      const w = this.ready(b) >> 2;
       const u32 = this.arena.u32;
-      const w = this.slot[b]! >> 2;
       const c = this.count(b);
       let lo = this.pos;
       if ((u32[w + lo] as number) >= d) return u32[w + lo] as number;
@@ -446,7 +562,7 @@ export class PostingCursor {
         continue;
       }
       if (max === 0) continue;
-      if (slot[b]! < 0) {
+      if (slot[b]! === -1) {
         // One read for this block and those the next candidates fall in, while the gaps are short.
         let e = b + 1;
         for (let j = i + 1; j < count; j++) {
@@ -454,7 +570,7 @@ export class PostingCursor {
           if (bj >= this.blocks || this.blockStart(bj) - this.blockEnd(e - 1) > READ_GAP_BYTES) break;
           e = bj + 1;
         }
-        while (e > b + 1 && slot[e - 1]! >= 0) e--;
+        while (e > b + 1 && slot[e - 1]! !== -1) e--;
         this.loadRange(b, e);
       }
       if (this.seek(d) === d) scores[i] = s + this.impact();

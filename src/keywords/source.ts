@@ -47,3 +47,8 @@ export function fileSource(file: string): Source {
     },
   };
 }
+
+/** A file as a source: read whole into memory if it has at most `inMemoryBytes` bytes, else read as needed. */
+export function openSource(file: string, inMemoryBytes: number): Source {
+  return fs.statSync(file).size <= inMemoryBytes ? memorySource(fs.readFileSync(file)) : fileSource(file);
+}

@@ -118,40 +118,58 @@ describe('pruned keyword search equals scoring every posting', () => {
     expect(pruned.length).toBeGreaterThan(large.queries.length / 2);
   });
 
-  it('never hangs or fails with a raw error when a byte of the postings is damaged', () => {
+  /** Damages one random byte of the postings at a time; `open` gets the damaged bytes (put back after). */
+  function damageTrials(seed: number, trials: number, open: (bytes: Uint8Array) => KeywordIndex): void {
     const bytes = largeIndex.serialize().slice();
-    const random = mulberry32(3);
+    const random = mulberry32(seed);
     // The postings are the last ~90% of the file; a damaged byte there is only found when read.
     const from = Math.floor(bytes.byteLength * 0.1);
-    for (let trial = 0; trial < 150; trial++) {
+    for (let trial = 0; trial < trials; trial++) {
       const at = from + Math.floor(random() * (bytes.byteLength - from));
       const saved = bytes[at] as number;
       bytes[at] = (saved + 1 + Math.floor(random() * 255)) & 0xff;
+      let damaged: KeywordIndex | undefined;
       try {
-        const damaged = KeywordIndex.deserialize(bytes);
+        damaged = open(bytes);
         for (const query of large.queries.slice(0, 3)) damaged.search(query, 50);
       } catch (error) {
         expect(isKijiError(error), String(error)).toBe(true);
+      } finally {
+        damaged?.close();
       }
       bytes[at] = saved;
     }
+  }
+
+  it('never hangs or fails with a raw error when a byte of the postings is damaged', () => {
+    damageTrials(3, 150, (bytes) => KeywordIndex.deserialize(bytes));
   });
 
   describe('reading the postings from a file', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-topk-'));
     afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-    it('answers as the in-memory index does', () => {
+    it('answers as the in-memory index does, read as needed or read whole', () => {
       const file = path.join(dir, 'keywords.bin');
       fs.writeFileSync(file, largeIndex.serialize());
-      const opened = KeywordIndex.open(file);
-      try {
-        for (const query of large.queries.slice(0, 20)) {
-          expect(opened.search(query, 50)).toEqual(largeIndex.searchExhaustive(query, 50));
+      for (const inMemoryBytes of [0, Infinity]) {
+        const opened = KeywordIndex.open(file, inMemoryBytes);
+        try {
+          for (const query of large.queries.slice(0, 20)) {
+            expect(opened.search(query, 50)).toEqual(largeIndex.searchExhaustive(query, 50));
+          }
+        } finally {
+          opened.close();
         }
-      } finally {
-        opened.close();
       }
+    });
+
+    it('never fails with a raw error when a byte of the postings is damaged in a file read as needed', () => {
+      const file = path.join(dir, 'damaged.bin');
+      damageTrials(4, 40, (bytes) => {
+        fs.writeFileSync(file, bytes);
+        return KeywordIndex.open(file, 0);
+      });
     });
   });
 });

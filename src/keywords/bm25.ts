@@ -14,7 +14,7 @@ import { ANALYZERS, isAnalyzerName, stripQuestionWords, type AnalyzerName } from
 import { fail, memorySource, openSource, type Source } from './source.js';
 import { Arena, PostingCursor, impactScale, segmentBytesRange, segmentSize, storedImpact, writeSegment } from './postings.js';
 import { TokenDictionary } from './token-dictionary.js';
-import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
+import { TopK, TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
 
 export interface KeywordDoc {
   id: string;
@@ -113,6 +113,12 @@ export interface KeywordHit {
    * so a query about something never indexed scores low everywhere.
    */
   coverage: number;
+}
+
+/** One part of a split search (`KeywordIndex.searchPart`): its best docs, and the query's total mass. */
+export interface SearchPart {
+  docs: ScoredDoc[];
+  totalMass: number;
 }
 
 const MAX_CHANNELS = 16;
@@ -567,12 +573,45 @@ export class KeywordIndex {
     return this.rank(query, k, (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, this.options.headingCoverage, () => this.arena.reset(64 << 20)));
   }
 
-  private rank(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[]): KeywordHit[] {
+  /**
+   * One part of a search split by doc range (threads each search a part; `mergeParts` puts them
+   * together): the best docs among lo..hi-1 as `search` scores them before its coverage rerank, and
+   * the query's total mass. Every doc of the whole search's top is in its part's top.
+   */
+  searchPart(query: string, k: number, lo: number, hi: number): SearchPart {
+    const part = this.top(query, k, (terms, depth) => prunedTopK(terms, this.head.n, depth, this.options.headingCoverage, this.scratch, lo, hi));
+    return part ?? { docs: [], totalMass: 0 };
+  }
+
+  /** What `search` returns, from the parts of a split search covering every doc once (each part's `totalMass` is the same). */
+  mergeParts(parts: readonly SearchPart[], k: number): KeywordHit[] {
+    this.checkK(k);
+    const merged = new TopK(this.depth(k));
+    for (const part of parts) for (const { doc, score, mass } of part.docs) merged.offer(doc, score, mass);
+    return this.hits(merged.sorted(), parts[0]?.totalMass ?? 0, k);
+  }
+
+  private checkK(k: number): void {
     if (!Number.isInteger(k) || k < 0) {
       throw new KijiError(ErrorCodes.BAD_ARGUMENT, `k must be a non-negative integer, got ${k}.`);
     }
+  }
+
+  /** How many docs the BM25 top must hold for k results: the coordination rerank looks deeper. */
+  private depth(k: number): number {
+    return this.options.coordination > 0 ? Math.max(k, this.options.rerankDepth) : k;
+  }
+
+  private rank(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[]): KeywordHit[] {
+    const part = this.top(query, k, topK);
+    return part ? this.hits(part.docs, part.totalMass, k) : [];
+  }
+
+  /** The BM25 top (`topK` over the query's known terms) before coverage; undefined when nothing can match. */
+  private top(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[]): SearchPart | undefined {
+    this.checkK(k);
     const qterms = this.queryTerms(query);
-    if (k === 0 || qterms.length === 0) return [];
+    if (k === 0 || qterms.length === 0) return undefined;
     const known = qterms.filter((q) => q.id >= 0);
     while (this.cursors.length < known.length) this.cursors.push(new PostingCursor());
     const terms = known.map(({ id, mass }, i): TermInput => {
@@ -582,10 +621,9 @@ export class KeywordIndex {
       cursor.reset(this.source, this.arena, this.segmentAt(id), (postingOffsets[id + 1] as number) - (postingOffsets[id] as number), size, scale[id] as number);
       return { cursor, mass, maxImpact: maxImpact[id] as number };
     });
-    const { coordination, rerankDepth } = this.options;
-    let top: ScoredDoc[];
+    let docs: ScoredDoc[];
     try {
-      top = topK(terms, coordination > 0 ? Math.max(k, rerankDepth) : k);
+      docs = topK(terms, this.depth(k));
     } catch (error) {
       this.scratch.clean();
       throw error;
@@ -597,7 +635,12 @@ export class KeywordIndex {
       this.scratch.release(1 << 21);
       for (const { cursor } of terms) cursor.trim(1 << 16);
     }
-    const totalMass = qterms.reduce((sum, q) => sum + q.mass, 0);
+    return { docs, totalMass: qterms.reduce((sum, q) => sum + q.mass, 0) };
+  }
+
+  /** The top's coverage, the coordination rerank and the first k, with their ids. */
+  private hits(top: readonly ScoredDoc[], totalMass: number, k: number): KeywordHit[] {
+    const { coordination } = this.options;
     const hits = top.map(({ doc, score, mass }) => {
       const coverage = totalMass === 0 ? 0 : mass / totalMass;
       return { doc, coverage, score: coordination > 0 ? score * coverage ** coordination : score };

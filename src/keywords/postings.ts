@@ -28,7 +28,7 @@ const DECODED_BYTES = 9;
 const IMPACT_STEPS = 0x7fff;
 const BODY_BIT = 0x8000;
 /** A doc id above every real one: what a cursor past its last posting is at. */
-const NO_DOC = 0xffffffff;
+export const NO_DOC = 0xffffffff;
 /** Segments up to this size are read whole with their summary on first use: one read instead of two or more. */
 const WHOLE_SEGMENT_BYTES = 16 * 1024;
 /**
@@ -187,6 +187,12 @@ export class PostingCursor {
   /** Where the last `seek` stopped: block, and posting within it. */
   private blk = 0;
   private pos = 0;
+  /** Docs lo..hi-1 are all a search of part of the corpus looks at (hi NO_DOC: the whole list). */
+  private lo = 0;
+  private hi = NO_DOC;
+  /** Blocks first..end-1 can hold docs lo..hi-1; -1 until known (it takes the summary). */
+  private first = 0;
+  private end = -1;
 
   /**
    * Points the cursor at the segment of `df` postings, `size` bytes at byte `at` of `source`, its
@@ -204,6 +210,33 @@ export class PostingCursor {
     this.blk = 0;
     this.pos = 0;
     this.meta = -1;
+    this.lo = 0;
+    this.hi = NO_DOC;
+    this.first = 0;
+    this.end = -1;
+  }
+
+  /**
+   * Limits passes over the list (`rewind`, `loadAll` and the walks after them) to docs lo..hi-1, for a
+   * search split by doc range; hi NO_DOC for no upper limit. Probes (`seek`) may still go anywhere.
+   */
+  limit(lo: number, hi: number): void {
+    this.lo = lo;
+    this.hi = hi;
+    this.end = -1;
+  }
+
+  /** Computes first..end, the blocks that can hold docs lo..hi-1 (reading the summary unless the range is the whole list). */
+  private range(): void {
+    if (this.end >= 0) return;
+    if (this.lo === 0 && this.hi === NO_DOC) {
+      this.first = 0;
+      this.end = this.blocks;
+      return;
+    }
+    if (this.meta < 0) this.summary();
+    this.first = this.blockOf(this.lo, 0);
+    this.end = this.hi === NO_DOC ? this.blocks : Math.min(this.blocks, this.blockOf(this.hi, this.first) + 1);
   }
 
   /** Reads the block summary, and the whole segment with it when it is short and on file. */
@@ -317,13 +350,14 @@ export class PostingCursor {
   }
 
   /**
-   * Reads every block not read yet, a run of them at a time (the whole segment at once if nothing was
-   * read), and decodes every block.
+   * Reads every block of the range (see `limit`) not read yet, a run of them at a time (the whole
+   * segment at once if nothing was read and the range is the whole list), and decodes them.
    */
   loadAll(): void {
+    this.range();
     if (this.meta < 0) this.whole();
-    const nb = this.blocks;
-    for (let b = 0; b < nb; ) {
+    const nb = this.end;
+    for (let b = this.first; b < nb; ) {
       if (this.slot[b]! !== -1) {
         b++;
         continue;
@@ -333,16 +367,17 @@ export class PostingCursor {
       this.loadRange(b, e);
       b = e;
     }
-    for (let b = 0; b < nb; b++) this.ready(b);
+    for (let b = this.first; b < nb; b++) this.ready(b);
   }
 
   private count(b: number): number {
     return b < this.blocks - 1 ? BLOCK : this.df - (this.blocks - 1) * BLOCK;
   }
 
-  /** Back to the start, for another pass in doc order. */
+  /** Back to the start of the range, for another pass in doc order. */
   rewind(): void {
-    this.blk = 0;
+    this.range();
+    this.blk = this.first;
     this.pos = 0;
   }
 
@@ -446,7 +481,7 @@ export class PostingCursor {
     const slot = this.slot;
     let b = this.blk;
     let p = this.pos;
-    for (; b < this.blocks; b++, p = 0) {
+    for (; b < this.end; b++, p = 0) {
       const w = slot[b]! >> 2;
       const c = this.count(b);
       for (; p < c; p++) {
@@ -477,7 +512,7 @@ export class PostingCursor {
     const slot = this.slot;
     let b = this.blk;
     let p = this.pos;
-    for (; b < this.blocks; b++, p = 0) {
+    for (; b < this.end; b++, p = 0) {
       const w = slot[b]! >> 2;
       const c = this.count(b);
       for (; p < c; p++) {
@@ -514,7 +549,7 @@ export class PostingCursor {
       const { u32, f32 } = this.arena;
       let i = 0;
       let want = docs[0] as number;
-      for (let b = 0; b < this.blocks; b++) {
+      for (let b = this.blk; b < this.end; b++) {
         const w = this.slot[b]! >> 2;
         const c = this.count(b);
         for (let p = 0; p < c; p++) {

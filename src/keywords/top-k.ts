@@ -10,7 +10,7 @@
  * result (docs, order, scores and coverage) is identical to it; bounds are float64 sums widened by
  * `slack`.
  */
-import type { PostingCursor } from './postings.js';
+import { NO_DOC, type PostingCursor } from './postings.js';
 
 export interface ScoredDoc {
   doc: number;
@@ -228,10 +228,16 @@ function kthLargest(values: Float64Array, count: number, depth: number, heap: Fl
  * probed at each, skipping blocks whose highest impact cannot help), and after each list a candidate
  * whose partial score plus everything still to come cannot reach the bound is dropped. The few that
  * remain are scored exactly, in query-term order.
+ *
+ * With `lo`/`hi`, only docs lo..hi-1 are searched (one part of a search split over threads); the
+ * lists' blocks outside the range are not read.
  */
-export function prunedTopK(terms: readonly TermInput[], n: number, depth: number, headingCoverage: number, scratch: TopKScratch): ScoredDoc[] {
+export function prunedTopK(terms: readonly TermInput[], n: number, depth: number, headingCoverage: number, scratch: TopKScratch, lo = 0, hi = n): ScoredDoc[] {
   const m = terms.length;
-  if (m === 0 || depth === 0 || n === 0) return [];
+  if (m === 0 || depth === 0 || hi <= lo) return [];
+  // A part of the corpus (a search split by doc range) holds about its share of each list.
+  const share = (hi - lo) / n;
+  for (const { cursor } of terms) cursor.limit(lo, hi >= n ? NO_DOC : hi);
   const order = terms.map((_, j) => j).sort((a, b) => (terms[b] as TermInput).maxImpact - (terms[a] as TermInput).maxImpact);
   // Bounds are float64 sums of float32 impacts in any order, while a score is a float32 sum in query
   // order: each can be off from the exact sum by one rounding per term. A bound rules a passage out
@@ -242,9 +248,9 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
   let postings = 0;
   for (const t of terms) {
     rest += t.maxImpact;
-    postings += t.cursor.df;
+    postings += t.cursor.df * share;
   }
-  if (postings <= WHOLE_QUERY_POSTINGS || n <= WINDOW) return wholeTopK(terms, n, depth, headingCoverage, scratch);
+  if (postings <= WHOLE_QUERY_POSTINGS || hi - lo <= WINDOW) return wholeTopK(terms, lo, hi, depth, headingCoverage, scratch);
   let cut = 0;
   let i = 0;
   let live = 0;
@@ -255,11 +261,11 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
     do {
       const term = terms[order[i++] as number] as TermInput;
       batch.push(term.cursor);
-      size += term.cursor.df;
+      size += term.cursor.df * share;
       rest -= term.maxImpact;
     } while (i < m && rest >= cut && size < limit);
     limit *= 2;
-    live = addLists(batch, n, live, scratch);
+    live = addLists(batch, lo, hi, live, scratch);
     cut = Math.max(cut, kthLargest(scratch.scores, live, depth, heap) / slack / slack);
   }
   // Only docs these lists hold can still make the top: they are the candidates from here on.
@@ -295,15 +301,15 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
  * `exhaustiveTopK` window by window: every posting is summed, in float32 and in query-term order as a
  * score is, so no doc needs scoring again. For queries with few postings in all, where pruning does not pay.
  */
-function wholeTopK(terms: readonly TermInput[], n: number, depth: number, headingCoverage: number, scratch: TopKScratch): ScoredDoc[] {
+function wholeTopK(terms: readonly TermInput[], lo: number, hi: number, depth: number, headingCoverage: number, scratch: TopKScratch): ScoredDoc[] {
   const { score, acc: masses, seen } = scratch;
   for (const { cursor } of terms) {
     cursor.loadAll();
     cursor.rewind();
   }
   const top = new TopK(depth);
-  for (let ws = 0; ws < n; ws += WINDOW) {
-    const we = Math.min(n, ws + WINDOW);
+  for (let ws = lo; ws < hi; ws += WINDOW) {
+    const we = Math.min(hi, ws + WINDOW);
     for (const { cursor, mass } of terms) cursor.addWindowExact(ws, we, score, masses, seen, mass, massOf(mass, 0, headingCoverage));
     const words = (we - ws + 31) >>> 5;
     for (let word = 0; word < words; word++) {
@@ -341,7 +347,7 @@ function compact(docs: Uint32Array, scores: Float64Array, live: number, rest: nu
  * Sums `lists` whole, window by window, into the candidates (scratch.docs/scores[0..live-1], in doc
  * order): docs already there gain their impacts, docs new to them join. Returns the new count.
  */
-function addLists(lists: readonly PostingCursor[], n: number, live: number, scratch: TopKScratch): number {
+function addLists(lists: readonly PostingCursor[], lo: number, hi: number, live: number, scratch: TopKScratch): number {
   let postings = 0;
   for (const list of lists) {
     list.loadAll();
@@ -353,8 +359,8 @@ function addLists(lists: readonly PostingCursor[], n: number, live: number, scra
   const { docs: out, scores: outScores } = scratch.spare();
   let o = 0;
   let c = 0;
-  for (let ws = 0; ws < n; ws += WINDOW) {
-    const we = Math.min(n, ws + WINDOW);
+  for (let ws = lo; ws < hi; ws += WINDOW) {
+    const we = Math.min(hi, ws + WINDOW);
     for (const list of lists) list.addWindow(ws, we, acc, seen);
     // This window's sums, merged in doc order with the candidates already in it.
     const words = (we - ws + 31) >>> 5;

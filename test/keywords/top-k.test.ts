@@ -98,6 +98,20 @@ describe('pruned keyword search equals scoring every posting', () => {
     expectSameAsExhaustive(index, large.queries.slice(0, 20), [1, 7, 50]);
   });
 
+  it('split by doc range and merged, on the large corpus', () => {
+    // Uneven cuts, an empty part, and parts of one 32k window or less (summed whole) beside pruned ones.
+    const n = large.docs.length;
+    const splits = [[0, n], [0, 20_000, n], [0, 1, 9_999, 10_000, 33_000, n], [0, 0, 7_000, n]];
+    for (const cuts of splits) {
+      for (const k of [1, 10, 60]) {
+        for (const query of large.queries.slice(0, 12)) {
+          const parts = cuts.slice(1).map((hi, i) => largeIndex.searchPart(query, k, cuts[i] as number, hi));
+          expect(largeIndex.mergeParts(parts, k), `${query} (k ${k}, cuts ${cuts.join(' ')})`).toEqual(largeIndex.searchExhaustive(query, k));
+        }
+      }
+    }
+  });
+
   it('takes the pruned path on the large corpus', () => {
     // Guards the tests above: a query with few postings is summed whole, which would leave pruning untested.
     const df = new Map<string, number>();

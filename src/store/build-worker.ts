@@ -2,7 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '../config/settings.js';
 import type { BuildReport } from '../retrieval/types.js';
-import { KijiError, describeError, type ErrorCode } from '../errors.js';
+import { fromErrorMessage, toErrorMessage, type ErrorMessage } from '../threads.js';
 
 /**
  * Builds run in a separate process: embedding, HNSW inserts and keyword indexing are long
@@ -23,7 +23,7 @@ type FromWorker =
   | { type: 'log'; line: string }
   | { type: 'progress'; done: number; total: number }
   | { type: 'done'; report: BuildReport }
-  | { type: 'error'; message: string; code?: ErrorCode; hint?: string; stack?: string };
+  | ({ type: 'error' } & ErrorMessage);
 
 interface ToWorker {
   kind: 'kiji-build';
@@ -48,10 +48,7 @@ export function buildInWorker(options: WorkerBuildOptions): Promise<BuildReport>
         resolve(message.report);
       } else {
         settled = true;
-        const error = message.code
-          ? new KijiError(message.code, message.message, message.hint ? { hint: message.hint } : {})
-          : Object.assign(new Error(message.message), message.stack ? { stack: message.stack } : {});
-        reject(error);
+        reject(fromErrorMessage(message));
       }
     });
     worker.on('error', (error) => {
@@ -94,8 +91,7 @@ async function runInWorker(data: ToWorker): Promise<void> {
     });
     await post({ type: 'done', report });
   } catch (error) {
-    if (error instanceof KijiError) await post({ type: 'error', message: error.message, code: error.code, ...(error.hint ? { hint: error.hint } : {}) });
-    else await post({ type: 'error', message: describeError(error), ...(error instanceof Error && error.stack ? { stack: error.stack } : {}) });
+    await post({ type: 'error', ...toErrorMessage(error) });
   }
 }
 

@@ -1,8 +1,6 @@
-import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
+import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
 import { KeywordAnalyzer, KeywordIndex, analyzeKeywordDocs, type KeywordAnalysis, type KeywordDoc } from '../keywords/bm25.js';
-import { KijiError, type ErrorCode } from '../errors.js';
+import { fromErrorMessage, startThread, toErrorMessage, type ErrorMessage } from '../threads.js';
 
 /**
  * The keyword index built on a worker thread, so it is built while the build's own thread places
@@ -10,11 +8,6 @@ import { KijiError, type ErrorCode } from '../errors.js';
  * inserts), and the analysing is shared between the two threads once the vectors are in (`help`).
  * The thread runs the same analysis and layout as `KeywordIndex.build`, so keywords.bin comes out
  * byte for byte as it does inline.
- *
- * On Node 20 a worker thread does not inherit tsx's loader (`--import tsx` does not reach it), so
- * when this file is TypeScript (tsx in dev and in `npm start`, vitest in the tests) the thread
- * registers tsx's require hook and loads it through that; compiled to JavaScript, it starts from
- * this file directly.
  */
 
 const JOB_KIND = 'kiji-keyword-thread';
@@ -31,7 +24,7 @@ type Job =
 
 type FromThread =
   | { type: 'done'; id: number; bytes: Uint8Array }
-  | { type: 'error'; id: number; name: string; message: string; code?: ErrorCode; hint?: string; stack?: string };
+  | ({ type: 'error'; id: number } & ErrorMessage);
 
 /**
  * The split between the two threads, in a SharedArrayBuffer: a lock word, the first document not yet
@@ -90,13 +83,13 @@ export class KeywordThread {
   }
 
   private constructor() {
-    this.worker = startThread();
+    this.worker = startThread(import.meta.url, { kind: JOB_KIND });
     this.worker.on('message', (message: FromThread) => {
       const pending = this.pending;
       if (pending === undefined || message.id !== pending.id) return;
       this.pending = undefined;
       if (message.type === 'done') pending.resolve(message.bytes);
-      else pending.reject(rebuildError(message));
+      else pending.reject(fromErrorMessage(message));
     });
     this.worker.on('error', (error) => this.fail(new KeywordThreadFailed(`The keyword index thread failed: ${error.message}`, { cause: error })));
     this.worker.on('exit', (code) => this.fail(new KeywordThreadFailed(`The keyword index thread stopped (exit code ${code}).`)));
@@ -171,26 +164,6 @@ export class KeywordThread {
   }
 }
 
-function startThread(): Worker {
-  const file = fileURLToPath(import.meta.url);
-  const data = { kind: JOB_KIND };
-  if (!file.endsWith('.ts')) return new Worker(file, { workerData: data });
-  // tsx's require hook, registered in the thread itself: synchronous and in-thread, it starts in
-  // ~0.15 s, where `tsImport` (an ESM loader, which Node 20 runs on a hooks thread of its own) took
-  // ~0.5 s of CPU. Resolved here: eval'd code has no module of its own to resolve `tsx` from.
-  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`;
-  return new Worker(code, { eval: true, workerData: data });
-}
-
-function rebuildError(message: Extract<FromThread, { type: 'error' }>): Error {
-  const error = message.code
-    ? new KijiError(message.code, message.message, message.hint !== undefined ? { hint: message.hint } : {})
-    : Object.assign(new Error(message.message), { name: message.name });
-  if (message.stack) error.stack = message.stack;
-  return error;
-}
-
 /** The typed arrays' buffers, moved rather than copied to the other thread (each array owns its buffer). */
 function analysisBuffers(analysis: KeywordAnalysis): ArrayBuffer[] {
   const arrays = [analysis.df, analysis.lengths, analysis.pairTerms, analysis.pairTfs, analysis.docEnds];
@@ -210,15 +183,7 @@ function runThread(): void {
       // Moved, not copied, when the bytes are their buffer's only contents (they are: one allocation).
       if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) transfer = [bytes.buffer];
     } catch (error) {
-      const e = error instanceof Error ? error : new Error(String(error));
-      message = {
-        type: 'error',
-        id,
-        name: e.name,
-        message: e.message,
-        ...(e instanceof KijiError ? { code: e.code, ...(e.hint !== undefined ? { hint: e.hint } : {}) } : {}),
-        ...(e.stack ? { stack: e.stack } : {}),
-      };
+      message = { type: 'error', id, ...toErrorMessage(error) };
     }
     parentPort!.postMessage(message, transfer);
   };

@@ -12,7 +12,7 @@ import { KijiError, type ErrorCode } from './errors.js';
  * registers tsx's require hook and loads it through that; compiled to JavaScript, it starts from the
  * module directly.
  */
-export function startThread(moduleUrl: string, workerData: { kind: string }): Worker {
+export function startThread(moduleUrl: string, workerData: { kind: string; [key: string]: unknown }): Worker {
   const file = fileURLToPath(moduleUrl);
   if (!file.endsWith('.ts')) return new Worker(file, { workerData });
   // tsx's require hook, registered in the thread itself: synchronous and in-thread, it starts in
@@ -20,7 +20,11 @@ export function startThread(moduleUrl: string, workerData: { kind: string }): Wo
   // ~0.5 s of CPU. Resolved here: eval'd code has no module of its own to resolve `tsx` from.
   const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
   const code = `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(file)});`;
-  return new Worker(code, { eval: true, workerData });
+  // The code is CommonJS whatever the parent was started with (`node --input-type=module -e ...`).
+  // Otherwise the parent's flags are left to Node to pass on: given explicitly, process-wide ones
+  // (--expose-gc, --max-old-space-size) make the Worker constructor throw.
+  const execArgv = process.execArgv.filter((arg) => !arg.startsWith('--input-type'));
+  return new Worker(code, { eval: true, workerData, ...(execArgv.length < process.execArgv.length ? { execArgv } : {}) });
 }
 
 /** An error as it crosses to another thread or process: KijiError's code and hint survive. */

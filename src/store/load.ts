@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { KEYWORD_FORMAT_VERSION, KeywordIndex } from '../keywords/bm25.js';
+import { KeywordSearchThreads, searchThreadsFor } from '../keywords/search-threads.js';
 import { VectorStore } from '../vectors/hnsw-store.js';
 import { KijiError, ErrorCodes, describeError } from '../errors.js';
 import { indexFiles, readIndexFile, readManifest, corrupt, checkedIndexFile, expectedFileSize, type Manifest } from './manifest.js';
@@ -12,6 +13,8 @@ export interface LoadedIndex {
   dir: string;
   manifest: Manifest;
   table: PassageTable;
+  /** Splits keyword searches of a large index over threads (see search-threads.ts); absent for small ones. */
+  keywordThreads?: KeywordSearchThreads;
   keywords: KeywordIndex;
   /** Absent for a keyword-only index, or when semantic search is off. */
   vectors?: VectorStore;
@@ -26,6 +29,7 @@ export interface LoadedIndex {
  * instead of when it is collected; the index cannot be searched afterwards.
  */
 export function releaseIndex(index: LoadedIndex): void {
+  void index.keywordThreads?.close();
   index.keywords.close();
   index.vectors?.release();
 }
@@ -35,6 +39,8 @@ export interface LoadOptions {
   model?: ModelKey;
   /** Filled with the milliseconds each part took (for benchmarks). */
   timings?: LoadTimings;
+  /** Threads to split keyword searches over beside the calling one; default: `searchThreadsFor` the index's size. */
+  keywordThreads?: number;
 }
 
 /**
@@ -128,7 +134,10 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
     }
     timings.vectorsWait = performance.now() - t;
   }
-  return { dir, manifest, table, keywords, rowOfLabel, ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
+  // Started last, once nothing can fail the load: they start in the background.
+  const threads = options.keywordThreads ?? searchThreadsFor(keywords.size);
+  const keywordThreads = threads > 0 ? new KeywordSearchThreads(keywords, path.join(dir, indexFiles.keywords), threads) : undefined;
+  return { dir, manifest, table, keywords, rowOfLabel, ...(keywordThreads ? { keywordThreads } : {}), ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
 }
 
 function openKeywords(dir: string, manifest: Manifest): KeywordIndex {

@@ -8,8 +8,8 @@ import { fromErrorMessage, startThread, toErrorMessage, type ErrorMessage } from
  * each worker thread searches one of the others in its own copy of the index (opened on the same
  * file: the OS page cache holds one copy of the postings), and the parts' tops merge into exactly
  * what `KeywordIndex.search` gives (`searchPart`, `mergeParts`). At 1M passages the keyword half is
- * most of a search and a whole-list sum has no other parallelism to offer: two parts cut its p50/p95
- * from 17/44 ms to 10/25 ms, four to 6/15 ms (slowest part, one after the other in one thread).
+ * most of a search: in `npm run bench` on 2 cores its p50/p95 went from 19.9/49.3 ms to 13.0/31.1 ms
+ * with one thread beside the caller.
  *
  * A failed or busy-starting thread never fails a search: until a thread is ready, and for good once
  * one fails, its range is searched on the calling thread.
@@ -17,8 +17,14 @@ import { fromErrorMessage, startThread, toErrorMessage, type ErrorMessage } from
 
 const JOB_KIND = 'kiji-keyword-search-thread';
 
-/** Below this many passages a keyword search takes a few milliseconds: a split saves less than threads cost. */
-export const SPLIT_MIN_PASSAGES = 100_000;
+/**
+ * Below this many passages a split does not pay: each part costs 65-75% of the whole search (pruning
+ * has fewer docs to raise its bar with, and each part analyses the query and reads list summaries),
+ * and the round trip adds to it. Measured on 2 cores, split against unsplit, alternating
+ * (.scratch/split-ab.ts): 100k p50 4.65 -> 5.43 ms (slower); 1M p50/p95 21.3/59.1 -> 17.2/38.0 ms.
+ * Sizes between were not measured.
+ */
+export const SPLIT_MIN_PASSAGES = 400_000;
 /** At most this many threads beside the calling one (each holds a copy of the index head). */
 const MAX_THREADS = 7;
 

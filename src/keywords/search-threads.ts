@@ -29,7 +29,11 @@ export const SPLIT_MIN_PASSAGES = 400_000;
 const MAX_THREADS = 7;
 
 type ToThread = { id: number; query: string; k: number; lo: number; hi: number };
-type FromThread = { type: 'ready' } | { type: 'part'; id: number; part: SearchPart } | ({ type: 'error'; id: number } & ErrorMessage);
+type FromThread =
+  | { type: 'ready' }
+  | ({ type: 'failed' } & ErrorMessage)
+  | { type: 'part'; id: number; part: SearchPart }
+  | ({ type: 'error'; id: number } & ErrorMessage);
 
 interface Pending {
   resolve: (part: SearchPart) => void;
@@ -45,13 +49,18 @@ class SearchThread {
   readonly worker: Worker | undefined;
   ready = false;
   failed: Error | undefined;
+  /** Set by `close`: the exit that follows is no failure to report. */
+  stopping = false;
   /** Settles once the thread is ready or has failed. */
   readonly started: Promise<void>;
   private markStarted: () => void = () => {};
   private readonly pending = new Map<number, Pending>();
   private lastId = 0;
 
-  constructor(file: string) {
+  constructor(
+    file: string,
+    private readonly onFailure: (error: Error) => void,
+  ) {
     this.started = new Promise((resolve) => (this.markStarted = resolve));
     let worker: Worker;
     try {
@@ -67,6 +76,11 @@ class SearchThread {
       if (message.type === 'ready') {
         this.ready = this.failed === undefined;
         this.markStarted();
+        return;
+      }
+      if (message.type === 'failed') {
+        this.fail(new Error(`A keyword search thread could not open the index: ${fromErrorMessage(message).message}`));
+        void worker.terminate();
         return;
       }
       const pending = this.pending.get(message.id);
@@ -95,6 +109,7 @@ class SearchThread {
   }
 
   private fail(error: Error): void {
+    if (this.failed === undefined && !this.stopping) this.onFailure(error);
     this.failed ??= error;
     this.ready = false;
     this.markStarted();
@@ -109,13 +124,18 @@ export class KeywordSearchThreads {
   private readonly threads: SearchThread[];
   private closed = false;
 
-  /** Starts `count` threads, each opening the index at `file` (the file `index` was opened from). */
+  /**
+   * Starts `count` threads, each opening the index at `file` (the file `index` was opened from).
+   * `onFailure` hears of each thread that could not start or stopped before `close` (searches still
+   * answer; that thread's share runs on the calling thread from then on).
+   */
   constructor(
     private readonly index: KeywordIndex,
     file: string,
     count: number,
+    onFailure: (error: Error) => void = () => {},
   ) {
-    this.threads = Array.from({ length: count }, () => new SearchThread(file));
+    this.threads = Array.from({ length: count }, () => new SearchThread(file, onFailure));
   }
 
   /** Threads up and searching (they start in ~0.2-0.5 s; searches meanwhile run on the calling thread). */
@@ -158,6 +178,7 @@ export class KeywordSearchThreads {
   /** Stops the threads; searches afterwards run on the calling thread. */
   async close(): Promise<void> {
     this.closed = true;
+    for (const thread of this.threads) thread.stopping = true;
     await Promise.all(this.threads.map((t) => t.worker?.terminate()));
   }
 }
@@ -166,9 +187,10 @@ function runThread(file: string): void {
   let index: KeywordIndex;
   try {
     index = KeywordIndex.open(file);
-  } catch {
-    // Unreadable here: the thread ends and the calling thread searches every range itself.
-    process.exit(1);
+  } catch (error) {
+    // Unreadable here: the calling thread stops this one and searches every range itself.
+    parentPort!.postMessage({ type: 'failed', ...toErrorMessage(error) } satisfies FromThread);
+    return;
   }
   parentPort!.on('message', ({ id, query, k, lo, hi }: ToThread) => {
     let message: FromThread;

@@ -41,6 +41,8 @@ export interface LoadOptions {
   timings?: LoadTimings;
   /** Threads to split keyword searches over beside the calling one; default: `searchThreadsFor` the index's size. */
   keywordThreads?: number;
+  /** Hears of trouble that does not fail the load or a search (a keyword search thread that stopped). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -136,7 +138,13 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   }
   // Started last, once nothing can fail the load: they start in the background.
   const threads = options.keywordThreads ?? searchThreadsFor(keywords.size);
-  const keywordThreads = threads > 0 ? new KeywordSearchThreads(keywords, path.join(dir, indexFiles.keywords), threads) : undefined;
+  const log = options.log ?? (() => {});
+  const keywordThreads =
+    threads > 0
+      ? new KeywordSearchThreads(keywords, path.join(dir, indexFiles.keywords), threads, (error) =>
+          log(`${error.message} Keyword searches go on with one thread fewer (slower, the same answers).`),
+        )
+      : undefined;
   return { dir, manifest, table, keywords, rowOfLabel, ...(keywordThreads ? { keywordThreads } : {}), ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
 }
 

@@ -43,23 +43,29 @@ describe('keyword search split over threads', () => {
     const index = KeywordIndex.open(file, 0);
     const query = corpus.queries[0] as string;
     const want = index.search(query, 20);
-    const threads = new KeywordSearchThreads(index, file, 2);
+    const failures: string[] = [];
+    const threads = new KeywordSearchThreads(index, file, 2, (error) => failures.push(error.message));
     expect(await threads.search(query, 20)).toEqual(want);
     await readyThreads(threads, 2);
-    // A thread gone mid-service (as after a crash): its range is searched here.
+    // A thread gone mid-service (as after a crash): its range is searched here, and it is reported.
     await (threads as unknown as { threads: { worker: { terminate(): Promise<number> } }[] }).threads[0]!.worker.terminate();
     expect(threads.ready).toBe(1);
+    expect(failures).toEqual([expect.stringContaining('stopped')]);
     expect(await threads.search(query, 20)).toEqual(want);
     await threads.close();
     expect(await threads.search(query, 20)).toEqual(want);
+    // Stopping them on purpose is no failure.
+    expect(failures).toHaveLength(1);
     index.close();
   });
 
   it('answers when no thread can open the index', async () => {
     const index = KeywordIndex.open(file, 0);
-    const threads = new KeywordSearchThreads(index, path.join(dir, 'missing.bin'), 1);
+    const failures: Error[] = [];
+    const threads = new KeywordSearchThreads(index, path.join(dir, 'missing.bin'), 1, (error) => failures.push(error));
     // The thread ends at start-up.
     expect(await threads.started()).toBe(0);
+    expect(failures.map((e) => e.message)).toEqual([expect.stringMatching(/could not open the index: .*missing\.bin/)]);
     expect(await threads.search(corpus.queries[1] as string, 10)).toEqual(index.search(corpus.queries[1] as string, 10));
     await threads.close();
     index.close();

@@ -18,11 +18,11 @@ import { fromErrorMessage, startThread, toErrorMessage, type ErrorMessage } from
 const JOB_KIND = 'kiji-keyword-search-thread';
 
 /**
- * Below this many passages a split does not pay: each part costs 65-75% of the whole search (pruning
- * has fewer docs to raise its bar with, and each part analyses the query and reads list summaries),
- * and the round trip adds to it. Measured on 2 cores, split against unsplit, alternating
- * (.scratch/split-ab.ts): 100k p50 4.65 -> 5.43 ms (slower); 1M p50/p95 21.3/59.1 -> 17.2/38.0 ms.
- * Sizes between were not measured.
+ * Below this many passages a split does not pay: each half costs 55-70% of the whole search (each
+ * part analyses the query and reads list summaries, and small lists are read whole by every part),
+ * and the round trip adds to it. Measured on 2 cores, split against unsplit searches alternating in
+ * one process: 100k p50 4.65 -> 5.43 ms (slower); 1M p50/p95 21.3/59.1 -> 17.2/38.0 ms. Sizes
+ * between were not measured.
  */
 export const SPLIT_MIN_PASSAGES = 400_000;
 /** At most this many threads beside the calling one (each holds a copy of the index head). */

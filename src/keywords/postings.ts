@@ -238,32 +238,28 @@ export class PostingCursor {
   }
 
   /** Reads the block summary, and the whole segment with it when it is short and on file. */
-  private summary(always = false): void {
-    if (!always && !this.direct && this.size <= WHOLE_SEGMENT_BYTES) return this.whole();
+  private summary(): void {
+    if (!this.direct && this.size <= WHOLE_SEGMENT_BYTES) return this.whole();
+    const offset = this.arena.alloc(SUMMARY_BYTES * this.blocks);
+    this.source.readInto(this.arena.bytes, this.at, SUMMARY_BYTES * this.blocks, offset);
+    this.placed(offset);
+  }
+
+  /** Reads the whole segment from the file, summary and blocks, in one read (blocks decoded when used). */
+  private whole(): void {
+    const offset = this.arena.alloc(this.size);
+    this.source.readInto(this.arena.bytes, this.at, this.size, offset);
+    this.placed(offset);
+    for (let b = 0; b < this.blocks; b++) this.slot[b] = -2 - (offset + this.blockStart(b));
+  }
+
+  /** Takes the summary at byte `offset` of the arena, checks where its blocks end, and marks every block unread. */
+  private placed(offset: number): void {
     const nb = this.blocks;
     if (this.slot.length < nb) this.slot = new Float64Array(Math.max(nb, 2 * this.slot.length));
-    const offset = this.arena.alloc(SUMMARY_BYTES * nb);
-    this.source.readInto(this.arena.bytes, this.at, SUMMARY_BYTES * nb, offset);
     this.meta = offset >> 2;
     this.slot.fill(-1, 0, nb);
     if (nb > 0 && this.blockEnd(nb - 1) !== this.size) fail(`a posting list's blocks end at byte ${this.blockEnd(nb - 1)} of its ${this.size}`);
-  }
-
-  /** Reads the whole segment, summary and blocks, in one read. */
-  private whole(): void {
-    const nb = this.blocks;
-    if (this.direct) return this.summary(true);
-    if (this.slot.length < nb) this.slot = new Float64Array(Math.max(nb, 2 * this.slot.length));
-    const offset = this.arena.alloc(this.size);
-    this.source.readInto(this.arena.bytes, this.at, this.size, offset);
-    this.meta = offset >> 2;
-    if (nb > 0 && this.blockEnd(nb - 1) !== this.size) fail(`a posting list's blocks end at byte ${this.blockEnd(nb - 1)} of its ${this.size}`);
-    for (let b = 0; b < nb; b++) this.slot[b] = -2 - (offset + this.blockStart(b));
-  }
-
-  /** Size of the whole segment. */
-  get bytes(): number {
-    return this.size;
   }
 
   /** Lets go of the block table when it grew past `entries` (one huge list). */
@@ -353,7 +349,11 @@ export class PostingCursor {
    */
   loadAll(): void {
     this.range();
-    if (this.meta < 0) this.whole();
+    // Nothing read yet: the whole segment in one read (in memory, its blocks are decoded in place).
+    if (this.meta < 0) {
+      if (this.direct) this.summary();
+      else this.whole();
+    }
     const nb = this.end;
     for (let b = this.first; b < nb; ) {
       if (this.slot[b]! !== -1) {

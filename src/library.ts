@@ -154,7 +154,7 @@ class KijiLibrary implements Library {
           ...(this.options.log ? { log: this.options.log } : {}),
           ...(this.embedder ? {} : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
         });
-        this.swap(await loadIndex(this.settings.indexDir, { ...this.modelForLoad(), ...(this.options.log ? { log: this.options.log } : {}) }));
+        this.swap(await loadIndex(this.settings.indexDir, { ...this.modelForLoad(), ...keywordLoadOptions(this.settings), ...(this.options.log ? { log: this.options.log } : {}) }));
         return report;
       } finally {
         this.rebuilding = undefined;
@@ -169,6 +169,11 @@ class KijiLibrary implements Library {
   }
 }
 
+/** The settings' keyword search budget as `loadIndex` takes it (0 in settings: no limit). */
+function keywordLoadOptions(settings: Settings): { keywordMaxPostings: number } {
+  return { keywordMaxPostings: settings.keywordMaxPostings === 0 ? Infinity : settings.keywordMaxPostings };
+}
+
 /**
  * Everything a front end needs, loaded once: the embedding model (if it can be had) and the
  * index (built first when missing).
@@ -179,11 +184,11 @@ export async function openLibrary(settings: Settings, options: OpenOptions = {})
   // an e5-small model), for the model the settings name. Its outcome is awaited below, or dropped
   // (and freed) when that model does not load: then the index is loaded again without vectors.
   const wanted = modelKey(settings);
-  const loading = loadIndex(settings.indexDir, { ...(wanted ? { model: wanted } : {}), log });
+  const loading = loadIndex(settings.indexDir, { ...(wanted ? { model: wanted } : {}), ...keywordLoadOptions(settings), log });
   loading.catch(() => {});
   const { embedder, semanticOff } = await openEmbedder(settings, log);
   const model = embedder ? wanted : undefined;
-  const load = () => loadIndex(settings.indexDir, { ...(model ? { model } : {}), log });
+  const load = () => loadIndex(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings), log });
   // Not searched by anyone: its graph (1.7 GB at 1M passages) is freed as soon as it has loaded.
   if (model !== wanted) loading.then(releaseIndex, () => {});
   let index: LoadedIndex;

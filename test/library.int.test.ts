@@ -102,6 +102,17 @@ describe('openLibrary with the local test model', () => {
     expect(response.results[0]?.passage).toMatchObject({ title: '東京で国際会議', source: 'テスト通信', url: 'https://example.com/tokyo' });
   });
 
+  it('gives keyword searches the postings budget the settings name (0: none), after a reindex too', async () => {
+    const budgeted = await openLibrary(settingsFor({ SEMANTIC_SEARCH: 'off', KEYWORD_MAX_POSTINGS: '500' }), { buildIfMissing: true });
+    expect(budgeted.loaded.keywords.maxPostings).toBe(500);
+    const settings = settingsFor({ SEMANTIC_SEARCH: 'off', KEYWORD_MAX_POSTINGS: '0' });
+    const library = await openLibrary(settings, { buildIfMissing: true });
+    expect(library.loaded.keywords.maxPostings).toBe(Infinity);
+    await library.reindex();
+    expect(library.loaded.keywords.maxPostings).toBe(Infinity);
+    expect(() => settingsFor({ KEYWORD_MAX_POSTINGS: '-1' })).toThrow(/KEYWORD_MAX_POSTINGS/);
+  });
+
   it('frees the swapped-out index once the searches running on it have ended', async () => {
     const settings = settingsFor({ EMBEDDING_MODEL: testModel });
     const library = await openLibrary(settings, { buildIfMissing: true });

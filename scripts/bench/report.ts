@@ -1,6 +1,5 @@
 import { sizeLabel } from './cache.js';
 import { speedHistory } from './speed-history.js';
-import { SPLIT_MIN_PASSAGES } from '../../src/keywords/search-threads.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the figures come back from report.json as plain data. */
 type R = Record<string, any>;
@@ -84,10 +83,16 @@ export function renderReport(r: R): string {
   if (r.scale?.length) {
     lines.push('## Scale: search latency, recall, size, load', '');
     lines.push('Synthetic corpora: JSQuAD sentences recombined (plus dates and numbers), one passage a paragraph. Vectors: 384-d, a mixture of Gaussians shaped like text embeddings (shared direction + topic centre + 16-d topic subspace + small isotropic noise, normalized, ~1,000 passages a topic). Uniform random 384-d vectors would be a worst case no text model produces; recall on real embeddings may be a little lower than here.');
-    const split = (r.scale as { size: number; keywordThreads?: number; keywordOneThread?: { p50: number; p95: number } }[]).filter((s) => (s.keywordThreads ?? 0) > 0);
-    const oneThread = (s: (typeof split)[number]): string => (s.keywordOneThread ? `: ${ms(s.keywordOneThread.p50)} / ${ms(s.keywordOneThread.p95)} on the calling thread alone, measured in turn with the split search` : '');
-    const splitNote = split.length > 0 ? ` The keyword half is split by passage range over the calling thread and ${split.map((s) => `${s.keywordThreads} more at ${sizeLabel(s.size)}${oneThread(s)}`).join(', ')} (one thread per core beside the caller, from ${SPLIT_MIN_PASSAGES / 1000}k passages); RSS after load includes those threads.` : '';
-    lines.push(`Latency excludes the query embedding (query vectors precomputed); real JSQuAD questions; k=5, 50 candidates a half.${splitNote} HNSW M=${r.hnswDefaults.m}, efConstruction=${r.hnswDefaults.efConstruction}, ef=${r.hnswDefaults.efSearch} (the loaded store widens it for large graphs: ${(r.scale as { size: number; efInUse?: number }[]).map((s) => `${sizeLabel(s.size)} ef ${s.efInUse ?? r.hnswDefaults.efSearch}`).join(', ')}).`, '');
+    type Scale = { size: number; keywordThreads?: number; keywordMaxPostings?: number; keywordExact?: { p50: number; p95: number }; keywordOverBudget?: number; keywordOverlapAt10?: number };
+    const budgeted = (r.scale as Scale[]).filter((s) => s.keywordExact);
+    const budget = budgeted[0]?.keywordMaxPostings;
+    const budgetNote =
+      budgeted.length > 0
+        ? ` The keyword half reads at most ${budget === null || budget === undefined ? 'all' : budget.toLocaleString('en')} postings in full lists (\`KEYWORD_MAX_POSTINGS\`; the question's commonest terms beyond it only rescore the best 10); without that budget (exact BM25, measured in turn): ${budgeted.map((s) => `${sizeLabel(s.size)} ${ms(s.keywordExact!.p50)} / ${ms(s.keywordExact!.p95)}, ${pct(s.keywordOverBudget ?? 0)} of questions over the budget, top-10 overlap with exact ${s.keywordOverlapAt10}`).join('; ')}.`
+        : '';
+    const split = (r.scale as Scale[]).filter((s) => (s.keywordThreads ?? 0) > 0);
+    const splitNote = split.length > 0 ? ` The keyword half is split by passage range over the calling thread and ${split.map((s) => `${s.keywordThreads} more at ${sizeLabel(s.size)}`).join(', ')}; RSS after load includes those threads.` : '';
+    lines.push(`Latency excludes the query embedding (query vectors precomputed); real JSQuAD questions; k=5, 50 candidates a half.${budgetNote}${splitNote} HNSW M=${r.hnswDefaults.m}, efConstruction=${r.hnswDefaults.efConstruction}, ef=${r.hnswDefaults.efSearch} (the loaded store widens it for large graphs: ${(r.scale as { size: number; efInUse?: number }[]).map((s) => `${sizeLabel(s.size)} ef ${s.efInUse ?? r.hnswDefaults.efSearch}`).join(', ')}).`, '');
     lines.push('| passages | keyword p50/p95 | vector p50/p95 | fused p50/p95 | exact p50/p95 | recall@10 | on disk | load (huge pages / without) | RSS after load | build |', '|---|---|---|---|---|---|---|---|---|---|');
     for (const s of r.scale) {
       lines.push(`| ${sizeLabel(s.size)} | ${ms(s.keyword.p50)} / ${ms(s.keyword.p95)} | ${ms(s.vector.p50)} / ${ms(s.vector.p95)} | ${ms(s.fused.p50)} / ${ms(s.fused.p95)} | ${ms(s.exact.p50)} / ${ms(s.exact.p95)} | ${s.recallAt10} | ${s.diskMB} MB | ${loadFigures(s).cell} | ${s.rssAfterLoadMB} MB | ${Math.round(s.buildMs / 1000)} s |`);

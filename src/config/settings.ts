@@ -5,6 +5,7 @@ import { KijiError, ErrorCodes } from '../errors.js';
 import { withoutUndefined } from '../util.js';
 // Type and constants only: transformers.js itself is imported lazily inside loadEmbedder.
 import { embedderDefaults, embedderDtypes, type EmbedderDtype } from '../embeddings/transformers.js';
+import { keywordBudgetDefaults } from '../keywords/bm25.js';
 
 /** The project root, so relative defaults work from any working directory. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -20,6 +21,8 @@ export interface Settings {
   k: number;
   /** Cosine similarity floor for a vector-only match; undefined: the model's default. */
   minSimilarity: number | undefined;
+  /** Postings a keyword search reads in full lists (see `keywordBudgetDefaults`); 0: no limit, exact search. */
+  keywordMaxPostings: number;
 }
 
 /**
@@ -44,6 +47,7 @@ export const settingsDefaults: Readonly<Settings> = {
   /** Passages a search returns by default (1-25). */
   k: 5,
   minSimilarity: undefined,
+  keywordMaxPostings: keywordBudgetDefaults.maxPostings,
 };
 
 /** Environment variable for each setting (documented in .env.example). */
@@ -57,6 +61,7 @@ export const envNames = {
   semantic: 'SEMANTIC_SEARCH',
   k: 'DEFAULT_K',
   minSimilarity: 'MIN_SIMILARITY',
+  keywordMaxPostings: 'KEYWORD_MAX_POSTINGS',
 } as const satisfies Record<keyof Settings, string>;
 
 const booleanText = z
@@ -73,6 +78,7 @@ const envSchema = z.object({
   semantic: z.enum(['auto', 'off']).optional(),
   k: z.coerce.number().int().min(1).max(25).optional(),
   minSimilarity: z.coerce.number().min(-1).max(1).optional(),
+  keywordMaxPostings: z.coerce.number().int().min(0).optional(),
 });
 
 /** A relative path in a setting is taken from the project root, as the README's examples assume. */

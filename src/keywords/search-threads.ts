@@ -28,6 +28,7 @@ export const SPLIT_MIN_PASSAGES = 400_000;
 /** At most this many threads beside the calling one (each holds a copy of the index head). */
 const MAX_THREADS = 7;
 
+type ThreadData = { kind: typeof JOB_KIND; file: string; maxPostings: number };
 type ToThread = { id: number; query: string; k: number; lo: number; hi: number };
 type FromThread =
   | { type: 'ready' }
@@ -59,12 +60,13 @@ class SearchThread {
 
   constructor(
     file: string,
+    maxPostings: number,
     private readonly onFailure: (error: Error) => void,
   ) {
     this.started = new Promise((resolve) => (this.markStarted = resolve));
     let worker: Worker;
     try {
-      worker = startThread(import.meta.url, { kind: JOB_KIND, file });
+      worker = startThread(import.meta.url, { kind: JOB_KIND, file, maxPostings } satisfies ThreadData);
     } catch (error) {
       this.fail(new Error(`A keyword search thread could not start: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
       return;
@@ -125,7 +127,8 @@ export class KeywordSearchThreads {
   private closed = false;
 
   /**
-   * Starts `count` threads, each opening the index at `file` (the file `index` was opened from).
+   * Starts `count` threads, each opening the index at `file` (the file `index` was opened from) with
+   * the same `maxPostings`.
    * `onFailure` hears of each thread that could not start or stopped before `close` (searches still
    * answer; that thread's share runs on the calling thread from then on).
    */
@@ -135,7 +138,7 @@ export class KeywordSearchThreads {
     count: number,
     onFailure: (error: Error) => void = () => {},
   ) {
-    this.threads = Array.from({ length: count }, () => new SearchThread(file, onFailure));
+    this.threads = Array.from({ length: count }, () => new SearchThread(file, index.maxPostings, onFailure));
   }
 
   /** Threads up and searching (they start in ~0.2-0.5 s; searches meanwhile run on the calling thread). */
@@ -183,10 +186,11 @@ export class KeywordSearchThreads {
   }
 }
 
-function runThread(file: string): void {
+function runThread({ file, maxPostings }: ThreadData): void {
   let index: KeywordIndex;
   try {
     index = KeywordIndex.open(file);
+    index.maxPostings = maxPostings;
   } catch (error) {
     // Unreadable here: the calling thread stops this one and searches every range itself.
     parentPort!.postMessage({ type: 'failed', ...toErrorMessage(error) } satisfies FromThread);
@@ -204,4 +208,4 @@ function runThread(file: string): void {
   parentPort!.postMessage({ type: 'ready' } satisfies FromThread);
 }
 
-if (!isMainThread && (workerData as { kind?: unknown } | null)?.kind === JOB_KIND) runThread((workerData as { file: string }).file);
+if (!isMainThread && (workerData as { kind?: unknown } | null)?.kind === JOB_KIND) runThread(workerData as ThreadData);

@@ -101,7 +101,7 @@ export class TopK {
 }
 
 /** What a doc's matched mass gains from one posting: full for a body match, `headingCoverage` of it for a heading-only one. */
-const massOf = (mass: number, body: number, headingCoverage: number): number => (headingCoverage === 1 || body === 1 ? mass : mass * headingCoverage);
+export const massOf = (mass: number, body: number, headingCoverage: number): number => (headingCoverage === 1 || body === 1 ? mass : mass * headingCoverage);
 
 /**
  * Scores every posting of every term (term at a time): the reference the pruned search must equal,

@@ -7,6 +7,13 @@ import { KeywordIndex } from '../../src/keywords/bm25.js';
 import { KeywordSearchThreads, SPLIT_MIN_PASSAGES, searchThreadsFor } from '../../src/keywords/search-threads.js';
 import { channels, randomCorpus } from './random-corpus.js';
 
+/** The index in `file`, read as needed, with no postings budget: splits are for exact searches. */
+function openExact(file: string): KeywordIndex {
+  const index = KeywordIndex.open(file, 0);
+  index.maxPostings = Infinity;
+  return index;
+}
+
 /** Waits for the threads to start, failing unless `count` are ready. */
 async function readyThreads(threads: KeywordSearchThreads, count: number): Promise<void> {
   expect(await threads.started()).toBe(count);
@@ -21,7 +28,7 @@ describe('keyword search split over threads', () => {
   fs.writeFileSync(file, KeywordIndex.build(corpus.docs, { channels }).serialize());
 
   it('answers exactly as one thread does, with one and with two threads beside the caller', async () => {
-    const index = KeywordIndex.open(file, 0);
+    const index = openExact(file);
     for (const count of [1, 2]) {
       const threads = new KeywordSearchThreads(index, file, count);
       try {
@@ -39,8 +46,33 @@ describe('keyword search split over threads', () => {
     index.close();
   });
 
-  it('answers on the calling thread while threads start, after one stops, and once closed', async () => {
+  it('searches within the index\'s postings budget in every thread', async () => {
+    // Each part is rescored on its own thread, so the answer is what the parts give merged here.
     const index = KeywordIndex.open(file, 0);
+    index.maxPostings = 5_000;
+    const threads = new KeywordSearchThreads(index, file, 1);
+    try {
+      await readyThreads(threads, 1);
+      const half = Math.floor(index.size / 2);
+      for (const query of corpus.queries.slice(0, 8)) {
+        const parts = [index.searchPart(query, 10, 0, half), index.searchPart(query, 10, half, index.size)];
+        expect(await threads.search(query, 10), query).toEqual(index.mergeParts(parts, 10));
+      }
+      // Guards the check above: a thread with no budget would answer otherwise.
+      const query = corpus.queries[0] as string;
+      index.maxPostings = Infinity;
+      const exactParts = [index.searchPart(query, 10, 0, half), index.searchPart(query, 10, half, index.size)];
+      index.maxPostings = 5_000;
+      const budgeted = [index.searchPart(query, 10, 0, half), index.searchPart(query, 10, half, index.size)];
+      expect(index.mergeParts(exactParts, 10)).not.toEqual(index.mergeParts(budgeted, 10));
+    } finally {
+      await threads.close();
+      index.close();
+    }
+  });
+
+  it('answers on the calling thread while threads start, after one stops, and once closed', async () => {
+    const index = openExact(file);
     const query = corpus.queries[0] as string;
     const want = index.search(query, 20);
     const failures: string[] = [];
@@ -60,7 +92,7 @@ describe('keyword search split over threads', () => {
   });
 
   it('answers when no thread can open the index', async () => {
-    const index = KeywordIndex.open(file, 0);
+    const index = openExact(file);
     const failures: Error[] = [];
     const threads = new KeywordSearchThreads(index, path.join(dir, 'missing.bin'), 1, (error) => failures.push(error));
     // The thread ends at start-up.
@@ -78,12 +110,13 @@ describe('keyword search split over threads', () => {
       import { KeywordIndex } from ${JSON.stringify(path.join(src, 'bm25.ts'))};
       import { KeywordSearchThreads } from ${JSON.stringify(path.join(src, 'search-threads.ts'))};
       const index = KeywordIndex.open(${JSON.stringify(file)}, 0);
+      index.maxPostings = Infinity;
       const threads = new KeywordSearchThreads(index, ${JSON.stringify(file)}, 1);
       const started = await threads.started();
       const hits = await threads.search(${JSON.stringify(corpus.queries[2])}, 5);
       console.log(JSON.stringify({ started, hits }));
     `;
-    const index = KeywordIndex.open(file, 0);
+    const index = openExact(file);
     const want = index.search(corpus.queries[2] as string, 5);
     index.close();
     const run = (flags: string[]) => JSON.parse(execFileSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30_000 }));

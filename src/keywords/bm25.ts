@@ -108,17 +108,18 @@ export const RELEVANT_COVERAGE = 0.08;
  * (bigrams, words and kanji of a Japanese sentence) hold ~10M postings and an exact search took
  * 19/48 ms p50/p95 on one core. With a budget, the heaviest terms (rarest, highest IDF times channel
  * weight) are searched in full, in that order, until the next one would take the postings read past
- * `maxPostings`; the rest, the commonest, only rescore the best `rescoreDepth` passages found, the
+ * `maxPostings` (the heaviest always is); the rest, the commonest, only rescore the best `rescoreDepth` passages found, the
  * heaviest `rescoreTerms` of them, by a probe each. Below the budget a search is exact.
  *
  * Measured (see README, "Keyword search budget"): on JSQuAD with a budget as tight relative to its
- * 1,145 passages as 100k postings is to 1M (`KEYWORD_MAX_POSTINGS=115 npm run eval`), R@1 0.930 as
- * exact, R@5 0.968 against 0.976, where dropping the rest without rescoring gave 0.905 / 0.962; on
- * the bench's 1M corpus one-core p50/p95 4.4/5.7 ms.
+ * 1,145 passages as 50k postings is to 1M (`KEYWORD_MAX_POSTINGS=57 npm run eval`), R@1 0.928
+ * against 0.930 exact and R@5 0.965 against 0.976 (at 115, like 100k at 1M: 0.930 / 0.968; leaving
+ * the rest out without rescoring: 0.905 / 0.962); on the bench's 1M corpus the fused search's p50/p95
+ * went from 5.4/7.4 ms at 100k postings to 4.1/6.2 ms at 50k, alternating in one process.
  */
 export const keywordBudgetDefaults = {
   /** Postings a search reads in full lists; Infinity for exact search. */
-  maxPostings: 100_000,
+  maxPostings: 50_000,
   /** Passages rescored with the terms left out (10: R@1 as exact; 20 cost 1 ms more at 1M for +0.004 R@5). */
   rescoreDepth: 10,
   /** At most this many left-out terms rescore them (all of them cost 2.4 ms more at p95 at 1M for the same R@1). */
@@ -558,9 +559,15 @@ export class KeywordIndex {
   }
 
   /** Rounded to float32 as when it was stored in a Float32Array, so scores and coverage did not move. */
+  /** Postings in term t's list: its document frequency. */
+  private df(t: number): number {
+    const { postingOffsets } = this.head;
+    return (postingOffsets[t + 1] as number) - (postingOffsets[t] as number);
+  }
+
   private idf(t: number): number {
-    const { n, postingOffsets } = this.head;
-    const df = (postingOffsets[t + 1] as number) - (postingOffsets[t] as number);
+    const { n } = this.head;
+    const df = this.df(t);
     return Math.fround(Math.log(1 + (n - df + 0.5) / (df + 0.5)));
   }
 
@@ -669,30 +676,27 @@ export class KeywordIndex {
   }
 
   private termInput({ id, mass }: QueryTerm, cursor: PostingCursor): TermInput {
-    const { postingOffsets, maxImpact, segmentOffsets, scale } = this.head;
+    const { maxImpact, segmentOffsets, scale } = this.head;
     const size = (segmentOffsets[id + 1] as number) - (segmentOffsets[id] as number);
-    cursor.reset(this.source, this.arena, this.segmentAt(id), (postingOffsets[id + 1] as number) - (postingOffsets[id] as number), size, scale[id] as number);
+    cursor.reset(this.source, this.arena, this.segmentAt(id), this.df(id), size, scale[id] as number);
     return { cursor, mass, maxImpact: maxImpact[id] as number };
   }
 
   /**
-   * The known query terms a search reads in full (heaviest first up to `maxPostings`, in query
-   * order) and, when some were left out, the terms its best passages are rescored with: those plus
+   * The known query terms a search reads in full (heaviest first up to `maxPostings`, the heaviest
+   * always, returned in query order) and, when some were left out, the terms its best passages are rescored with: those plus
    * the heaviest `rescoreTerms` left out, in query order (empty when nothing was left out).
    */
   private withinBudget(known: readonly QueryTerm[], maxPostings: number): { searched: QueryTerm[]; rescoring: QueryTerm[] } {
-    const { postingOffsets } = this.head;
-    const df = (t: QueryTerm): number => (postingOffsets[t.id + 1] as number) - (postingOffsets[t.id] as number);
     let total = 0;
-    for (const t of known) total += df(t);
-    // queryPostings(query) is this total.
+    for (const t of known) total += this.df(t.id);
     if (total <= maxPostings) return { searched: [...known], rescoring: [] };
     // Heaviest first; a stable sort keeps query order between equals.
     const byMass = [...known].sort((a, b) => b.mass - a.mass);
     let read = 0;
     let kept = 0;
     for (; kept < byMass.length; kept++) {
-      const next = df(byMass[kept] as QueryTerm);
+      const next = this.df((byMass[kept] as QueryTerm).id);
       if (kept > 0 && read + next > maxPostings) break;
       read += next;
     }
@@ -739,9 +743,8 @@ export class KeywordIndex {
 
   /** Postings the known terms of `query` hold: above `maxPostings`, a search reads only some of them. */
   queryPostings(query: string): number {
-    const { postingOffsets } = this.head;
     let sum = 0;
-    for (const { id } of this.queryTerms(query)) if (id >= 0) sum += (postingOffsets[id + 1] as number) - (postingOffsets[id] as number);
+    for (const { id } of this.queryTerms(query)) if (id >= 0) sum += this.df(id);
     return sum;
   }
 

@@ -7,9 +7,10 @@ import { fromErrorMessage, startThread, toErrorMessage, type ErrorMessage } from
  * Keyword search split by doc range over threads: the calling thread searches the first range while
  * each worker thread searches one of the others in its own copy of the index (opened on the same
  * file: the OS page cache holds one copy of the postings), and the parts' tops merge into exactly
- * what `KeywordIndex.search` gives (`searchPart`, `mergeParts`). At 1M passages the keyword half is
- * most of a search: in `npm run bench` on 2 cores its p50/p95 went from 19.9/49.3 ms to 13.0/31.1 ms
- * with one thread beside the caller.
+ * what `KeywordIndex.search` gives (`searchPart`, `mergeParts`). For exact keyword search (no
+ * postings budget, `KEYWORD_MAX_POSTINGS=0`): at 1M passages it is most of a search, and in `npm run
+ * bench` on 2 cores its p50/p95 went from 19.9/49.3 ms to 13.0/31.1 ms with one thread beside the
+ * caller. A budgeted search reads too little for a split to pay (load.ts).
  *
  * A failed or busy-starting thread never fails a search: until a thread is ready, and for good once
  * one fails, its range is searched on the calling thread.

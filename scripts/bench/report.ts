@@ -88,7 +88,7 @@ export function renderReport(r: R): string {
     const budget = budgeted[0]?.keywordMaxPostings;
     const budgetNote =
       budgeted.length > 0
-        ? ` The keyword half reads at most ${budget === null || budget === undefined ? 'all' : budget.toLocaleString('en')} postings in full lists (\`KEYWORD_MAX_POSTINGS\`; the question's commonest terms beyond it only rescore the best 10); without that budget (exact BM25, measured in turn): ${budgeted.map((s) => `${sizeLabel(s.size)} ${ms(s.keywordExact!.p50)} / ${ms(s.keywordExact!.p95)}, ${pct(s.keywordOverBudget ?? 0)} of questions over the budget, top-10 overlap with exact ${s.keywordOverlapAt10}`).join('; ')}.`
+        ? ` The keyword half reads at most ${budget === null || budget === undefined ? 'all' : budget.toLocaleString('en')} postings in full lists (\`KEYWORD_MAX_POSTINGS\`; the question's commonest terms beyond it only rescore the best 10); without that budget (exact BM25, timed in a pass of its own): ${budgeted.map((s) => `${sizeLabel(s.size)} ${ms(s.keywordExact!.p50)} / ${ms(s.keywordExact!.p95)}, ${pct(s.keywordOverBudget ?? 0)} of questions over the budget, top-10 overlap with exact ${s.keywordOverlapAt10}`).join('; ')}.`
         : '';
     const split = (r.scale as Scale[]).filter((s) => (s.keywordThreads ?? 0) > 0);
     const splitNote = split.length > 0 ? ` The keyword half is split by passage range over the calling thread and ${split.map((s) => `${s.keywordThreads} more at ${sizeLabel(s.size)}`).join(', ')}; RSS after load includes those threads.` : '';

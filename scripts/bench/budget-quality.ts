@@ -5,12 +5,14 @@
  * of passages at 1M, near-ties that make "same top 10 as exact" say little; this counts a question
  * answered when a passage among the keyword half's first 1/5/10 holds the gold paragraph's sentence
  * with the answer, as a reader would. Questions whose answer sentence the generator never uses
- * (shorter than 8 or longer than 150 characters) are left out. Builds a missing corpus first.
+ * (shorter than 8 or longer than 150 characters) are left out. "Below floor" counts questions whose
+ * best keyword hit covers too little of the question to count as relevant (`RELEVANT_COVERAGE`): with
+ * a budget, terms neither searched nor rescored count as unmatched. Builds a missing corpus first.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { loadIndex, releaseIndex } from '../../src/store/load.js';
-import { keywordBudgetDefaults } from '../../src/keywords/bm25.js';
+import { RELEVANT_COVERAGE, keywordBudgetDefaults } from '../../src/keywords/bm25.js';
 import { sharedEval } from '../lib/shared-data.js';
 import { ensureSyntheticIndex, sizeLabel } from './cache.js';
 import { parseSize } from './args.js';
@@ -48,8 +50,8 @@ for (let i = 0; i < all.length; i += step) {
 }
 
 console.log(`${questions.length} JSQuAD questions; answered = a passage among the first n holds the answer's sentence.`);
-console.log('| passages | budget | R@1 | R@5 | R@10 | keyword p50 / p95 |');
-console.log('|---|---|---|---|---|---|');
+console.log('| passages | budget | R@1 | R@5 | R@10 | below floor | keyword p50 / p95 |');
+console.log('|---|---|---|---|---|---|---|');
 for (const size of sizes) {
   const built = await ensureSyntheticIndex(size, (line) => console.error(line));
   const index = await loadIndex(built.indexDir, { model: syntheticModel, keywordThreads: 0 });
@@ -58,18 +60,20 @@ for (const size of sizes) {
     // Warm-up: JIT and the page cache for these questions' lists.
     for (const { question } of questions.slice(0, 30)) index.keywords.search(question, 50);
     const found = [0, 0, 0];
+    let belowFloor = 0;
     const ms: number[] = [];
     for (const { question, sentence } of questions) {
       const t = performance.now();
       const hits = index.keywords.search(question, 50);
       ms.push(performance.now() - t);
+      if ((hits[0]?.coverage ?? 0) < RELEVANT_COVERAGE) belowFloor++;
       const holds = hits.slice(0, 10).map((hit) => index.table.text(hit.doc).includes(sentence));
       [1, 5, 10].forEach((n, i) => {
         if (holds.slice(0, n).some(Boolean)) found[i]!++;
       });
     }
     const r = (count: number): number => round(count / questions.length, 3);
-    console.log(`| ${sizeLabel(size)} | ${budget === 0 ? 'none (exact)' : budget.toLocaleString('en')} | ${r(found[0]!)} | ${r(found[1]!)} | ${r(found[2]!)} | ${round(percentile(ms, 50), 2)} / ${round(percentile(ms, 95), 2)} ms |`);
+    console.log(`| ${sizeLabel(size)} | ${budget === 0 ? 'none (exact)' : budget.toLocaleString('en')} | ${r(found[0]!)} | ${r(found[1]!)} | ${r(found[2]!)} | ${belowFloor} | ${round(percentile(ms, 50), 2)} / ${round(percentile(ms, 95), 2)} ms |`);
   }
   releaseIndex(index);
 }

@@ -65,6 +65,9 @@ const schema = z.object({
     .optional(),
 });
 
+/** The environment variables the bot's settings are read from (documented in .env.example). */
+export const discordEnvNames = Object.keys(schema.shape) as readonly string[];
+
 /**
  * Reads and checks the Discord settings once, at start. Every problem is reported at once, each with
  * where to get the value, so a first run needs one round of fixing.
@@ -74,7 +77,7 @@ const schema = z.object({
  */
 export function loadDiscordSettings(env: NodeJS.ProcessEnv = process.env): DiscordSettings {
   // An empty value (`DISCORD_GUILD_ID=` as in .env.example) means unset.
-  const raw = Object.fromEntries(Object.keys(schema.shape).map((name) => [name, env[name]?.trim() || undefined]));
+  const raw = Object.fromEntries(discordEnvNames.map((name) => [name, env[name]?.trim() || undefined]));
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `- ${issue.message}`);

@@ -655,12 +655,13 @@ export class KeywordIndex {
     if (k === 0 || qterms.length === 0) return undefined;
     const known = qterms.filter((q) => q.id >= 0);
     const { searched, rescoring } = this.withinBudget(known, maxPostings);
-    while (this.cursors.length < rescoring.length + searched.length) this.cursors.push(new PostingCursor());
+    // Rescoring reuses the searched terms' cursors: it needs one more for each term left out.
+    while (this.cursors.length < Math.max(searched.length, rescoring.length)) this.cursors.push(new PostingCursor());
     const terms = searched.map((term, i) => this.termInput(term, this.cursors[i] as PostingCursor));
     let docs: ScoredDoc[];
     try {
       docs = topK(terms, this.depth(k));
-      if (rescoring.length > 0) docs = this.rescore(docs, rescoring, searched.length);
+      if (rescoring.length > 0) docs = this.rescore(docs, searched, rescoring);
     } catch (error) {
       this.scratch.clean();
       throw error;
@@ -706,13 +707,20 @@ export class KeywordIndex {
   }
 
   /**
-   * The best `rescoreDepth` of `docs` (a top over fewer terms) scored again over `rescoring`, summed
-   * in query order as any score is, best first, then the others as they were. Cursors from
-   * `searched` on are free for the terms that were not searched.
+   * The best `rescoreDepth` of `docs` (a top over the `searched` terms, whose cursors come first)
+   * scored again over `rescoring`, summed in query order as any score is, best first, then the others
+   * as they were. The searched terms' cursors are rewound, not read again.
    */
-  private rescore(docs: ScoredDoc[], rescoring: readonly QueryTerm[], searched: number): ScoredDoc[] {
+  private rescore(docs: ScoredDoc[], searched: readonly QueryTerm[], rescoring: readonly QueryTerm[]): ScoredDoc[] {
     const best = docs.slice(0, keywordBudgetDefaults.rescoreDepth).sort((a, b) => a.doc - b.doc);
-    const cursors = rescoring.map((term, j) => this.termInput(term, this.cursors[searched + j] as PostingCursor).cursor);
+    const searchedCursors = new Map(searched.map((term, i) => [term, this.cursors[i] as PostingCursor]));
+    let spare = searched.length;
+    const cursors = rescoring.map((term) => {
+      const cursor = searchedCursors.get(term);
+      if (cursor === undefined) return this.termInput(term, this.cursors[spare++] as PostingCursor).cursor;
+      cursor.rewind();
+      return cursor;
+    });
     const { headingCoverage } = this.options;
     const rescored = best.map(({ doc }): ScoredDoc => {
       let score = 0;

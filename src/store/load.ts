@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { KEYWORD_FORMAT_VERSION, KeywordIndex, keywordBudgetDefaults } from '../keywords/bm25.js';
+import { KEYWORD_FORMAT_VERSION, KeywordIndex } from '../keywords/bm25.js';
 import { KeywordSearchThreads, searchThreadsFor } from '../keywords/search-threads.js';
 import { VectorStore } from '../vectors/hnsw-store.js';
 import { KijiError, ErrorCodes, describeError } from '../errors.js';
@@ -146,7 +146,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
     timings.vectorsWait = performance.now() - t;
   }
   // Started last, once nothing can fail the load: they start in the background.
-  keywords.maxPostings = options.keywordMaxPostings ?? keywordBudgetDefaults.maxPostings;
+  if (options.keywordMaxPostings !== undefined) keywords.maxPostings = options.keywordMaxPostings;
   const threads = options.keywordThreads ?? (Number.isFinite(keywords.maxPostings) ? 0 : searchThreadsFor(keywords.size));
   const log = options.log ?? (() => {});
   const keywordThreads =

@@ -4,7 +4,7 @@ import { BigramCoder, stripQuestionWords } from '../keywords/tokenize.js';
 /** A passage split into sentences (`splitSentences`), with each sentence's bigrams as `coder` codes them. */
 export interface SentenceGrams {
   sentences: string[];
-  grams: Float64Array[];
+  grams: number[][];
 }
 
 export function sentenceGrams(passageText: string, coder: BigramCoder): SentenceGrams {
@@ -43,8 +43,9 @@ function pick({ sentences, grams }: SentenceGrams, queryGrams: ReadonlyMap<numbe
   const q = queryGrams.size;
   // Only the question's bigrams can score, so only they are tracked: which sentences hold each
   // (has[i * q + g]) and in how many sentences it occurs.
-  const has = new Uint8Array(sentences.length * q);
-  const documentFrequency = new Uint32Array(q);
+  // Plain arrays: typed ones cost more to allocate than this whole pick.
+  const has = new Array<number>(sentences.length * q).fill(0);
+  const documentFrequency = new Array<number>(q).fill(0);
   grams.forEach((sentence, i) => {
     for (const gram of sentence) {
       const g = queryGrams.get(gram);

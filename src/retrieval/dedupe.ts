@@ -10,31 +10,29 @@ export const NEAR_DUPLICATE_JACCARD = 0.8;
 /**
  * A set of bigram codes (`BigramCoder`), hashed into an open-addressing table. Made and compared
  * for every examined passage of every search, where a Set of bigram strings cost more than the
- * vector search itself, and sorting the codes to merge them cost nearly as much.
+ * vector search itself, and sorting the codes to merge them cost nearly as much. Plain arrays: a
+ * typed array's off-heap buffer took longer to allocate (~2 us) than filling the set.
  */
 export class GramSet {
   /** Each distinct code once. */
-  private readonly codes: Float64Array;
+  private readonly codes: number[] = [];
   /** Power-of-two table, at most half full; 0 marks an empty slot (no bigram codes to 0). */
-  private readonly table: Float64Array;
+  private readonly table: number[];
   private readonly shift: number;
 
   /** The distinct codes of `parts` together. */
-  constructor(parts: readonly Float64Array[]) {
+  constructor(parts: readonly (readonly number[])[]) {
     let total = 0;
     for (const part of parts) total += part.length;
     const bits = Math.max(4, 32 - Math.clz32(2 * total));
-    this.table = new Float64Array(1 << bits);
+    this.table = new Array<number>(1 << bits).fill(0);
     this.shift = 32 - bits;
-    const codes = new Float64Array(total);
-    let size = 0;
     for (const part of parts) {
       for (let i = 0; i < part.length; i++) {
         const code = part[i] as number;
-        if (this.insert(code)) codes[size++] = code;
+        if (this.insert(code)) this.codes.push(code);
       }
     }
-    this.codes = codes.subarray(0, size);
   }
 
   get size(): number {

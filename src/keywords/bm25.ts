@@ -225,6 +225,16 @@ export function resolveKeywordOptions(options: Partial<KeywordOptions> = {}): Ke
   return { ...merged, channels };
 }
 
+/** `Buffer.compare` of bytes[start..end-1] with probe[0..length-1] (bytewise, then shorter first), without a view of either. */
+function compareBytes(bytes: Uint8Array, start: number, end: number, probe: Uint8Array, length: number): number {
+  const common = Math.min(end - start, length);
+  for (let i = 0; i < common; i++) {
+    const d = (bytes[start + i] as number) - (probe[i] as number);
+    if (d !== 0) return d;
+  }
+  return end - start - length;
+}
+
 /** The channel is the first char of a term key, so the same token in two channels is two terms. */
 function termKey(channel: number, token: string): string {
   return String.fromCharCode(65 + channel) + token;
@@ -490,6 +500,8 @@ export class KeywordIndex {
   private readonly options: KeywordOptions;
   private readonly decoder = new TextDecoder();
   private readonly encoder = new TextEncoder();
+  /** `termId`'s encoded key (UTF-8 takes at most 3 bytes per UTF-16 unit). */
+  private probe = new Uint8Array(64);
   // Reused by every query (searches are synchronous), so a query allocates little: a cursor per query
   // term, the bytes the query read, and the candidates' buffers.
   private readonly cursors: PostingCursor[] = [];
@@ -542,15 +554,22 @@ export class KeywordIndex {
     return this.decoder.decode(idBytes.subarray(idOffsets[doc] as number, idOffsets[doc + 1] as number));
   }
 
-  /** Binary search in the sorted term blob: no dictionary is built, so loading does not pay for one. */
+  /**
+   * Binary search in the sorted term blob: no dictionary is built, so loading does not pay for one.
+   * The key is encoded into one reused buffer and compared byte by byte in place: a Buffer view and
+   * `Buffer.compare` per probe step (~17 steps for each of a question's ~60 terms) were ~10% of a
+   * keyword search at 10k.
+   */
   private termId(key: string): number | undefined {
     const { termBytes, termOffsets, termCount } = this.head;
-    const probe = Buffer.from(this.encoder.encode(key));
+    if (this.probe.length < 3 * key.length) this.probe = new Uint8Array(3 * key.length);
+    const probe = this.probe;
+    const length = this.encoder.encodeInto(key, probe).written;
     let lo = 0;
     let hi = termCount - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
-      const order = Buffer.compare(termBytes.subarray(termOffsets[mid] as number, termOffsets[mid + 1] as number), probe);
+      const order = compareBytes(termBytes, termOffsets[mid] as number, termOffsets[mid + 1] as number, probe, length);
       if (order === 0) return mid;
       if (order < 0) lo = mid + 1;
       else hi = mid - 1;

@@ -84,6 +84,14 @@ describe('KeywordIndex search', () => {
     expect(index.search('梅雨', 1)[0]?.id).toBe('rain#1');
   });
 
+  it('finds every term of a dictionary where terms are prefixes of one another', () => {
+    // The term lookup is a binary search over the sorted term bytes; a key that is a prefix of its
+    // neighbour (x < xy < xyz) is where a wrong comparison of lengths goes astray.
+    const words = ['x', 'xy', 'xyz', 'xyza', 'xz', 'y', 'yx', '東', '東京', '東京都', '京', '京都'];
+    const prefixed = KeywordIndex.build(words.map((w, i) => ({ id: `w${i}`, text: `${w} ${'q'.repeat(i + 1)}` })));
+    for (const [i, w] of words.entries()) expect(prefixed.search(`${w} ${'q'.repeat(i + 1)}`, 1)[0]?.id, w).toBe(`w${i}`);
+  });
+
   it('reports its size and works empty', () => {
     expect(index.size).toBe(docs.length);
     const empty = KeywordIndex.build([]);

@@ -65,7 +65,10 @@ export function citation(r: SearchResult): string {
 /** Human-readable results for a terminal: rank, score, title, citation, wrapped excerpt. */
 export function formatResults(response: SearchResponse, options: { width: number; color: boolean; excerptChars?: number }): string {
   const { width, color } = options;
-  if (response.results.length === 0) return 'Nothing relevant to this question is in the indexed articles.\n';
+  if (response.results.length === 0) {
+    const why = response.semanticOff ? 'Semantic search is off, so only passages that share words with the question are found: ask in the language of the articles.\n' : '';
+    return `Nothing relevant to this question is in the indexed articles.\n${why}`;
+  }
   const out: string[] = [];
   for (const r of response.results) {
     const head = `${String(r.rank).padStart(2)}. ${r.score.toFixed(4)}  `;

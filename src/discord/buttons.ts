@@ -1,7 +1,7 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { quiet, type BotContext, type Outcome } from './command.js';
 import { buildTag, decodeButton } from './custom-id.js';
-import { answerMessage, passageMessage, questionOf, sourcesMessage } from './messages.js';
+import { answerMessage, nothingRelevantText, passageMessage, questionOf, sourcesMessage } from './messages.js';
 import { stringsFor, type Strings } from './strings.js';
 
 async function refuse(interaction: ButtonInteraction, text: string): Promise<Outcome> {
@@ -61,7 +61,7 @@ async function showPage(
     () => interaction.deferUpdate(),
   );
   if (response.results.length === 0) {
-    const note = quiet({ content: strings.nothingRelevant, flags: MessageFlags.Ephemeral });
+    const note = quiet({ content: nothingRelevantText(response, strings), flags: MessageFlags.Ephemeral });
     await (interaction.deferred ? interaction.followUp(note) : interaction.reply(note));
     return { outcome: 'nothing', results: 0 };
   }

@@ -99,6 +99,11 @@ export interface AnswerPage {
   shortened?: { max: number };
 }
 
+/** What a search that found nothing says: plainly that, and, when only words could match, why a question may miss. */
+export function nothingRelevantText(response: SearchResponse, strings: Strings): string {
+  return response.semanticOff ? `${strings.nothingRelevant}\n${strings.semanticOffHint}` : strings.nothingRelevant;
+}
+
 /**
  * The answer: one embed whose fields are the citations, and buttons for paging and full paragraphs.
  * The embed's description is exactly the escaped question, which the buttons read back.

@@ -11,6 +11,7 @@ const en = {
   paragraph: (n: number) => `paragraph ${n}`,
   nothingRelevant:
     'Nothing relevant to this question is indexed. Try other words, or see what is indexed with /sources.',
+  semanticOffHint: 'Semantic search is off on this bot, so only passages that share words with the question are found: ask in the language of the articles.',
   emptyQuestion: 'Please type a question, for example `/ask question: Where was the summit held?`',
   cooldown: (seconds: number) => `You are asking quickly: please wait ${seconds} s and ask again.`,
   apology: 'Sorry, something went wrong while answering. It has been logged; please try again in a moment.',
@@ -45,6 +46,7 @@ const ja: Strings = {
   questionShortened: (max) => `質問は先頭${max}文字で検索しました`,
   paragraph: (n) => `第${n}段落`,
   nothingRelevant: 'この質問に関係する記事は索引にありません。言葉を変えて質問するか、/sources で索引済みの記事をご確認ください。',
+  semanticOffHint: '意味検索がオフのため、質問と同じ語を含む段落しか見つかりません。記事と同じ言語で質問してください。',
   emptyQuestion: '質問を入力してください。例: `/ask question: 首脳会合はどこで開かれた？`',
   cooldown: (seconds) => `続けての質問です。${seconds}秒ほど待ってからもう一度どうぞ。`,
   apology: '申し訳ありません、回答中にエラーが起きました。記録しましたので、少し待ってからもう一度お試しください。',

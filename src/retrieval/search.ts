@@ -53,7 +53,8 @@ export async function searchIndex(
   const canUseVectors = index.vectors !== undefined && embedder !== undefined;
   const requested: SearchMode = options.mode ?? 'hybrid';
   const mode: SearchMode = requested === 'keyword' || !canUseVectors ? 'keyword' : requested;
-  if (text === '') return { question, results: [], mode, total: 0 };
+  const fellBack: Pick<SearchResponse, 'semanticOff'> = mode === 'keyword' && requested !== 'keyword' ? { semanticOff: true } : {};
+  if (text === '') return { question, results: [], mode, total: 0, ...fellBack };
 
   const candidates = Math.max(tuning.candidates ?? searchDefaults.candidates, k + offset);
   const fusion = { ...fusionDefaults, ...tuning.fusion };
@@ -124,5 +125,5 @@ export async function searchIndex(
   // Exact when every relevant candidate was looked at; otherwise the unexamined ones are counted as
   // if none were near-duplicates, an upper bound (see SearchResponse.total).
   const total = kept.length + (relevant.length - examined);
-  return { question, results, mode, total };
+  return { question, results, mode, total, ...fellBack };
 }

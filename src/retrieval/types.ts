@@ -28,6 +28,12 @@ export interface SearchResponse {
   /** The mode actually used (keyword when semantic search is off). */
   mode: SearchMode;
   /**
+   * True when vectors were asked for (hybrid or vector mode) but the index or the model has none,
+   * so only words the question shares with the passages could find them: a question in another
+   * language than the articles' finds nothing. Absent otherwise.
+   */
+  semanticOff?: true;
+  /**
    * How many relevant results exist in all (for "More" paging). Exact up to the page after this
    * one (so `offset + results.length < total` says truly whether another page exists); beyond it,
    * an upper bound: candidates past the next page are not checked for near-duplicates.

@@ -60,6 +60,17 @@ describe('npm run query', () => {
     for (const line of out.stdout.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
   });
 
+  it('says why a question in another language finds nothing when only keywords can match', () => {
+    const { articles, index } = tempDirs();
+    const out = cli('query.ts', ['--articles', articles, '--index', index], {
+      input: 'Where did the leaders meet?\n',
+      env: { EMBEDDING_MODEL: 'no-such-org/no-such-model' },
+    });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('Nothing relevant');
+    expect(out.stdout).toContain('only passages that share words with the question are found');
+  });
+
   it('reports a truncated index file in one line, without a stack trace', () => {
     const { articles, index } = tempDirs();
     expect(cli('embed.ts', ['--articles', articles, '--index', index]).code).toBe(0);

@@ -59,6 +59,8 @@ describe('/ask end to end', () => {
     const id = harness.fake.slash('ask', { question: 'quantum chromodynamics lattice' });
     const reply = await harness.fake.reply(id);
     expect(reply.message.content).toMatch(/Nothing relevant/);
+    // The fake library does not report semantic search as off: no hint about it.
+    expect(reply.message.content).not.toMatch(/Semantic search/);
     expect(reply.message.embeds).toEqual([]);
   });
 

@@ -39,6 +39,8 @@ describe('the bot on the seed index', () => {
   it('says nothing relevant is indexed for an unrelated question', async () => {
     const reply = await harness.fake.reply(harness.fake.slash('ask', { question: 'quantum chromodynamics lattice' }));
     expect(reply.message.content).toMatch(/Nothing relevant/);
+    // This library searches keywords only (SEMANTIC_SEARCH=off): the reply says why an English question misses.
+    expect(reply.message.content).toContain('Semantic search is off on this bot');
   });
 
   it('lists the three seed articles', async () => {

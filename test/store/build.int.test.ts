@@ -26,6 +26,9 @@ describe('buildIndex', () => {
     expect(index.vectors).toBeDefined();
     const response = await searchIndex(index, embedder, parisQuestion, { k: 5 });
     expect(response.mode).toBe('hybrid');
+    expect(response.semanticOff).toBeUndefined();
+    // Keyword mode asked for is not semantic search switched off.
+    expect((await searchIndex(index, embedder, parisQuestion, { k: 5, mode: 'keyword' })).semanticOff).toBeUndefined();
     expect(response.results[0]?.passage.text).toContain('有志連合はこの日、パリで首脳会合を開催');
   });
 
@@ -177,6 +180,9 @@ describe('buildIndex', () => {
     expect(index.semanticOff).toContain('npm run embed');
     const response = await searchIndex(index, new FakeEmbedder(), parisQuestion, { k: 5 });
     expect(response.mode).toBe('keyword');
+    // Front ends tell a reader why a question in another language than the articles' finds nothing.
+    expect(response.semanticOff).toBe(true);
+    expect(await searchIndex(index, new FakeEmbedder(), 'Where did the leaders meet?', { k: 5 })).toMatchObject({ results: [], semanticOff: true });
     expect(response.results[0]?.passage.text).toContain('パリで首脳会合を開催');
   });
 

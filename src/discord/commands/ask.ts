@@ -1,7 +1,7 @@
 import { ApplicationCommandOptionType, MessageFlags } from 'discord.js';
 import { argumentsOf, quiet, type Command, type CommandDefinition } from '../command.js';
 import { cutEnd } from '../excerpt.js';
-import { answerMessage, type MessageBody } from '../messages.js';
+import { answerMessage, nothingRelevantText, type MessageBody } from '../messages.js';
 import { stringsFor } from '../strings.js';
 
 /** Longer questions are searched by their start: retrieval gains nothing from more, and embedding time grows. */
@@ -69,7 +69,7 @@ export default {
     // Answered in the first response unless the search was slow enough to be deferred.
     const send = (body: MessageBody) => (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.reply(quiet({ ...body, ...visibility })));
     if (response.results.length === 0) {
-      await send({ content: strings.nothingRelevant, embeds: [], components: [] });
+      await send({ content: nothingRelevantText(response, strings), embeds: [], components: [] });
       return { outcome: 'nothing', results: 0 };
     }
     const body = answerMessage({

@@ -47,8 +47,9 @@ describe('PassageTable', () => {
     }
     expect(copy.passage(0)).toEqual(passages[0]);
     expect(copy.passage(2)).toEqual(passages[2]);
-    // A lone surrogate is stored as U+FFFD (UTF-8 has no other spelling), each in its own text.
-    expect([copy.text(4), copy.text(5)]).toEqual(['end\uFFFD', '\uFFFDstart']);
+    // Mostly Japanese: stored as UTF-16, where a lone surrogate keeps its own spelling and stays in its own text.
+    expect(table.serialize().texts.length).toBe(2 * passages.reduce((n, p) => n + p.text.length, 0));
+    expect([copy.text(4), copy.text(5)]).toEqual(['end\uD83D', '\uDE00start']);
     expect([...copy.labels()]).toEqual(labels);
     expect(copy.articleSummaries()).toEqual(table.articleSummaries());
     expect(copy.articleSummaries().map((a) => a.passages)).toEqual([2, 2, 2]);
@@ -71,12 +72,47 @@ describe('PassageTable', () => {
     expect(texts.length).toBeLessThan(TEXTS_IN_MEMORY_BYTES);
     // Changed after loading: the table on disk reads the new bytes, the one in memory kept the old.
     const changed = Buffer.from(texts);
-    Buffer.from('西').copy(changed, 0);
+    Buffer.from('西', 'utf16le').copy(changed, 0);
     fs.writeFileSync(file, changed);
     expect(inMemory.text(0)).toBe('東京で国際会議が開かれた。');
     expect(onDisk.text(0)).toBe('西京で国際会議が開かれた。');
     expect(onDisk.text(3)).toBe('');
     expect(inMemory.text(3)).toBe('');
+  });
+
+  it('stores English texts as UTF-8, where they are smaller, and reads tables of layout 1 (always UTF-8)', () => {
+    const english = [
+      passage('e', 1, 'Leaders met in Paris on Tuesday.'),
+      passage('e', 2, 'end\uD83D', { hash: 'ffffffffffffffff' }),
+      passage('e', 3, '\uDE00start and a longer tail of plain ASCII', { hash: '0123456789abcdef' }),
+    ];
+    const table = PassageTable.fromPassages(english, []);
+    const { columns, texts } = table.serialize();
+    expect(texts.toString('utf8')).toBe('Leaders met in Paris on Tuesday.end\uFFFD\uFFFDstart and a longer tail of plain ASCII');
+    // A lone surrogate is stored as U+FFFD (UTF-8 has no other spelling), each in its own text.
+    expect([roundTrip(table).text(1), roundTrip(table).text(2)]).toEqual(['end\uFFFD', '\uFFFDstart and a longer tail of plain ASCII']);
+    // What kiji wrote before the encoding was chosen: layout 1, its last header word 0.
+    const layout1 = Buffer.from(columns);
+    layout1.writeUInt32LE(1, 8);
+    expect(PassageTable.deserialize(layout1, texts, 'passages.bin').passage(0)).toEqual(english[0]);
+    // A layout-1 table whose word is not 0 still means UTF-8; a layout-2 encoding kiji does not know is refused.
+    layout1.writeUInt32LE(1, 28);
+    expect(PassageTable.deserialize(layout1, texts, 'passages.bin').text(0)).toBe('Leaders met in Paris on Tuesday.');
+    const unknown = Buffer.from(columns);
+    unknown.writeUInt32LE(2, 28);
+    expect(codeOf(() => PassageTable.deserialize(unknown, texts, 'passages.bin'))).toBe('INDEX_CORRUPT');
+  });
+
+  it('refuses UTF-16 text offsets that split a unit', () => {
+    const { columns, texts } = PassageTable.fromPassages(passages, labels).serialize();
+    const table = PassageTable.deserialize(columns, texts, 'passages.bin');
+    expect(table.text(1)).toBe('二つ目の段落。');
+    // textOffsets is the fifth block: move passage 1's start (offset 26) to 27.
+    const at = columns.readDoubleLE(32 + 4 * 16) + 8;
+    expect(columns.readDoubleLE(at)).toBe(26);
+    const odd = Buffer.from(columns);
+    odd.writeDoubleLE(27, at);
+    expect(codeOf(() => PassageTable.deserialize(odd, texts, 'passages.bin'))).toBe('INDEX_CORRUPT');
   });
 
   it('changes its digest with content but not with labels', () => {

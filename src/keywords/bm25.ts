@@ -904,10 +904,11 @@ function layOutPostings(
 // version 4 splits each list into blocks with their last doc and highest impact, so a search can bound
 // and skip a block without reading it (version 3 had to read and score every posting of every term);
 // version 5 compresses the blocks (doc gaps in 1-4 bytes, impacts in 15-bit steps): 9 bytes a posting
-// became ~3.5 (the file 2.4x smaller) for about the same search time.
+// became ~3.5 (the file 2.4x smaller) for about the same search time; version 6 keeps impacts in 7-bit
+// steps beside the body flag, one byte a posting less, for the same JSQuAD answers.
 
 const MAGIC = 0x574b4a4b; // "KJKW" read as little-endian u32
-export const KEYWORD_FORMAT_VERSION = 5;
+export const KEYWORD_FORMAT_VERSION = 6;
 const BYTE_ORDER_MARK = 0x01020304;
 const HEADER_WORDS = 8;
 

@@ -284,7 +284,7 @@ interface IndexData {
 // so none can be reading by then); `close()` does it eagerly.
 const closeOnCollect = new FinalizationRegistry<Source>((source) => source.close());
 
-/** Keyword index files up to this size are held in memory once opened (~50k passages). */
+/** Keyword index files up to this size are held in memory once opened (~80k passages). */
 export const KEYWORDS_IN_MEMORY_BYTES = 64 * 2 ** 20;
 
 /** The in-memory part of an index: everything but the postings, which are read per query term. */

@@ -9,10 +9,11 @@
  * The small per-block summary lets a search find the block that may hold a doc, and bound its impact
  * there, without reading the list; blocks are stored back to back, so any run of them is one read.
  *
- * Compressed (version 5) from 9 bytes a posting (docs u32, impacts f32, a flag byte) to ~3.5, then
- * (version 6) ~2.5 with impacts in one byte: the keyword index was most of kiji's disk (2.4 GB at 1M
- * passages), and a question at 1M read ~12 MB of postings from the page cache (5.8 MB at version 5).
- * Decoding costs about what the smaller reads save: search time stayed within ~5%. A block is decoded into the arena in the 9-byte layout
+ * Compressed (version 5) from 9 bytes a posting (docs u32, impacts f32, a flag byte) to ~3.9, then
+ * (version 6) ~2.9 with impacts in one byte (10k passages, block summaries included): the keyword
+ * index was most of kiji's disk (2.4 GB at 1M passages, 0.74 GB now), and a question at 1M read ~12 MB
+ * of postings from the page cache (5.8 MB at version 5). Decoding costs about what the smaller reads
+ * save: search time stayed within ~5%. A block is decoded into the arena in the 9-byte layout
  * when first used, so the loops that walk postings read plain arrays.
  */
 import { fail, type Source } from './source.js';

@@ -32,7 +32,7 @@ const LAYOUT_VERSION = 2;
  * copied into a string rather than decoded (0.2 against 1.8 us for a passage of 155 characters; a
  * search reads 6-11); English stays UTF-8.
  */
-export type TextEncoding = 'utf8' | 'utf16le';
+type TextEncoding = 'utf8' | 'utf16le';
 const TEXT_ENCODINGS: readonly TextEncoding[] = ['utf8', 'utf16le'];
 const HEADER_BYTES = 32;
 

@@ -36,6 +36,11 @@ export function isKijiError(error: unknown, code?: ErrorCode): error is KijiErro
 }
 
 /** One line for a terminal or a log: message, then the hint. Never a stack trace. */
+/** `describeError` without the hint, for a caller that is already doing what the hint says (rebuilding). */
+export function describeWithoutHint(error: unknown): string {
+  return error instanceof KijiError ? error.message : describeError(error);
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof KijiError) return error.hint ? `${error.message} ${error.hint}` : error.message;
   if (error instanceof Error) return error.message;

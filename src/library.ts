@@ -8,7 +8,7 @@ import { searchIndex, type SearchTuning } from './retrieval/search.js';
 import { defaultMinSimilarity } from './retrieval/relevance.js';
 import type { ArticleSummary, BuildReport, Library, SearchOptions, SearchResponse } from './retrieval/types.js';
 import type { Passage } from './passages/passage.js';
-import { ErrorCodes, KijiError, describeError, isKijiError } from './errors.js';
+import { ErrorCodes, KijiError, describeError, describeWithoutHint, isKijiError } from './errors.js';
 
 export type Log = (line: string) => void;
 
@@ -201,7 +201,7 @@ export async function openLibrary(settings: Settings, options: OpenOptions = {})
     // first command must still answer rather than send the user to `npm run embed`.
     const outdated = isKijiError(error, ErrorCodes.INDEX_OUTDATED) && (options.buildIfMissing || options.rebuildIfUnreadable);
     if (!missing && !unreadable && !outdated) throw error;
-    log(missing ? `No index yet in ${settings.indexDir}: building it from ${settings.articlesPath}.` : `${describeError(error)} Rebuilding it.`);
+    log(missing ? `No index yet in ${settings.indexDir}: building it from ${settings.articlesPath}.` : `${describeWithoutHint(error)} Rebuilding it.`);
     const report = await buildFromSettings(settings, { log, ...(embedder ? { embedder } : {}), ...(semanticOff ? { semanticOff } : {}), ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
     log(`Indexed ${report.passages} passages from ${report.articles} articles (${report.embedded} embedded) in ${report.ms} ms.`);
     index = await load();

@@ -80,6 +80,8 @@ describe('openLibrary with the local test model', () => {
     const lines: string[] = [];
     const library = await openLibrary(settings, { buildIfMissing: true, log: (l) => lines.push(l) });
     expect(lines.join('\n')).toMatch(/format version 1.*Rebuilding it/);
+    // Not told to rebuild it themselves while it is being rebuilt for them.
+    expect(lines.join('\n')).not.toContain('npm run embed');
     const response = await library.search('有志連合の首脳会合はどこで開かれたか', { k: 3 });
     expect(response.results.length).toBeGreaterThan(0);
   });

@@ -8,7 +8,7 @@ import type { Embedder } from '../embeddings/embedder.js';
 import { KeywordIndex } from '../keywords/bm25.js';
 import { VectorStore, hnswDefaults, type HnswParams } from '../vectors/hnsw-store.js';
 import type { BuildReport } from '../retrieval/types.js';
-import { ErrorCodes, describeError, isKijiError } from '../errors.js';
+import { ErrorCodes, describeError, describeWithoutHint, isKijiError } from '../errors.js';
 import { INDEX_FORMAT_VERSION, checkedIndexFile, indexFiles, readIndexFile, readManifest, type Manifest } from './manifest.js';
 import { PassageTable } from './passage-table.js';
 import { abandonBuild, currentBuildDir, newBuildId, publishBuild, startBuild } from './index-dir.js';
@@ -325,7 +325,7 @@ function readPrevious(indexDir: string, log: (line: string) => void): PreviousBu
     );
     return { dir, manifest, table };
   } catch (error) {
-    log(`The previous index cannot be reused (${describeError(error)}); building from scratch.`);
+    log(`The previous index cannot be reused (${describeWithoutHint(error)}); building from scratch.`);
     return undefined;
   }
 }

@@ -196,7 +196,7 @@ function memoryBlob(bytes: Uint8Array): TextBlob {
 /**
  * Texts of at most this many bytes are read whole when a table is loaded; larger ones stay on disk.
  * A text read from the file took ~9 us (a `readSync` each), a sixth of a vector search at 10k; held
- * in memory, 100k passages cost ~42 MB, while 1M (425 MB) would break the memory budget.
+ * in memory, 100k passages cost ~31 MB (UTF-16), while 1M (309 MB) would break the memory budget.
  */
 export const TEXTS_IN_MEMORY_BYTES = 64 * 2 ** 20;
 

@@ -35,12 +35,12 @@ export function isKijiError(error: unknown, code?: ErrorCode): error is KijiErro
   return error instanceof KijiError && (code === undefined || error.code === code);
 }
 
-/** One line for a terminal or a log: message, then the hint. Never a stack trace. */
 /** `describeError` without the hint, for a caller that is already doing what the hint says (rebuilding). */
 export function describeWithoutHint(error: unknown): string {
   return error instanceof KijiError ? error.message : describeError(error);
 }
 
+/** One line for a terminal or a log: message, then the hint. Never a stack trace. */
 export function describeError(error: unknown): string {
   if (error instanceof KijiError) return error.hint ? `${error.message} ${error.hint}` : error.message;
   if (error instanceof Error) return error.message;

@@ -108,8 +108,9 @@ export const RELEVANT_COVERAGE = 0.08;
  * (bigrams, words and kanji of a Japanese sentence) hold ~10M postings and an exact search took
  * 19/48 ms p50/p95 on one core. With a budget, the heaviest terms (rarest, highest IDF times channel
  * weight) are searched in full, in that order, until the next one would take the postings read past
- * `maxPostings` (the heaviest always is); the rest, the commonest, only rescore the best `rescoreDepth` passages found, the
- * heaviest `rescoreTerms` of them, by a probe each. Below the budget a search is exact.
+ * `maxPostings` (the heaviest always is); the rest, the commonest, only rescore the best
+ * `rescoreDepth` passages found, the heaviest `rescoreTerms` of them, by a probe each. Below the
+ * budget a search is exact.
  *
  * Measured (see README, "Keyword search budget"): on JSQuAD with a budget as tight relative to its
  * 1,145 passages as 50k postings is to 1M (`KEYWORD_MAX_POSTINGS=57 npm run eval`), R@1 0.928
@@ -577,13 +578,13 @@ export class KeywordIndex {
     return undefined;
   }
 
-  /** Rounded to float32 as when it was stored in a Float32Array, so scores and coverage did not move. */
   /** Postings in term t's list: its document frequency. */
   private df(t: number): number {
     const { postingOffsets } = this.head;
     return (postingOffsets[t + 1] as number) - (postingOffsets[t] as number);
   }
 
+  /** Rounded to float32 as when it was stored in a Float32Array, so scores and coverage did not move. */
   private idf(t: number): number {
     const { n } = this.head;
     const df = this.df(t);
@@ -704,8 +705,9 @@ export class KeywordIndex {
 
   /**
    * The known query terms a search reads in full (heaviest first up to `maxPostings`, the heaviest
-   * always, returned in query order) and, when some were left out, the terms its best passages are rescored with: those plus
-   * the heaviest `rescoreTerms` left out, in query order (empty when nothing was left out).
+   * always, returned in query order) and, when some were left out, the terms its best passages are
+   * rescored with: those plus the heaviest `rescoreTerms` left out, in query order (empty when
+   * nothing was left out).
    */
   private withinBudget(known: readonly QueryTerm[], maxPostings: number): { searched: QueryTerm[]; rescoring: QueryTerm[] } {
     let total = 0;

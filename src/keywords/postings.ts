@@ -30,6 +30,8 @@ const DECODED_BYTES = 9;
  */
 const IMPACT_STEPS = 0x7f;
 const BODY_BIT = 0x80;
+/** Bytes of one stored impact (its steps and the body flag). */
+const IMPACT_BYTES = 1;
 /** A doc id above every real one: what a cursor past its last posting is at. */
 export const NO_DOC = 0xffffffff;
 /** Segments up to this size are read whole with their summary on first use: one read instead of two or more. */
@@ -54,7 +56,7 @@ const gapWidth = (gap: number): number => (gap < 0x100 ? 1 : gap < 0x10000 ? 2 :
 /** Smallest and largest segment a list of `df` postings can take: every gap 1 byte, or 4. */
 export const segmentBytesRange = (df: number): [number, number] => {
   const blocks = blockCount(df);
-  return [(SUMMARY_BYTES + 1) * blocks + 2 * df, (SUMMARY_BYTES + 1) * blocks + 5 * df];
+  return [(SUMMARY_BYTES + 1) * blocks + (1 + IMPACT_BYTES) * df, (SUMMARY_BYTES + 1) * blocks + (4 + IMPACT_BYTES) * df];
 };
 
 /** The scale a term's impacts are stored in: its highest impact is IMPACT_STEPS steps. */
@@ -83,7 +85,7 @@ export function segmentSize(docs: Uint32Array): number {
   let size = SUMMARY_BYTES * blockCount(df);
   for (let from = 0; from < df; from += BLOCK) {
     const to = Math.min(df, from + BLOCK);
-    size += 1 + (to - from) * (blockGapWidth(docs, from, to, from === 0 ? -1 : (docs[from - 1] as number)) + 1);
+    size += 1 + (to - from) * (blockGapWidth(docs, from, to, from === 0 ? -1 : (docs[from - 1] as number)) + IMPACT_BYTES);
   }
   return size;
 }
@@ -309,7 +311,7 @@ export class PostingCursor {
   private decode(bytes: Uint8Array, at: number, b: number): number {
     const c = this.count(b);
     const width = bytes[at] as number;
-    if (!(width >= 1 && width <= 4) || this.blockEnd(b) - this.blockStart(b) !== 1 + c * (width + 1)) fail(`posting block ${b} of a list has a bad size`);
+    if (!(width >= 1 && width <= 4) || this.blockEnd(b) - this.blockStart(b) !== 1 + c * (width + IMPACT_BYTES)) fail(`posting block ${b} of a list has a bad size`);
     const offset = this.arena.alloc(DECODED_BYTES * c);
     const { u32, f32 } = this.arena;
     const flags = this.arena.bytes;

@@ -12,9 +12,12 @@ export function keywordDocs(passages: readonly Passage[]): KeywordDoc[] {
 }
 
 /**
- * Changes whenever a new kiji would build a different keyword index from the same passages (format or
- * default settings), so a build can tell that an unchanged corpus still needs a new keyword index.
+ * Changes whenever a new kiji would build a different keyword index from the same passages (format,
+ * default settings, or the ICU that segments words), so a build can tell that an unchanged corpus
+ * still needs a new keyword index. ICU comes with Node: after a Node upgrade its word segmenter may
+ * split a word differently at query time than it did at build time, and the word would stop matching.
+ * The format version stays first: a loader reads it from the key.
  */
-export function keywordIndexKey(): string {
-  return `${KEYWORD_FORMAT_VERSION}:${JSON.stringify(keywordDefaults)}`;
+export function keywordIndexKey(icu: string = process.versions.icu ?? 'none'): string {
+  return `${KEYWORD_FORMAT_VERSION}:${JSON.stringify(keywordDefaults)}:icu ${icu}`;
 }

@@ -11,6 +11,11 @@ export function keywordDocs(passages: readonly Passage[]): KeywordDoc[] {
   }));
 }
 
+/** The ICU (International Components for Unicode) this Node carries; its word segmenter splits Japanese words. */
+export const runningIcu = (): string => process.versions.icu ?? 'none';
+
+const ICU_PART = ':icu ';
+
 /**
  * Changes whenever a new kiji would build a different keyword index from the same passages (format,
  * default settings, or the ICU that segments words), so a build can tell that an unchanged corpus
@@ -18,6 +23,12 @@ export function keywordDocs(passages: readonly Passage[]): KeywordDoc[] {
  * split a word differently at query time than it did at build time, and the word would stop matching.
  * The format version stays first: a loader reads it from the key.
  */
-export function keywordIndexKey(icu: string = process.versions.icu ?? 'none'): string {
-  return `${KEYWORD_FORMAT_VERSION}:${JSON.stringify(keywordDefaults)}:icu ${icu}`;
+export function keywordIndexKey(icu: string = runningIcu()): string {
+  return `${KEYWORD_FORMAT_VERSION}:${JSON.stringify(keywordDefaults)}${ICU_PART}${icu}`;
+}
+
+/** The ICU a keyword index key was made with; undefined for keys from before it was recorded. */
+export function icuOfKeywordIndexKey(key: string | undefined): string | undefined {
+  const at = key?.lastIndexOf(ICU_PART) ?? -1;
+  return at < 0 ? undefined : key!.slice(at + ICU_PART.length);
 }

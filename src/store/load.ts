@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { KEYWORD_FORMAT_VERSION, KeywordIndex } from '../keywords/bm25.js';
+import { icuOfKeywordIndexKey, runningIcu } from './keyword-docs.js';
 import { KeywordSearchThreads, searchThreadsFor } from '../keywords/search-threads.js';
 import { VectorStore } from '../vectors/hnsw-store.js';
 import { KijiError, ErrorCodes, describeError } from '../errors.js';
@@ -145,10 +146,17 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
     }
     timings.vectorsWait = performance.now() - t;
   }
+  const log = options.log ?? (() => {});
+  // Not refused: the index still answers, only a word the two segmenters split differently misses.
+  const builtIcu = icuOfKeywordIndexKey(manifest.keywordIndexKey);
+  if (builtIcu !== undefined && builtIcu !== runningIcu()) {
+    log(
+      `The keyword index in ${dir} was built on a Node with ICU ${builtIcu}; this Node has ICU ${runningIcu()}, whose word segmenter may split some words differently. Rebuild it with \`npm run embed\` (the vectors are reused).`,
+    );
+  }
   // Started last, once nothing can fail the load: they start in the background.
   if (options.keywordMaxPostings !== undefined) keywords.maxPostings = options.keywordMaxPostings;
   const threads = options.keywordThreads ?? (Number.isFinite(keywords.maxPostings) ? 0 : searchThreadsFor(keywords.size));
-  const log = options.log ?? (() => {});
   const keywordThreads =
     threads > 0
       ? new KeywordSearchThreads(keywords, path.join(dir, indexFiles.keywords), threads, (error) =>

@@ -5,6 +5,7 @@ import { loadIndex, releaseIndex, type LoadTimings } from '../../src/store/load.
 import { searchIndex } from '../../src/retrieval/search.js';
 import { currentBuildDir } from '../../src/store/index-dir.js';
 import { indexFiles } from '../../src/store/manifest.js';
+import { keywordIndexKey } from '../../src/store/keyword-docs.js';
 import { fakeBuild, fakeModel, tempCorpus } from './helpers.js';
 import { FakeEmbedder } from '../../src/embeddings/fake.js';
 
@@ -101,6 +102,20 @@ describe('loadIndex (vectors read while the rest loads)', () => {
     fs.writeFileSync(keywords, bytes);
     const error = await loadIndex(index, { model: fakeModel }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INDEX_OUTDATED', hint: expect.stringContaining('npm run embed') });
+  });
+
+  it('says when the keyword index was built on a Node with another ICU, and loads it', async () => {
+    const { index, build } = await builtIndex();
+    const lines: string[] = [];
+    releaseIndex(await loadIndex(index, { model: fakeModel, log: (line) => lines.push(line) }));
+    expect(lines).toEqual([]);
+    const manifestFile = path.join(build, indexFiles.manifest);
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, keywordIndexKey: keywordIndexKey('1.0') }));
+    const loaded = await loadIndex(index, { model: fakeModel, log: (line) => lines.push(line) });
+    expect(lines).toEqual([expect.stringMatching(/ICU 1\.0; this Node has ICU .*npm run embed/)]);
+    expect(loaded.keywords.search('有志連合の首脳会合', 1)).toHaveLength(1);
+    releaseIndex(loaded);
   });
 
   it('asks for a rebuild of an index in the previous format (passages.json)', async () => {

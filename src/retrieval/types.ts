@@ -55,7 +55,10 @@ export interface BuildReport {
   passages: number;
   /** Passages embedded in this run (0 when nothing changed). */
   embedded: number;
-  /** Passages reused from the previous index. */
+  /**
+   * Passages carried over from the previous index without embedding: those whose vector was kept, or,
+   * in an index without vectors, those unchanged since the previous build.
+   */
   reused: number;
   removed: number;
   /** Files that could not be parsed, with the reason. */

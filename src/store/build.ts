@@ -128,11 +128,17 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
   const kept = new Set(passages.map((p) => p.id));
   const removed = previous ? countRemoved(previous.table, kept) : 0;
 
+  // Without vectors nothing is embedded, yet only what the previous build held unchanged is reused.
+  const unchangedSincePrevious = (): number =>
+    passages.filter((p) => {
+      const row = previous?.table.rowOf(p.id);
+      return row !== undefined && previous!.table.hash(row) === p.hash;
+    }).length;
   const report = (embedded: number, semanticOff?: string): BuildReport => ({
     articles: articles.length,
     passages: passages.length,
     embedded,
-    reused: passages.length - embedded,
+    reused: semanticOff === undefined ? passages.length - embedded : unchangedSincePrevious(),
     removed,
     skipped: problems,
     ...(semanticOff ? { semanticOff } : {}),

@@ -170,16 +170,15 @@ describe('buildIndex', () => {
 
   it('builds a keyword-only index when the model cannot be loaded, and says why', async () => {
     const dirs = tempCorpus();
-    const report = await buildIndex({
-      articlesPath: dirs.articles,
-      indexDir: dirs.index,
-      model: fakeModel,
+    const offline = fakeBuild(dirs, undefined, {
       getEmbedder: async () => {
         throw new KijiError('MODEL_UNAVAILABLE', 'offline in this test');
       },
-    });
+    }).run;
+    const report = await offline();
     expect(report.semanticOff).toContain('offline in this test');
-    expect(report.embedded).toBe(0);
+    // Nothing embedded, and nothing reused either: there was no index before.
+    expect(report).toMatchObject({ embedded: 0, reused: 0 });
     const index = await loadIndex(dirs.index, { model: fakeModel });
     expect(index.vectors).toBeUndefined();
     expect(index.semanticOff).toContain('npm run embed');
@@ -189,6 +188,10 @@ describe('buildIndex', () => {
     expect(response.semanticOff).toBe(true);
     expect(await searchIndex(index, new FakeEmbedder(), 'Where did the leaders meet?', { k: 5 })).toMatchObject({ results: [], semanticOff: true });
     expect(response.results[0]?.passage.text).toContain('パリで首脳会合を開催');
+    // One paragraph edited: the rest counts as unchanged, still with nothing embedded.
+    const file = path.join(dirs.articles, 'reuters-2026-01-06.txt');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('パリで首脳会合を開催', 'ローマで首脳会合を開催'));
+    expect(await offline()).toMatchObject({ embedded: 0, reused: report.passages - 1 });
   });
 
   it('stops before parsing when no article file changed, still reporting the skipped ones', async () => {

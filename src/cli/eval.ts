@@ -5,15 +5,13 @@ import { readQuestions } from '../eval/questions.js';
 import { runEval, type EvalReport } from '../eval/run-eval.js';
 import { projectRoot } from '../config/settings.js';
 import { KijiError, ErrorCodes } from '../errors.js';
-import type { SearchMode } from '../retrieval/types.js';
 import { fusionDefaults, type FusionMethod } from '../retrieval/fuse.js';
-import { commonFlags, log, parseFlags, parsePositiveInt, runMain, settingsFromFlags } from './run.js';
+import { commonFlags, log, parseFlags, parseMode, parsePositiveInt, runMain, settingsFromFlags } from './run.js';
 import { progressBar } from './progress.js';
 
 const usage =
   'npm run eval -- --questions FILE.jsonl [--articles PATH] [--k 10] [--mode hybrid|keyword|vector] [--fusion score|rrf] [--json] [--index DIR] [--model ID_OR_DIR]';
 const fusionMethods: readonly FusionMethod[] = ['rrf', 'score'];
-const modes: readonly SearchMode[] = ['hybrid', 'keyword', 'vector'];
 
 /** Retrieval quality on a question set: builds (or reuses) an index for the articles and scores every question. */
 runMain(async () => {
@@ -23,8 +21,7 @@ runMain(async () => {
   );
   if (flags.help) return void console.log(usage);
   if (!flags.questions) throw new KijiError(ErrorCodes.BAD_ARGUMENT, '--questions is required.', { hint: `Usage: ${usage}` });
-  const mode = (flags.mode ?? 'hybrid') as SearchMode;
-  if (!modes.includes(mode)) throw new KijiError(ErrorCodes.BAD_ARGUMENT, `--mode must be one of ${modes.join(', ')}, got "${flags.mode}".`);
+  const mode = parseMode(flags.mode) ?? 'hybrid';
   // Fusion is a search-time choice (the index is the same), so comparing methods needs no rebuild.
   // The default is search's own, so an eval without --fusion measures what the bot answers with.
   const fusion = (flags.fusion ?? fusionDefaults.method) as FusionMethod;

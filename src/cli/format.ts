@@ -5,6 +5,7 @@ import type { SearchResponse, SearchResult } from '../retrieval/types.js';
 export function toJsonLine(response: SearchResponse): string {
   return JSON.stringify({
     question: response.question,
+    mode: response.mode,
     results: response.results.map((r) => ({
       rank: r.rank,
       score: Number(r.score.toFixed(6)),

@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { KijiError, ErrorCodes, describeError } from '../errors.js';
 import { loadDotenv } from '../config/env.js';
 import { loadSettings, type Settings } from '../config/settings.js';
+import { searchModes, type SearchMode } from '../retrieval/types.js';
 
 /** Flags every retrieval command shares, mapped onto settings. */
 export const commonFlags = {
@@ -36,6 +37,14 @@ export function parsePositiveInt(value: string | undefined, name: string, max: n
     throw new KijiError(ErrorCodes.BAD_ARGUMENT, `--${name} must be a whole number from 1 to ${max}, got "${value}".`);
   }
   return n;
+}
+
+/** A search mode named on the command line (or in the REPL), checked; undefined when none was given. */
+export function parseMode(value: string | undefined, name = '--mode'): SearchMode | undefined {
+  if (value === undefined) return undefined;
+  const mode = searchModes.find((m) => m === value);
+  if (mode === undefined) throw new KijiError(ErrorCodes.BAD_ARGUMENT, `${name} must be one of ${searchModes.join(', ')}, got "${value}".`);
+  return mode;
 }
 
 /** Diagnostics go to stderr so stdout stays clean for piping (--json). */

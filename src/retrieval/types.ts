@@ -1,6 +1,7 @@
 import type { Passage } from '../passages/passage.js';
 
-export type SearchMode = 'hybrid' | 'keyword' | 'vector';
+export const searchModes = ['hybrid', 'keyword', 'vector'] as const;
+export type SearchMode = (typeof searchModes)[number];
 
 export interface SearchOptions {
   /** How many passages at most (1-50). */

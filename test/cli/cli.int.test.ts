@@ -45,7 +45,7 @@ describe('npm run query', () => {
       ['articleId', 'paragraph', 'passageId', 'published', 'rank', 'score', 'source', 'text', 'title', 'url'].sort(),
     );
     expect(paris.results[0]).toMatchObject({ rank: 1, source: 'ロイター日本語版', published: '2026-01-06T23:58:00.000Z', paragraph: 2 });
-    expect(bread).toEqual({ question: 'How do I bake sourdough bread?', results: [] });
+    expect(bread).toEqual({ question: 'How do I bake sourdough bread?', mode: 'hybrid', results: [] });
     expect(out.stderr).toContain('building it');
   });
 
@@ -88,6 +88,38 @@ describe('npm run query', () => {
     const out = cli('query.ts', ['--k', 'lots']);
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('--k must be a whole number');
+  });
+
+  it('searches one half alone with --mode, and rejects an unknown mode', () => {
+    const { articles, index } = tempDirs();
+    const question = '有志連合はこの日、パリで首脳会合を開催\n';
+    const modeOf = (mode: string) => JSON.parse(cli('query.ts', ['--json', '--mode', mode, '--articles', articles, '--index', index], { input: question }).stdout).mode;
+    expect(['keyword', 'vector', 'hybrid'].map(modeOf)).toEqual(['keyword', 'vector', 'hybrid']);
+    const bad = cli('query.ts', ['--mode', 'fuzzy']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--mode must be one of hybrid, keyword, vector, got "fuzzy"');
+  });
+});
+
+describe('npm run repl', () => {
+  it('pages through a question with :more and switches modes with :mode', () => {
+    const { articles, index } = tempDirs();
+    const out = cli('repl.ts', ['--articles', articles, '--index', index], {
+      input: [':more', ':k 2', '有志連合の首脳会合はどこで開かれたか', ':more', ':mode vector', ':more', ':mode fuzzy', 'paris summit', ':quit', ''].join('\n'),
+    });
+    expect(out.code).toBe(0);
+    // The prompt has no line break of its own when stdin is not a terminal: a page starts after it.
+    const ranks = [...out.stdout.matchAll(/^(?:kiji> )? *(\d+)\. \d+\.\d{4} /gm)].map((m) => Number(m[1]));
+    // Two pages of the question, then two of the vector-only search: ranks go on across a page.
+    expect(ranks).toEqual([1, 2, 3, 4, 1, 2]);
+    expect(out.stdout).toContain('Ask a question first.');
+    expect(out.stdout).toMatch(/\(1-2 of \d+ relevant, hybrid, /);
+    expect(out.stdout).toMatch(/\(3-4 of \d+ relevant, hybrid, /);
+    // A new mode starts over: :more has no question in that mode yet.
+    expect(out.stdout).toContain('Search mode: vector.');
+    expect(out.stdout.match(/Ask a question first\./g)).toHaveLength(2);
+    expect(out.stdout).toContain(':mode must be one of hybrid, keyword, vector, got "fuzzy".');
+    expect(out.stdout).toMatch(/\(1-2 of \d+ relevant, vector, /);
   });
 });
 

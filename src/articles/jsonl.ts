@@ -4,12 +4,12 @@ import { joinLines, slugifyPath, toBlocks, toLines } from './text.js';
 import { ErrorCodes, KijiError } from '../errors.js';
 
 /**
- * One article a line: `{"id","title","source","published" (or "date"),"url","body"}`, body paragraphs
- * separated by a blank line. A bad line is reported (`line 3: ...`) and skipped; the other lines are kept.
+ * One article a line: `{"id","title","source","published" (or "date"),"url","body" (or "text" or
+ * "content", the names other news datasets use)}`, body paragraphs separated by a blank line. A bad line is reported (`line 3: ...`) and skipped; the other lines are kept.
  * A line without `id` gets `${slug of path}-${line number}`.
  */
 
-const FIELDS = ['id', 'title', 'source', 'published', 'date', 'url', 'body', 'authors'] as const;
+const FIELDS = ['id', 'title', 'source', 'published', 'date', 'url', 'body', 'text', 'content', 'authors'] as const;
 
 function lineError(lineNumber: number, message: string, hint: string): KijiError {
   return new KijiError(ErrorCodes.ARTICLE_PARSE, `line ${lineNumber}: ${message}`, { hint });
@@ -60,7 +60,7 @@ export function parseJsonl(text: string, sourcePath: string, onProblem: ProblemS
           url: record.url,
           authors: record.authors,
           sourcePath,
-          paragraphs: toBlocks(toLines(record.body ?? '')).map((block) => ({ text: joinLines(block) })),
+          paragraphs: toBlocks(toLines(record.body ?? record.text ?? record.content ?? '')).map((block) => ({ text: joinLines(block) })),
         },
         onProblem,
         `line ${number}: `,

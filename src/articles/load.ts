@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Article } from './article.js';
 import { parseJsonl } from './jsonl.js';
 import { parseMarkdown } from './markdown.js';
-import type { ArticleParser } from './parser.js';
+import type { ArticleParser, ProblemScope } from './parser.js';
 import { parseTextFile } from './plaintext.js';
 import { describeError, ErrorCodes, KijiError } from '../errors.js';
 
@@ -12,6 +12,20 @@ export interface LoadProblem {
   /** Relative to the folder given (the file name when one file was given); `:line` is in `reason`. */
   path: string;
   reason: string;
+  /** What was left out of the index: the file, one article of it, or a field of a kept article. */
+  scope: ProblemScope;
+}
+
+/** A problem as one line for a person: what was skipped, where, and why. */
+export function describeProblem({ path: file, reason, scope }: LoadProblem): string {
+  return scope === 'file' ? `Skipped ${file}: ${reason}` : scope === 'article' ? `Skipped an article of ${file}: ${reason}` : `${file}: ${reason}`;
+}
+
+/** How many files and articles were skipped, and how many articles were kept with a field dropped. */
+export function countProblems(problems: readonly LoadProblem[]): Record<ProblemScope, number> {
+  const counts = { file: 0, article: 0, field: 0 };
+  for (const p of problems) counts[p.scope]++;
+  return counts;
 }
 
 export interface LoadResult {
@@ -105,12 +119,12 @@ export async function loadArticles(pathOrDir: string): Promise<LoadResult> {
   const firstFileOfId = new Map<string, string>();
   for (const file of files) {
     const relative = path.relative(base, file).split(path.sep).join('/');
-    const report = (reason: string): void => {
-      problems.push({ path: relative, reason });
+    const report = (reason: string, scope: ProblemScope): void => {
+      problems.push({ path: relative, reason, scope });
     };
     const parse = parserFor(file);
     if (parse === undefined) {
-      report(`has an extension kiji does not read; use .md, .markdown, .txt or .jsonl.`);
+      report(`has an extension kiji does not read; use .md, .markdown, .txt or .jsonl.`, 'file');
       continue;
     }
     try {
@@ -122,11 +136,11 @@ export async function loadArticles(pathOrDir: string): Promise<LoadResult> {
           firstFileOfId.set(article.id, relative);
           articles.push(article);
         } else {
-          report(`article id "${article.id}" is already used by ${earlier}, so this article was skipped; give it another id or remove one copy.`);
+          report(`article id "${article.id}" is already used by ${earlier}; give it another id or remove one copy.`, 'article');
         }
       }
     } catch (error) {
-      report(describeError(error));
+      report(describeError(error), 'file');
     }
   }
   return { articles, problems };

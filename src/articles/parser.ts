@@ -3,11 +3,14 @@ import { toIsoDate } from './dates.js';
 import { normalizeLine } from './text.js';
 import { ErrorCodes, KijiError } from '../errors.js';
 
+/** What a problem cost: the whole file, one article of it, or only a field (the article is kept without it). */
+export type ProblemScope = 'file' | 'article' | 'field';
+
 /**
  * Receives what a parser could not use but worked around (a bad JSONL line, an unreadable date),
  * as a sentence saying what was wrong and what to do. A file that yields nothing usable throws instead.
  */
-export type ProblemSink = (reason: string) => void;
+export type ProblemSink = (reason: string, scope: Exclude<ProblemScope, 'file'>) => void;
 
 /** One input format: the text of one file in, its articles out. `sourcePath` is relative to the articles folder. */
 export type ArticleParser = (text: string, sourcePath: string, onProblem?: ProblemSink) => Article[];
@@ -65,7 +68,7 @@ export function makeArticle(fields: ArticleFields, onProblem: ProblemSink, where
   if (date !== undefined) {
     const published = toIsoDate(date);
     if (published === undefined) {
-      onProblem(`${where}date "${date}" of "${title}" is not readable, so the article is kept without one; write it as 2026-01-06 or 2026-01-06T08:58:00+09:00.`);
+      onProblem(`${where}date "${date}" of "${title}" is not readable, so the article is kept without one; write it as 2026-01-06 or 2026-01-06T08:58:00+09:00.`, 'field');
     } else {
       article.published = published;
     }
@@ -100,6 +103,6 @@ export function keepGoodArticles<T>(
       hint: failures.length === 0 ? 'The file is empty: add at least one article.' : undefined,
     });
   }
-  failures.forEach((reason) => onProblem(reason));
+  failures.forEach((reason) => onProblem(reason, 'article'));
   return articles;
 }

@@ -2,6 +2,7 @@ import { buildFromSettings } from '../library.js';
 import { commonFlags, log, parseFlags, runMain, settingsFromFlags } from './run.js';
 import { progressBar } from './progress.js';
 import type { BuildReport } from '../retrieval/types.js';
+import { countProblems } from '../articles/load.js';
 
 const usage = 'npm run embed -- [--articles PATH] [--index DIR] [--model ID_OR_DIR]';
 
@@ -20,6 +21,11 @@ runMain(async () => {
 });
 
 function summarize(r: BuildReport): string {
-  const skipped = r.skipped.length > 0 ? `, ${r.skipped.length} file(s) skipped` : '';
+  const { file, article, field } = countProblems(r.skipped);
+  const skipped = [
+    file > 0 ? `, ${file} file(s) skipped` : '',
+    article > 0 ? `, ${article} article(s) skipped` : '',
+    field > 0 ? `, ${field} article(s) kept without an unreadable field` : '',
+  ].join('');
   return `${r.articles} articles, ${r.passages} passages: ${r.embedded} embedded, ${r.reused} unchanged, ${r.removed} removed${skipped} (${(r.ms / 1000).toFixed(1)} s)`;
 }

@@ -1,4 +1,17 @@
 import type { BuildReport } from '../retrieval/types.js';
+import { countProblems } from '../articles/load.js';
+
+type ProblemCounts = ReturnType<typeof countProblems>;
+
+const skippedLine = ({ file, article, field }: ProblemCounts): string =>
+  [`Skipped files: ${file}`, article > 0 ? `skipped articles: ${article}` : '', field > 0 ? `articles kept without an unreadable field: ${field}` : '']
+    .filter(Boolean)
+    .join(' · ');
+
+const skippedLineJa = ({ file, article, field }: ProblemCounts): string =>
+  [`読み込めなかったファイル: ${file}`, article > 0 ? `読み込めなかった記事: ${article}` : '', field > 0 ? `読めない項目を除いて読み込んだ記事: ${field}` : '']
+    .filter(Boolean)
+    .join('、');
 
 /**
  * Every piece of text the bot itself writes (headers, buttons, notices), in English and Japanese.
@@ -33,7 +46,7 @@ const en = {
     [
       `Index rebuilt in ${(r.ms / 1000).toFixed(1)} s.`,
       `Articles: ${r.articles} · passages: ${r.passages} (embedded ${r.embedded}, reused ${r.reused}, removed ${r.removed})`,
-      `Skipped files: ${r.skipped.length}`,
+      skippedLine(countProblems(r.skipped)),
       ...(r.semanticOff ? [`Semantic search is off: ${r.semanticOff}`] : []),
     ].join('\n'),
 };
@@ -67,7 +80,7 @@ const ja: Strings = {
     [
       `索引を再構築しました（${(r.ms / 1000).toFixed(1)}秒）。`,
       `記事: ${r.articles} · パッセージ: ${r.passages}（新規埋め込み ${r.embedded}、再利用 ${r.reused}、削除 ${r.removed}）`,
-      `読み込めなかったファイル: ${r.skipped.length}`,
+      skippedLineJa(countProblems(r.skipped)),
       ...(r.semanticOff ? [`意味検索はオフです: ${r.semanticOff}`] : []),
     ].join('\n'),
 };

@@ -1,4 +1,5 @@
 import type { Passage } from '../passages/passage.js';
+import type { LoadProblem } from '../articles/load.js';
 
 export const searchModes = ['hybrid', 'keyword', 'vector'] as const;
 export type SearchMode = (typeof searchModes)[number];
@@ -62,8 +63,8 @@ export interface BuildReport {
    */
   reused: number;
   removed: number;
-  /** Files that could not be parsed, with the reason. */
-  skipped: { path: string; reason: string }[];
+  /** What the articles folder held that could not be indexed whole: files and articles skipped, fields dropped. */
+  skipped: LoadProblem[];
   /** Why semantic search is off, when it is. */
   semanticOff?: string;
   ms: number;

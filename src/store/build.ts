@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { loadArticles, sourceFingerprint } from '../articles/load.js';
+import { describeProblem, loadArticles, sourceFingerprint } from '../articles/load.js';
 import { toPassages, passageEmbeddingText, chunkDefaults } from '../passages/chunk.js';
 import type { Passage } from '../passages/passage.js';
 import type { Embedder } from '../embeddings/embedder.js';
@@ -71,7 +71,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
   const unchanged = unchangedSince(options.indexDir, sourceKey, options.model);
   if (unchanged) {
     const skipped = unchanged.skipped ?? [];
-    for (const problem of skipped) log(`Skipped ${problem.path}: ${problem.reason}`);
+    for (const problem of skipped) log(describeProblem(problem));
     return {
       articles: unchanged.articles,
       passages: unchanged.passages,
@@ -111,7 +111,7 @@ interface BuildContext {
 async function buildChanged(options: BuildOptions, context: BuildContext): Promise<BuildReport> {
   const { started, log, sourceKey, thread } = context;
   const { articles, problems } = await loadArticles(options.articlesPath);
-  for (const problem of problems) log(`Skipped ${problem.path}: ${problem.reason}`);
+  for (const problem of problems) log(describeProblem(problem));
   const passages = articles.flatMap((article) => toPassages(article));
   const previous = readPrevious(options.indexDir, log);
   const docs = keywordDocs(passages);

@@ -56,8 +56,17 @@ const manifestSchema = z.object({
    * re-run computes the same key it stops before parsing (an unchanged 100k corpus in well under a second).
    */
   sourceKey: z.string().optional(),
-  /** Files skipped by this build, repeated by a re-run that stops early. */
-  skipped: z.array(z.object({ path: z.string(), reason: z.string() })).optional(),
+  /** Problems with the articles (files and articles skipped, fields dropped), repeated by a re-run that stops early. */
+  skipped: z
+    .array(
+      z.object({
+        path: z.string(),
+        reason: z.string(),
+        // Absent in indexes from before articles could be skipped one by one: only files were then.
+        scope: z.enum(['file', 'article', 'field']).default('file'),
+      }),
+    )
+    .optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -47,6 +47,11 @@ describe('parseJsonl', () => {
     expect(found).toEqual([expect.stringMatching(reason)]);
   });
 
+  it('reads the body from "text" or "content" when there is no "body"', () => {
+    const text = ['{"title":"A","text":"一段落目。\\n\\n二段落目。"}', '{"title":"B","content":"本文。"}', '{"title":"C","body":"本文。","text":"要約。"}'].join('\n');
+    expect(parseJsonl(text, 'x.jsonl').map((a) => a.paragraphs.map((p) => p.text))).toEqual([['一段落目。', '二段落目。'], ['本文。'], ['本文。']]);
+  });
+
   it('throws ARTICLE_PARSE naming the line when no line is usable', () => {
     expect(() => parseJsonl('{"title":"T"}\nnope', 'x.jsonl')).toThrowError(/line 1: .*line 2: /);
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadArticles } from '../../src/articles/load.js';
+import { countProblems, describeProblem, loadArticles } from '../../src/articles/load.js';
 
 const seed = fileURLToPath(new URL('../../data/articles/reuters-2026-01-06.txt', import.meta.url));
 const good = '見出し\n\n本文です。\n';
@@ -53,14 +53,14 @@ describe('loadArticles', () => {
     await writeFile(path.join(dir, name), content);
     const { articles, problems } = await loadArticles(dir);
     expect(articles.map((a) => a.id)).toEqual(['good']);
-    expect(problems).toEqual([{ path: name, reason: expect.stringMatching(reason) }]);
+    expect(problems).toEqual([{ path: name, reason: expect.stringMatching(reason), scope: 'file' }]);
   });
 
   it('reports a bad JSONL line with the file path and keeps the other lines', async () => {
     await writeFile(path.join(dir, 'a.jsonl'), '{"id":"x","title":"T","body":"本文。"}\n{oops\n');
     const { articles, problems } = await loadArticles(dir);
     expect(articles.map((a) => a.id)).toEqual(['x']);
-    expect(problems).toEqual([{ path: 'a.jsonl', reason: expect.stringMatching(/^line 2: not valid JSON/) }]);
+    expect(problems).toEqual([{ path: 'a.jsonl', reason: expect.stringMatching(/^line 2: not valid JSON/), scope: 'article' }]);
   });
 
   it('reports a duplicate id for the later file and drops that article', async () => {
@@ -68,7 +68,21 @@ describe('loadArticles', () => {
     await writeFile(path.join(dir, 'b.md'), '---\nid: same\n---\n# Second\n\n本文。\n');
     const { articles, problems } = await loadArticles(dir);
     expect(articles.map((a) => a.title)).toEqual(['First']);
-    expect(problems).toEqual([{ path: 'b.md', reason: expect.stringContaining('"same" is already used by a.jsonl') }]);
+    expect(problems).toEqual([{ path: 'b.md', reason: expect.stringContaining('"same" is already used by a.jsonl'), scope: 'article' }]);
+  });
+
+  it('tells a skipped file, a skipped article and a dropped field apart', async () => {
+    await writeFile(path.join(dir, 'a.jsonl'), '{"id":"x","title":"T","body":"本文。","date":"someday"}\n{oops\n');
+    await writeFile(path.join(dir, 'b.txt'), '');
+    const { articles, problems } = await loadArticles(dir);
+    // The article with the unreadable date is kept, without a date.
+    expect(articles.map((a) => [a.id, a.published])).toEqual([['x', undefined]]);
+    expect(problems.map(describeProblem)).toEqual([
+      expect.stringMatching(/^a\.jsonl: line 1: date "someday" of "T" is not readable, so the article is kept without one/),
+      expect.stringMatching(/^Skipped an article of a\.jsonl: line 2: not valid JSON/),
+      expect.stringMatching(/^Skipped b\.txt: is empty/),
+    ]);
+    expect(countProblems(problems)).toEqual({ file: 1, article: 1, field: 1 });
   });
 
   it('throws ARTICLES_NOT_FOUND with a hint for a missing path', async () => {

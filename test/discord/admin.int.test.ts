@@ -64,7 +64,11 @@ describe('/reindex', () => {
       embedded: 4,
       reused: 51,
       removed: 1,
-      skipped: [{ path: 'broken_*file*.txt', reason: 'no title line' }],
+      skipped: [
+        { path: 'broken_*file*.txt', reason: 'no title line', scope: 'file' },
+        { path: 'feed.jsonl', reason: 'line 3: not valid JSON', scope: 'article' },
+        { path: 'feed.jsonl', reason: 'line 4: date "soon" is not readable', scope: 'field' },
+      ],
     };
     const before = library.buildId;
     const reply = await harness.fake.reply(harness.fake.slash('reindex', {}, { permissions: managerPermissions }));
@@ -73,8 +77,10 @@ describe('/reindex', () => {
       [
         'Index rebuilt in 0.0 s.',
         'Articles: 26 · passages: 55 (embedded 4, reused 51, removed 1)',
-        'Skipped files: 1',
-        '- broken\\_\\*file\\*.txt: no title line',
+        'Skipped files: 1 · skipped articles: 1 · articles kept without an unreadable field: 1',
+        '- Skipped broken\\_\\*file\\*.txt: no title line',
+        '- Skipped an article of feed.jsonl: line 3: not valid JSON',
+        '- feed.jsonl: line 4: date "soon" is not readable',
       ].join('\n'),
     );
     expect(library.buildId).not.toBe(before);

@@ -198,9 +198,15 @@ describe('buildIndex', () => {
     const dirs = tempCorpus();
     fs.writeFileSync(path.join(dirs.articles, 'broken.jsonl'), '{"id": "x", "title": \n');
     const first = await fakeBuild(dirs).run();
+    expect(first.skipped).toEqual([{ path: 'broken.jsonl', reason: expect.stringContaining('not valid JSON'), scope: 'file' }]);
     const again = await fakeBuild(dirs).run();
     expect(again).toMatchObject({ articles: first.articles, passages: first.passages, embedded: 0, removed: 0 });
     expect(again.skipped).toEqual(first.skipped);
+    // As an older kiji recorded it, without a scope: only whole files were skipped then.
+    const manifestFile = path.join(currentBuildDir(dirs.index)!, indexFiles.manifest);
+    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { skipped: object[] };
+    fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, skipped: manifest.skipped.map(({ scope: _, ...rest }: { scope?: string }) => rest) }));
+    expect((await fakeBuild(dirs).run()).skipped).toEqual(first.skipped);
     // Same size, different bytes: the fingerprint is over content, not metadata.
     const file = path.join(dirs.articles, 'reuters-2026-01-06.txt');
     fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('パリで首脳会合', 'ローマで首脳会'));

@@ -1,5 +1,6 @@
 import { MessageFlags, PermissionFlagsBits } from 'discord.js';
 import type { BuildReport } from '../../retrieval/types.js';
+import { describeProblem } from '../../articles/load.js';
 import { quiet, type Command, type CommandDefinition } from '../command.js';
 import { cutEnd, escapeText } from '../excerpt.js';
 import { discordLimits } from '../messages.js';
@@ -14,9 +15,9 @@ const data = {
   default_member_permissions: PermissionFlagsBits.ManageGuild.toString(),
 } as const satisfies CommandDefinition;
 
-/** Skipped files, one line each, escaped: paths and reasons come from files on disk, not from us. */
+/** Problems with the articles, one line each, escaped: paths and reasons come from files on disk, not from us. */
 function skippedLines(report: BuildReport): string[] {
-  return report.skipped.map((file) => `- ${escapeText(`${file.path}: ${file.reason}`)}`);
+  return report.skipped.map((problem) => `- ${escapeText(describeProblem(problem))}`);
 }
 
 export default {

@@ -17,6 +17,20 @@ const SLASHED = /^(\d{4})\/(\d{1,2})\/(\d{1,2})$/;
 const JAPANESE =
   /^(\d{4})年\s*(\d{1,2})月\s*(\d{1,2})日\s*(?:(午前|午後)?\s*(\d{1,2})[:：](\d{2})\s*(?:(?:GMT|UTC)\s*([+-]\d{1,2}(?::?\d{2})?)?|(JST))?)?$/i;
 
+const MONTHS = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+const MONTH = '(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\\.?';
+
+/**
+ * RSS and e-mail dates (RFC 2822), which feeds and scrapers keep as they come: `Tue, 06 Jan 2026
+ * 08:58:00 +0900`, `6 Jan 2026 08:58 GMT`. The zone is required: without one the instant is unknown.
+ */
+const RFC_2822 = new RegExp(`^(?:[a-z]{3},?\\s+)?(\\d{1,2})\\s+${MONTH}\\s+(\\d{4})\\s+(\\d{2}):(\\d{2})(?::(\\d{2}))?\\s+(?:([+-]\\d{4})|gmt|ut|utc|z)$`, 'i');
+
+/** `Jan 6, 2026`, `January 6, 2026` (UTC midnight, as an ISO date alone). */
+const ENGLISH_DATE = new RegExp(`^${MONTH}\\s+(\\d{1,2}),?\\s+(\\d{4})$`, 'i');
+
+const monthNumber = (name: string): number => MONTHS.indexOf(name.slice(0, 3).toLowerCase()) + 1;
+
 /** `+9`, `+09`, `+0900`, `-05:30`, `Z` -> minutes east of UTC. */
 function offsetMinutes(zone: string | undefined, fallback: number): number {
   if (zone === undefined || zone === '') return fallback;
@@ -76,6 +90,20 @@ export function toIsoDate(input: string): string | undefined {
       offset: offsetMinutes(m[8], 0),
     });
   }
+  m = RFC_2822.exec(text);
+  if (m) {
+    return toIso({
+      year: Number(m[3]),
+      month: monthNumber(m[2]!),
+      day: Number(m[1]),
+      hour: Number(m[4]),
+      minute: Number(m[5]),
+      second: Number(m[6] ?? 0),
+      offset: offsetMinutes(m[7], 0),
+    });
+  }
+  m = ENGLISH_DATE.exec(text);
+  if (m) return toIso({ year: Number(m[3]), month: monthNumber(m[1]!), day: Number(m[2]), offset: 0 });
   m = SLASHED.exec(text);
   if (m) return toIso({ year: Number(m[1]), month: Number(m[2]), day: Number(m[3]), offset: 0 });
   m = JAPANESE.exec(text);

@@ -120,3 +120,20 @@ export function toIsoDate(input: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Articles are dated as their readers in Japan date them (the corpus is Japanese news): 08:58 on
+ * 7 January in Tokyo is 7 January, also on a server or a terminal in UTC. The bot and the CLI both
+ * show dates this way, so the REPL shows what the bot will.
+ */
+export const DISPLAY_TIME_ZONE = 'Asia/Tokyo';
+
+let calendar: Intl.DateTimeFormat | undefined;
+
+/** The YYYY-MM-DD an ISO instant falls on in `DISPLAY_TIME_ZONE`; anything unparsable as given. */
+export function calendarDate(published: string): string {
+  const date = new Date(published);
+  if (Number.isNaN(date.getTime())) return published;
+  calendar ??= new Intl.DateTimeFormat('sv-SE', { timeZone: DISPLAY_TIME_ZONE });
+  return calendar.format(date);
+}

@@ -1,5 +1,6 @@
 import stringWidth from 'string-width';
 import type { SearchResponse, SearchResult } from '../retrieval/types.js';
+import { calendarDate } from '../articles/dates.js';
 
 /** The `query --json` line: one object per question, results with their full passage text. */
 export function toJsonLine(response: SearchResponse): string {
@@ -58,9 +59,7 @@ const dim = (s: string, color: boolean): string => (color ? `\x1b[2m${s}\x1b[22m
 /** A citation line: title, source, date and paragraph, as the bot shows them. */
 export function citation(r: SearchResult): string {
   const p = r.passage;
-  // The reader's local calendar date: a Tokyo article of 08:58 on 7 January is 6 January in UTC.
-  const date = p.published ? new Date(p.published).toLocaleDateString('sv-SE') : undefined;
-  return [p.source, date, `¶${p.paragraph}`].filter(Boolean).join(' · ');
+  return [p.source, p.published && calendarDate(p.published), `¶${p.paragraph}`].filter(Boolean).join(' · ');
 }
 
 /** Human-readable results for a terminal: rank, score, title, citation, wrapped excerpt. */

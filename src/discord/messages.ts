@@ -9,7 +9,8 @@ import type { ArticleSummary, SearchResponse } from '../retrieval/types.js';
 import type { Passage } from '../passages/passage.js';
 import { answerExcerpt, cutEnd, escapeText, fitEscaped, unescapeText } from './excerpt.js';
 import { buildTag, encodeButton, questionTag, type ButtonState } from './custom-id.js';
-import { formatDate, type Strings } from './strings.js';
+import { type Strings } from './strings.js';
+import { calendarDate } from '../articles/dates.js';
 
 /** Discord's limits on what a message may hold (characters unless said otherwise). */
 export const discordLimits = {
@@ -127,7 +128,7 @@ export function answerMessage(page: AnswerPage): MessageBody {
   };
   const names = results.map((result) =>
     cutEnd(
-      `[${page.offset + result.rank}] ${sourceLine([result.passage.source, result.passage.published && formatDate(result.passage.published), strings.paragraph(result.passage.paragraph)])}`,
+      `[${page.offset + result.rank}] ${sourceLine([result.passage.source, result.passage.published && calendarDate(result.passage.published), strings.paragraph(result.passage.paragraph)])}`,
       discordLimits.fieldName,
     ),
   );
@@ -190,7 +191,7 @@ export function passageMessage(passage: Passage, strings: Strings): MessageBody 
         description: fitEscaped(passage.text, discordLimits.description),
         footer: {
           text: cutEnd(
-            sourceLine([passage.source, passage.published && formatDate(passage.published), strings.paragraph(passage.paragraph)]),
+            sourceLine([passage.source, passage.published && calendarDate(passage.published), strings.paragraph(passage.paragraph)]),
             discordLimits.footer,
           ),
         },
@@ -208,7 +209,7 @@ export function sourcesMessage(articles: readonly ArticleSummary[], requestedPag
   const pages = Math.ceil(articles.length / sourcesPerPage);
   const page = Math.min(Math.max(1, requestedPage), pages);
   const lines = articles.slice((page - 1) * sourcesPerPage, page * sourcesPerPage).map((article) => {
-    const details = sourceLine([article.source, article.published && formatDate(article.published), strings.passages(article.passages)]);
+    const details = sourceLine([article.source, article.published && calendarDate(article.published), strings.passages(article.passages)]);
     // 10 lines of at most 400 stay far below the 4096 of a description.
     return `${titleMarkdown(article.title, article.url, 300)} — ${escapeText(cutEnd(details, 90))}`;
   });

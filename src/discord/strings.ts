@@ -89,10 +89,3 @@ const ja: Strings = {
 export function stringsFor(locale: string | null | undefined): Strings {
   return locale?.startsWith('ja') ? ja : en;
 }
-
-/** Publication date as a reader in Japan dates the article (YYYY-MM-DD); unparsable dates are shown as given. */
-export function formatDate(published: string): string {
-  const date = new Date(published);
-  if (Number.isNaN(date.getTime())) return published;
-  return new Intl.DateTimeFormat('sv-SE', { timeZone: 'Asia/Tokyo' }).format(date);
-}

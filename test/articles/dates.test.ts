@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { toIsoDate } from '../../src/articles/dates.js';
+import { calendarDate, toIsoDate } from '../../src/articles/dates.js';
 
 describe('toIsoDate', () => {
   it.each([
@@ -30,4 +30,10 @@ describe('toIsoDate', () => {
       expect(toIsoDate(input)).toBeUndefined();
     },
   );
+
+  it('dates an instant as readers in Japan do, whatever the machine zone, and leaves an unparsable one as given', () => {
+    expect(calendarDate('2026-01-06T23:58:00.000Z')).toBe('2026-01-07');
+    expect(calendarDate('2026-01-06T14:59:00.000Z')).toBe('2026-01-06');
+    expect(calendarDate('someday')).toBe('someday');
+  });
 });

@@ -60,6 +60,17 @@ describe('npm run query', () => {
     for (const line of out.stdout.trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
   });
 
+  it('cites the date readers in Japan see, as the bot does, on a machine in another zone', () => {
+    const { articles, index } = tempDirs();
+    const out = cli('query.ts', ['--k', '1', '--articles', articles, '--index', index], {
+      input: '有志連合はこの日、パリで首脳会合を開催\n',
+      env: { TZ: 'America/New_York' },
+    });
+    expect(out.code).toBe(0);
+    // Published 2026-01-06T23:58Z: 8:58 on 7 January in Tokyo, 18:58 on 6 January in New York.
+    expect(out.stdout).toMatch(/ロイター日本語版 · 2026-01-07 · ¶2/);
+  });
+
   it('says why a question in another language finds nothing when only keywords can match', () => {
     const { articles, index } = tempDirs();
     const out = cli('query.ts', ['--articles', articles, '--index', index], {

@@ -5,8 +5,9 @@ import { ErrorCodes, KijiError } from '../errors.js';
 
 /**
  * One article a line: `{"id","title","source","published" (or "date"),"url","body" (or "text" or
- * "content", the names other news datasets use)}`, body paragraphs separated by a blank line. A bad line is reported (`line 3: ...`) and skipped; the other lines are kept.
- * A line without `id` gets `${slug of path}-${line number}`.
+ * "content", the names other news datasets use)}`, body paragraphs separated by a blank line. A bad
+ * line is reported (`line 3: ...`) and skipped; the other lines are kept. A line without `id` gets
+ * `${slug of path}-${line number}`.
  */
 
 const FIELDS = ['id', 'title', 'source', 'published', 'date', 'url', 'body', 'text', 'content', 'authors'] as const;

@@ -9,7 +9,7 @@ import type { ArticleSummary, SearchResponse } from '../retrieval/types.js';
 import type { Passage } from '../passages/passage.js';
 import { answerExcerpt, cutEnd, escapeText, fitEscaped, unescapeText } from './excerpt.js';
 import { buildTag, encodeButton, questionTag, type ButtonState } from './custom-id.js';
-import { type Strings } from './strings.js';
+import type { Strings } from './strings.js';
 import { calendarDate } from '../articles/dates.js';
 
 /** Discord's limits on what a message may hold (characters unless said otherwise). */

@@ -62,7 +62,7 @@ const manifestSchema = z.object({
       z.object({
         path: z.string(),
         reason: z.string(),
-        // Absent in indexes from before articles could be skipped one by one: only files were then.
+        // Absent in indexes written before problems had a scope: read as whole files, as they were reported then.
         scope: z.enum(['file', 'article', 'field']).default('file'),
       }),
     )

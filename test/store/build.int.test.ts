@@ -202,7 +202,7 @@ describe('buildIndex', () => {
     const again = await fakeBuild(dirs).run();
     expect(again).toMatchObject({ articles: first.articles, passages: first.passages, embedded: 0, removed: 0 });
     expect(again.skipped).toEqual(first.skipped);
-    // As an older kiji recorded it, without a scope: only whole files were skipped then.
+    // As an older kiji recorded it, without a scope: read as a whole file, as it was reported then.
     const manifestFile = path.join(currentBuildDir(dirs.index)!, indexFiles.manifest);
     const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { skipped: object[] };
     fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, skipped: manifest.skipped.map(({ scope: _, ...rest }: { scope?: string }) => rest) }));

@@ -114,7 +114,7 @@ export const RELEVANT_COVERAGE = 0.08;
  *
  * Measured (see README, "Keyword search budget"): on JSQuAD with a budget as tight relative to its
  * 1,145 passages as 50k postings is to 1M (`KEYWORD_MAX_POSTINGS=57 npm run eval`), R@1 0.928
- * against 0.930 exact and R@5 0.965 against 0.976 (at 115, like 100k at 1M: 0.930 / 0.968; leaving
+ * against 0.930 exact and R@5 0.964 against 0.976 (at 115, like 100k at 1M: 0.930 / 0.968; leaving
  * the rest out without rescoring: 0.905 / 0.962); on the bench's 1M corpus the fused search's p50/p95
  * went from 5.4/7.4 ms at 100k postings to 4.1/6.2 ms at 50k, alternating in one process.
  */

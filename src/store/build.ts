@@ -120,20 +120,21 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
   let onThread = previous === undefined ? thread?.build(docs) : undefined;
 
   const reusable = previous !== undefined && sameModel(previous.manifest, options.model);
+  /** The previous build's row of `p` when it held `p` unchanged. */
+  const unchangedRow = (p: Passage): number | undefined => {
+    const row = previous?.table.rowOf(p.id);
+    return row !== undefined && previous!.table.hash(row) === p.hash ? row : undefined;
+  };
   const isFresh = (p: Passage): boolean => {
-    const row = reusable ? previous.table.rowOf(p.id) : undefined;
-    return row !== undefined && previous!.table.hash(row) === p.hash && previous!.table.label(row) >= 0;
+    const row = reusable ? unchangedRow(p) : undefined;
+    return row !== undefined && previous!.table.label(row) >= 0;
   };
   const toEmbed = options.model ? passages.filter((p) => !isFresh(p)) : [];
   const kept = new Set(passages.map((p) => p.id));
   const removed = previous ? countRemoved(previous.table, kept) : 0;
 
   // Without vectors nothing is embedded, yet only what the previous build held unchanged is reused.
-  const unchangedSincePrevious = (): number =>
-    passages.filter((p) => {
-      const row = previous?.table.rowOf(p.id);
-      return row !== undefined && previous!.table.hash(row) === p.hash;
-    }).length;
+  const unchangedSincePrevious = (): number => passages.filter((p) => unchangedRow(p) !== undefined).length;
   const report = (embedded: number, semanticOff?: string): BuildReport => ({
     articles: articles.length,
     passages: passages.length,

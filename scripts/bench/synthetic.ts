@@ -41,7 +41,7 @@ export interface JsquadArticle {
 
 export function readJsquad(): JsquadArticle[] {
   if (!fs.existsSync(jsquadArticles)) {
-    throw new Error(`The bench needs the JSQuAD articles at ${jsquadArticles}; copy them there (see "Benchmarks" in README.md).`);
+    throw new Error(`The bench needs the JSQuAD articles at ${jsquadArticles}; they are committed under data/eval/ (see data/eval/README.md).`);
   }
   return fs
     .readFileSync(jsquadArticles, 'utf8')

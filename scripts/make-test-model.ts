@@ -8,8 +8,8 @@
  *     npx tsx scripts/make-test-model.ts [OUT_DIR]     # default test/fixtures/model/kiji-test-char
  *
  * What the model is: one Gather from an embedding table, nothing else. Every character of the
- * seed articles (`data/articles/*.txt`, or `../shared/seeds/` when that folder is empty), of the
- * dev questions (`../shared/eval/seed-dev.jsonl`, when present), ASCII letters/digits and common
+ * seed articles (`data/articles/reuters-2026-01-06.txt`), of the seed dev questions
+ * (`data/eval/seed-dev.jsonl`), ASCII letters/digits and common
  * Japanese punctuation is one WordPiece token with a random row seeded by the character and scaled
  * by its IDF over the article paragraphs, so mean-pooled texts sharing rare characters are close.
  * A small dictionary (`paris`/パリ, `summit`/首脳会合, `oil`/石油, `drone`/無人機, ...) makes each
@@ -20,10 +20,10 @@
  * Layout as a Hugging Face repo: config.json, tokenizer.json, tokenizer_config.json,
  * onnx/model.onnx (fp32) and onnx/model_quantized.onnx (int8 table + DequantizeLinear; the file
  * transformers.js 4.3.1 picks for dtype 'q8'). The vocabulary depends on the input texts: commit
- * the folder after regenerating so tests do not depend on the machine's articles.
+ * the folder after regenerating (test/embeddings/make-test-model.test.ts checks that it matches).
  */
-import { mulberry32 } from './lib/shared-data.js';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mulberry32 } from './lib/random.js';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -31,9 +31,9 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 
 export const testModelDefaults = {
   outDir: path.join(projectRoot, 'test/fixtures/model/kiji-test-char'),
-  articlesDir: path.join(projectRoot, 'data/articles'),
-  fallbackArticlesDir: path.join(projectRoot, '../shared/seeds'),
-  questionsFile: path.join(projectRoot, '../shared/eval/seed-dev.jsonl'),
+  /** Named files, not the whole articles folder: a user's own articles must not change the test model. */
+  articleFiles: [path.join(projectRoot, 'data/articles/reuters-2026-01-06.txt')],
+  questionsFile: path.join(projectRoot, 'data/eval/seed-dev.jsonl'),
   /** 32-64. 32 keeps the fp32 file near 100 KB; character matches are then noisy (about 1/sqrt(32)), dictionary words are not. */
   dimension: 32,
   seed: 20260106,
@@ -77,18 +77,11 @@ const isPunctuationOrSymbol = (ch: string): boolean => /[\p{P}\p{S}]/u.test(ch);
 
 function readSourceTexts(): { texts: string[]; sources: string[] } {
   const d = testModelDefaults;
-  const listTxt = (dir: string) =>
-    existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.txt')).sort().map((f) => path.join(dir, f)) : [];
-  let files = listTxt(d.articlesDir);
-  if (files.length === 0) files = listTxt(d.fallbackArticlesDir);
-  const texts = files.map((f) => readFileSync(f, 'utf8'));
-  const sources = files.map((f) => path.relative(projectRoot, f));
-  if (existsSync(d.questionsFile)) {
-    for (const line of readFileSync(d.questionsFile, 'utf8').split('\n')) {
-      if (line.trim()) texts.push(String((JSON.parse(line) as { question?: unknown }).question ?? ''));
-    }
-    sources.push(path.relative(projectRoot, d.questionsFile));
+  const texts = d.articleFiles.map((f) => readFileSync(f, 'utf8'));
+  for (const line of readFileSync(d.questionsFile, 'utf8').split('\n')) {
+    if (line.trim()) texts.push(String((JSON.parse(line) as { question?: unknown }).question ?? ''));
   }
+  const sources = [...d.articleFiles, d.questionsFile].map((f) => path.relative(projectRoot, f));
   return { texts, sources };
 }
 

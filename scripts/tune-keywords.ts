@@ -17,16 +17,16 @@ import { readQuestions, type EvalQuestion } from '../src/eval/questions.js';
 import { loadArticles } from '../src/articles/load.js';
 import { toPassages } from '../src/passages/chunk.js';
 import { keywordDocs } from '../src/store/keyword-docs.js';
-import { sharedEval } from './lib/shared-data.js';
+import { jsquadDir, seedQuestionsFile } from './lib/eval-data.js';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string): string => {
   const at = args.indexOf(name);
   return at >= 0 ? (args[at + 1] ?? fallback) : fallback;
 };
-const evalDir = flag('--eval-dir', join(sharedEval, 'jsquad-valid'));
+const evalDir = flag('--eval-dir', jsquadDir);
 const seedArticles = flag('--seed-articles', 'data/articles');
-const seedQuestions = flag('--seed-questions', join(sharedEval, 'seed-dev.jsonl'));
+const seedQuestions = flag('--seed-questions', seedQuestionsFile);
 const filter = args.find((a, i) => !a.startsWith('--') && !(args[i - 1] ?? '').startsWith('--'));
 
 async function corpus(articlesPath: string, questionsPath: string) {

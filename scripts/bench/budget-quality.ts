@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { loadIndex, releaseIndex } from '../../src/store/load.js';
 import { RELEVANT_COVERAGE, keywordBudgetDefaults } from '../../src/keywords/bm25.js';
-import { sharedEval } from '../lib/shared-data.js';
+import { jsquadDir } from '../lib/eval-data.js';
 import { ensureSyntheticIndex, sizeLabel } from './cache.js';
 import { parseSize } from './args.js';
 import { syntheticModel } from './synthetic.js';
@@ -34,7 +34,7 @@ interface Question {
 }
 
 const all = fs
-  .readFileSync(path.join(sharedEval, 'jsquad-valid', 'questions.jsonl'), 'utf8')
+  .readFileSync(path.join(jsquadDir, 'questions.jsonl'), 'utf8')
   .split('\n')
   .filter((line) => line.trim() !== '')
   .map((line) => JSON.parse(line) as { question: string; gold: string[]; answers: string[] });

@@ -16,7 +16,7 @@ export function benchModelMissing(): string | undefined {
   const missing = need.filter((f) => !fs.existsSync(path.join(benchModel, f)));
   return missing.length === 0
     ? undefined
-    : `skipped: the e5-shaped bench model is not in ${benchModel} (missing ${missing.join(', ')}); build it as "Benchmarks" in README.md says`;
+    : `skipped: the e5-shaped bench model is not in ${path.relative(process.cwd(), benchModel) || '.'} (missing ${missing.join(', ')}); build it with "npx tsx scripts/make-bench-model.ts" (see docs/benchmarks.md)`;
 }
 
 /** A JSONL file of the first `paragraphs` JSQuAD paragraphs (whole articles), for the embed rows. */

@@ -1,6 +1,7 @@
 /**
  * `npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,scale,peer,loop,bot]`
- * Writes bench/out/report.md and bench/out/report.json. See "Benchmarks" in README.md.
+ * Writes bench/out/report.md and bench/out/report.json, and docs/benchmarks.md (the committed copy,
+ * with scripts/bench/preamble.md on top): see that preamble for what each row measures.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -15,24 +16,36 @@ import { benchLoopDelay, testModel } from './loop.js';
 import { benchBot } from './bot.js';
 import { jsquadArticles } from './synthetic.js';
 import { hnswDefaults } from '../../src/vectors/hnsw-store.js';
+import { projectRoot } from '../../src/config/settings.js';
+
+const rows = ['embed', 'incremental', 'peer', 'loop', 'bot', 'scale'] as const;
 
 const args = parseArgs(process.argv.slice(2));
 const wants = (row: string): boolean => args.only.length === 0 || args.only.includes(row);
 const started = performance.now();
 const log = (line: string): void => console.log(`[${Math.round((performance.now() - started) / 1000)} s] ${line}`);
 fs.mkdirSync(outDir, { recursive: true });
-// Building the 1M index takes about 12 minutes on 2 cores (an hour before inserts ran on every core)
-// and ~7 GB of memory at its peak: more than a default run's 15-minute budget, so a default run
-// measures 1M only once it has been prebuilt.
+// Building the 1M index takes longer than a default run's 15-minute budget (its cost is in
+// docs/benchmarks-history.md), so a default run measures 1M only once it has been prebuilt.
 if (args.defaultSizes && !args.quick) {
   if (isSyntheticIndexCached(1_000_000)) args.sizes.push(1_000_000);
-  else log('Skipping 1M: its synthetic index is not built yet. Build it once with `npx tsx scripts/bench/cache.ts 1m` (about 12 minutes on 2 cores, ~7 GB of memory); later runs include it.');
+  else log('Skipping 1M: its synthetic index is not built yet. Build it once with `npx tsx scripts/bench/cache.ts 1m` (12-14 minutes on 2 cores, ~11 GB of memory); later runs include it.');
 }
 
 // With --only, the other rows of the last report are kept (and scale rows merge by size).
 const previousFile = path.join(outDir, 'report.json');
 const previous = args.only.length > 0 && fs.existsSync(previousFile) ? (JSON.parse(fs.readFileSync(previousFile, 'utf8')) as Record<string, unknown>) : {};
-const results: Record<string, unknown> = { ...previous, machine: machine(), quick: args.quick, sizes: args.sizes, hnswDefaults, startedAt: new Date().toISOString() };
+const argv = process.argv.slice(2);
+const results: Record<string, unknown> = {
+  ...previous,
+  machine: machine(),
+  quick: args.quick,
+  sizes: args.sizes,
+  hnswDefaults,
+  startedAt: new Date().toISOString(),
+  command: `npm run bench${argv.length > 0 ? ` -- ${argv.join(' ')}` : ''}`,
+  keptRows: args.only.length > 0 ? rows.filter((row) => !args.only.includes(row) && previous[row] !== undefined) : [],
+};
 const save = (): void => fs.writeFileSync(path.join(outDir, 'report.json'), JSON.stringify(results, null, 2) + '\n');
 const modelForTiming = benchModelMissing() ? testModel : benchModel;
 
@@ -87,6 +100,10 @@ if (wants('scale')) {
 }
 results.totalSeconds = round((performance.now() - started) / 1000, 0);
 save();
-fs.writeFileSync(path.join(outDir, 'report.md'), (await import('./report.js')).renderReport(results as never));
-log(`Wrote ${path.join(outDir, 'report.md')} and report.json in ${results.totalSeconds} s.`);
+const { renderBenchmarksDoc, renderReport } = await import('./report.js');
+fs.writeFileSync(path.join(outDir, 'report.md'), renderReport(results as never));
+const doc = path.join(projectRoot, 'docs', 'benchmarks.md');
+fs.mkdirSync(path.dirname(doc), { recursive: true });
+fs.writeFileSync(doc, renderBenchmarksDoc(results as never));
+log(`Wrote ${path.join(outDir, 'report.md')}, report.json and ${path.relative(projectRoot, doc)} in ${results.totalSeconds} s.`);
 process.exit(0);

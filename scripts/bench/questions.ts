@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { sharedEval } from '../lib/shared-data.js';
+import { jsquadDir } from '../lib/eval-data.js';
 import fs from 'node:fs';
 
-const questionsFile = path.join(sharedEval, 'jsquad-valid', 'questions.jsonl');
+const questionsFile = path.join(jsquadDir, 'questions.jsonl');
 
 /** Real questions (JSQuAD), spread over the file so they touch every article. */
 export function benchQuestions(count: number): string[] {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { mulberry32, sharedEval } from '../lib/shared-data.js';
+import { jsquadDir } from '../lib/eval-data.js';
+import { mulberry32 } from '../lib/random.js';
 import type { Embedder } from '../../src/embeddings/embedder.js';
 
 /**
@@ -11,7 +12,7 @@ import type { Embedder } from '../../src/embeddings/embedder.js';
  * low-dimensional topic subspace + a little isotropic noise, L2-normalized.
  */
 
-export const jsquadArticles = path.join(sharedEval, 'jsquad-valid', 'articles.jsonl');
+export const jsquadArticles = path.join(jsquadDir, 'articles.jsonl');
 
 /** Deterministic, so every run and every child process sees the same corpus. */
 export const rng = mulberry32;
@@ -40,7 +41,7 @@ export interface JsquadArticle {
 
 export function readJsquad(): JsquadArticle[] {
   if (!fs.existsSync(jsquadArticles)) {
-    throw new Error(`The bench needs the JSQuAD articles at ${jsquadArticles}; copy them there (see "Benchmarks" in README.md).`);
+    throw new Error(`The bench needs the JSQuAD articles at ${jsquadArticles}; they are committed under data/eval/ (see data/eval/README.md).`);
   }
   return fs
     .readFileSync(jsquadArticles, 'utf8')

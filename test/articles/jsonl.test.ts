@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { parseJsonl } from '../../src/articles/jsonl.js';
 
 const fixture = readFileSync(new URL('../fixtures/articles/articles.jsonl', import.meta.url), 'utf8');
-/** The shared folder sits beside the repository (on developer machines and in CI). */
-const jsquad = fileURLToPath(new URL('../../../shared/eval/jsquad-valid/articles.jsonl', import.meta.url));
+/** The committed JSQuAD retrieval benchmark (see data/eval/README.md). */
+const jsquad = fileURLToPath(new URL('../../data/eval/jsquad-valid/articles.jsonl', import.meta.url));
 
 describe('parseJsonl', () => {
   const problems: string[] = [];

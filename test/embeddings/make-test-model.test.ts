@@ -28,6 +28,18 @@ describe('make-test-model', () => {
     }
   });
 
+  it('writes the committed fixture, byte for byte, from the files in the repository', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'kiji-model-'));
+    dirs.push(dir);
+    const { sources } = makeTestModel(dir);
+    expect(sources).toEqual(['data/articles/reuters-2026-01-06.txt', 'data/eval/seed-dev.jsonl']);
+    const files = await listFiles(dir);
+    expect(await listFiles(testModelDefaults.outDir)).toEqual(files);
+    for (const f of files) {
+      expect(Buffer.compare(await readFile(path.join(dir, f)), await readFile(path.join(testModelDefaults.outDir, f))), f).toBe(0);
+    }
+  });
+
   it('stays small enough to commit and matches its config', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'kiji-model-'));
     dirs.push(dir);

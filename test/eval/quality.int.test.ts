@@ -39,7 +39,7 @@ describe('keyword retrieval quality on the committed JSQuAD sample', () => {
 
 describe('keyword retrieval on the seed articles', async () => {
   const library = await keywordLibrary(path.join(here, '../../data/articles'));
-  const questions = readQuestions(path.join(here, 'seed-dev.jsonl'));
+  const questions = readQuestions(path.join(here, '../../data/eval/seed-dev.jsonl'));
   const rankOf = async (question: string, gold: string[]) =>
     firstHitRank((await library.search(question, { k: 10, mode: 'keyword' })).results.map((r) => isHit(r.passage.text, gold)));
 

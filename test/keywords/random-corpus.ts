@@ -1,5 +1,5 @@
 import type { KeywordDoc, KeywordOptions } from '../../src/keywords/bm25.js';
-import { mulberry32 } from '../../scripts/lib/shared-data.js';
+import { mulberry32 } from '../../scripts/lib/random.js';
 
 // Corpora for keyword search tests: random text over a small alphabet drawn with a skewed (Zipf-like)
 // frequency, so queries mix terms found in most passages with rare ones, and many passages repeat word

@@ -7,7 +7,7 @@ import { channels, randomCorpus } from './random-corpus.js';
 import { ANALYZERS, stripQuestionWords } from '../../src/keywords/tokenize.js';
 import { WHOLE_QUERY_POSTINGS } from '../../src/keywords/top-k.js';
 import { isKijiError } from '../../src/errors.js';
-import { mulberry32 } from '../../scripts/lib/shared-data.js';
+import { mulberry32 } from '../../scripts/lib/random.js';
 
 // The pruned search (`search`) must return exactly what scoring every posting returns
 // (`searchExhaustive`): same docs, order, scores and coverage, on random corpora (random-corpus.ts).

@@ -1,9 +1,3 @@
-import path from 'node:path';
-import { projectRoot } from '../../src/config/settings.js';
-
-/** The read-only shared material lives beside the project (`../shared`), on developer machines and in CI. */
-export const sharedEval = path.resolve(projectRoot, '..', 'shared', 'eval');
-
 /** mulberry32: tiny, seedable, pure integer arithmetic, so every platform and child process sees the same numbers. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

@@ -211,7 +211,8 @@ async function listArticleFiles(root: string, fs: ArticleFs): Promise<Listing> {
       return;
     }
     const inner = [...ancestors, real];
-    for (const entry of entries) {
+    // Sorted so problems are reported in the same order on every run.
+    for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       if (isHidden(entry.name)) continue;
       const absolute = path.join(dir, entry.name);
       const rel = relative === '' ? entry.name : `${relative}/${entry.name}`;

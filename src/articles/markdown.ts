@@ -28,18 +28,25 @@ const IGNORED_FRONT_MATTER_LINE = /^(\s*$|\s*#|\s+\S|\s*- )/;
 /**
  * Reads `key: value` lines; values may be quoted. Nested YAML (indented lines, `- items`) is out of
  * scope and ignored. Broken front matter is reported to `onProblem` and the article kept: a block
- * never closed is read as body text (its first `# Title` still names the article), and a line that is
- * not `key: value` is left out.
+ * never closed ends at its last `key: value` line (so its fields are not indexed as text), and a line
+ * that is not `key: value` is left out.
  */
 function readFrontMatter(lines: string[], onProblem: ProblemSink): { fields: Map<string, string>; body: string[] } {
   const fields = new Map<string, string>();
   const start = lines.findIndex((line) => line.trim() !== '');
   if (start === -1 || !FRONT_MATTER_FENCE.test(lines[start] ?? '')) return { fields, body: lines };
-  const end = lines.findIndex((line, i) => i > start && FRONT_MATTER_FENCE.test(line));
+  let end = lines.findIndex((line, i) => i > start && FRONT_MATTER_FENCE.test(line));
+  let bodyStart = end + 1;
   if (end === -1) {
-    // Without a closing fence there is no telling where the fields end, so none are guessed at.
-    onProblem(`line ${start + 1}: front matter opened with \`---\` is never closed, so it was read as text; end it with a \`---\` line.`, 'field');
-    return { fields, body: lines };
+    end = start + 1;
+    while (end < lines.length && FRONT_MATTER_LINE.test((lines[end] ?? '').trim())) end++;
+    bodyStart = end;
+    const fieldLines = end - start - 1;
+    const read =
+      fieldLines === 0 ? 'the rest was read as the article'
+      : fieldLines === 1 ? `line ${end} was read as its field and the rest as the article`
+      : `lines ${start + 2}-${end} were read as its fields and the rest as the article`;
+    onProblem(`line ${start + 1}: front matter opened with \`---\` is never closed: ${read}. End it with a \`---\` line.`, 'field');
   }
   lines.slice(start + 1, end).forEach((line, i) => {
     const match = FRONT_MATTER_LINE.exec(line.trim());
@@ -52,7 +59,7 @@ function readFrontMatter(lines: string[], onProblem: ProblemSink): { fields: Map
     const value = (match[2] ?? '').trim().replace(/^(["'])(.*)\1$/, '$2');
     fields.set((match[1] ?? '').toLowerCase(), value);
   });
-  return { fields, body: lines.slice(end + 1) };
+  return { fields, body: lines.slice(bodyStart) };
 }
 
 /**

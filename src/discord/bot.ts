@@ -15,7 +15,7 @@ import type { Library } from '../retrieval/types.js';
 import { handleButton } from './buttons.js';
 import { allowedMentions, quiet, type BotContext, type Command, type Outcome } from './command.js';
 import { commands as allCommands } from './commands/index.js';
-import { Cooldown } from './cooldown.js';
+import { Cooldown, PressLimit } from './cooldown.js';
 import { SearchGate } from './defer.js';
 import { stringsFor } from './strings.js';
 
@@ -61,6 +61,7 @@ export function createBot(options: BotOptions): Bot {
     reindexing: undefined,
     searches: new SearchGate(options.deferAfterMs, options.deferWhenBusy),
   };
+  const presses = new PressLimit();
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     // A second guard: replies set this themselves too.
@@ -76,7 +77,7 @@ export function createBot(options: BotOptions): Bot {
   };
 
   async function dispatch(interaction: ChatInputCommandInteraction | ButtonInteraction): Promise<Outcome> {
-    if (interaction.isButton()) return handleButton(interaction, context);
+    if (interaction.isButton()) return handleButton(interaction, context, presses);
     const command = commands.get(interaction.commandName);
     if (!command) {
       // Registered by another version of the bot: say so rather than leave "The application did not respond".

@@ -40,9 +40,6 @@ function nestPastPathMax(under: string): void {
   execFileSync('bash', ['-c', `cd "$1" && for i in $(seq 25); do mkdir ${name} && cd ${name} || exit 1; done && printf '深い記事\\n\\n本文。\\n' > deep.txt`, 'sh', under]);
 }
 
-/** Each problem's path, for "named once" checks. */
-const paths = (problems: { path: string }[]): string[] => problems.map((p) => p.path);
-
 describe('loadArticles on entries it cannot read', () => {
   it('reports a FIFO by path without opening it (opening one would block) and indexes the rest', async () => {
     mkfifo(path.join(dir, 'pipe.txt'));

@@ -67,6 +67,7 @@ export async function buildFromSettings(
   const { embedder, semanticOff } = options;
   return buildIndex({
     articlesPath: settings.articlesPath,
+    articleMaxBytes: settings.articleMaxBytes,
     indexDir: settings.indexDir,
     ...(model ? { model } : {}),
     getEmbedder: embedder

@@ -22,21 +22,44 @@ const FRONT_MATTER_FENCE = /^---\s*$/;
 const FRONT_MATTER_LINE = /^([A-Za-z_][\w-]*)\s*:\s*(.*)$/;
 const HEADING = /^(#{1,6})\s+(.*?)\s*#*\s*$/;
 const CODE_FENCE = /^(```|~~~)/;
+/** Front matter lines that carry no field of ours but are valid YAML: blank, comments, nested values. */
+const IGNORED_FRONT_MATTER_LINE = /^(\s*$|\s*#|\s+\S|\s*- )/;
 
-/** Reads `key: value` lines; values may be quoted. Nested YAML is out of scope and ignored. */
-function readFrontMatter(lines: string[]): { fields: Map<string, string>; body: string[] } {
+/**
+ * Reads `key: value` lines; values may be quoted. Nested YAML (indented lines, `- items`) is out of
+ * scope and ignored. Broken front matter is reported to `onProblem` and the article kept: a block
+ * never closed ends at its last `key: value` line (so its fields are not indexed as text), and a line
+ * that is not `key: value` is left out.
+ */
+function readFrontMatter(lines: string[], onProblem: ProblemSink): { fields: Map<string, string>; body: string[] } {
   const fields = new Map<string, string>();
   const start = lines.findIndex((line) => line.trim() !== '');
   if (start === -1 || !FRONT_MATTER_FENCE.test(lines[start] ?? '')) return { fields, body: lines };
-  const end = lines.findIndex((line, i) => i > start && FRONT_MATTER_FENCE.test(line));
-  if (end === -1) return { fields, body: lines };
-  for (const line of lines.slice(start + 1, end)) {
+  let end = lines.findIndex((line, i) => i > start && FRONT_MATTER_FENCE.test(line));
+  let bodyStart = end + 1;
+  if (end === -1) {
+    end = start + 1;
+    while (end < lines.length && FRONT_MATTER_LINE.test((lines[end] ?? '').trim())) end++;
+    bodyStart = end;
+    const fieldLines = end - start - 1;
+    const read =
+      fieldLines === 0 ? 'the rest was read as the article'
+      : fieldLines === 1 ? `line ${end} was read as its field and the rest as the article`
+      : `lines ${start + 2}-${end} were read as its fields and the rest as the article`;
+    onProblem(`line ${start + 1}: front matter opened with \`---\` is never closed: ${read}. End it with a \`---\` line.`, 'field');
+  }
+  lines.slice(start + 1, end).forEach((line, i) => {
     const match = FRONT_MATTER_LINE.exec(line.trim());
-    if (!match) continue;
+    if (!match) {
+      if (!IGNORED_FRONT_MATTER_LINE.test(line)) {
+        onProblem(`line ${start + 2 + i}: front matter line "${line.trim().slice(0, 80)}" is not \`key: value\`, so it was ignored.`, 'field');
+      }
+      return;
+    }
     const value = (match[2] ?? '').trim().replace(/^(["'])(.*)\1$/, '$2');
     fields.set((match[1] ?? '').toLowerCase(), value);
-  }
-  return { fields, body: lines.slice(end + 1) };
+  });
+  return { fields, body: lines.slice(bodyStart) };
 }
 
 /**
@@ -62,7 +85,7 @@ function stripBlockMarkers(line: string): string {
 }
 
 export function parseMarkdown(text: string, sourcePath: string, onProblem: ProblemSink = ignoreProblems): Article[] {
-  const { fields, body } = readFrontMatter(toLines(text));
+  const { fields, body } = readFrontMatter(toLines(text), onProblem);
   let heading: string | undefined;
   let section: string | undefined;
   const paragraphs: ArticleParagraph[] = [];

@@ -12,7 +12,8 @@ function logEvent(entry: Record<string, unknown>): void {
 
 /**
  * `npm start`: checks the settings, loads the model and index once (building the index first if there
- * is none), then serves interactions until SIGINT/SIGTERM.
+ * is none), then serves interactions until SIGINT/SIGTERM (exit 0), or until the login fails or
+ * Discord closes the gateway for good (exit 1, with what to do).
  */
 runMain(async () => {
   loadDotenv();
@@ -47,5 +48,15 @@ runMain(async () => {
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 
-  await bot.start();
+  try {
+    await bot.start();
+    throw await bot.fatal;
+  } catch (error) {
+    // A login that failed or a connection Discord will not take back: runMain prints the one line
+    // saying what to do and exits non-zero, so a supervisor notices. Nothing else may keep the process
+    // up (a loaded index's threads), hence the exit a moment after.
+    await bot.stop().catch(() => {});
+    setTimeout(() => process.exit(), 2000).unref();
+    throw error;
+  }
 });

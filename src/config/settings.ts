@@ -6,6 +6,7 @@ import { withoutUndefined } from '../util.js';
 // Type and constants only: transformers.js itself is imported lazily inside loadEmbedder.
 import { embedderDefaults, embedderDtypes, type EmbedderDtype } from '../embeddings/transformers.js';
 import { keywordBudgetDefaults } from '../keywords/bm25.js';
+import { articleLimits } from '../articles/load.js';
 
 /** The project root, so relative defaults work from any working directory. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -23,6 +24,8 @@ export interface Settings {
   minSimilarity: number | undefined;
   /** Postings a keyword search reads in full lists (see `keywordBudgetDefaults`); 0: no limit, exact search. */
   keywordMaxPostings: number;
+  /** Article files larger than this many bytes are reported and skipped (1 to `articleLimits.maxBytesCeiling`). */
+  articleMaxBytes: number;
 }
 
 /**
@@ -48,6 +51,7 @@ export const settingsDefaults: Readonly<Settings> = {
   k: 5,
   minSimilarity: undefined,
   keywordMaxPostings: keywordBudgetDefaults.maxPostings,
+  articleMaxBytes: articleLimits.maxBytes,
 };
 
 /** Environment variable for each setting (documented in .env.example). */
@@ -62,6 +66,7 @@ export const envNames = {
   k: 'DEFAULT_K',
   minSimilarity: 'MIN_SIMILARITY',
   keywordMaxPostings: 'KEYWORD_MAX_POSTINGS',
+  articleMaxBytes: 'ARTICLE_MAX_BYTES',
 } as const satisfies Record<keyof Settings, string>;
 
 const booleanText = z
@@ -79,6 +84,7 @@ const envSchema = z.object({
   k: z.coerce.number().int().min(1).max(25).optional(),
   minSimilarity: z.coerce.number().min(-1).max(1).optional(),
   keywordMaxPostings: z.coerce.number().int().min(0).optional(),
+  articleMaxBytes: z.coerce.number().int().min(1).max(articleLimits.maxBytesCeiling).optional(),
 });
 
 /** A relative path in a setting is taken from the project root, as the README's examples assume. */

@@ -9,13 +9,13 @@ import {
   type ChatInputCommandInteraction,
   type Interaction,
 } from 'discord.js';
-import { describeError } from '../errors.js';
+import { describeError, ErrorCodes, isKijiError, KijiError } from '../errors.js';
 import type { DiscordSettings } from '../config/discord.js';
 import type { Library } from '../retrieval/types.js';
 import { handleButton } from './buttons.js';
 import { allowedMentions, quiet, type BotContext, type Command, type Outcome } from './command.js';
 import { commands as allCommands } from './commands/index.js';
-import { Cooldown } from './cooldown.js';
+import { Cooldown, PressLimit } from './cooldown.js';
 import { SearchGate } from './defer.js';
 import { stringsFor } from './strings.js';
 
@@ -39,10 +39,69 @@ export interface BotOptions {
 
 export interface Bot {
   client: Client;
-  /** Logs in and resolves once the gateway reports the bot ready. */
+  /**
+   * Logs in and resolves once the gateway reports the bot ready. Rejects with a `CONFIG_INVALID`
+   * KijiError saying what to do when the login fails or Discord closes the gateway for good.
+   */
   start(): Promise<void>;
+  /**
+   * Resolves when Discord closes the gateway with a code it will not take back (see
+   * `fatalGatewayCloses`): the bot is then disconnected for good, and should exit non-zero.
+   */
+  fatal: Promise<KijiError>;
   /** Closes the gateway connection; interactions in flight may still finish their REST calls. */
   stop(): Promise<void>;
+}
+
+const portal = 'https://discord.com/developers/applications';
+
+/**
+ * Gateway close codes after which Discord does not take the bot back until a person changes
+ * something (discord.js stops reconnecting on exactly these), with what happened and what to change.
+ */
+export const fatalGatewayCloses: Readonly<Record<number, { what: string; todo: string }>> = {
+  4004: {
+    what: 'Discord refused the bot token (gateway close 4004, authentication failed): it was reset or is wrong.',
+    todo: `Reset the token in the Developer Portal (${portal} > your application > Bot > Reset Token), put it in DISCORD_TOKEN and start the bot again.`,
+  },
+  4010: {
+    what: 'Discord refused the shard the bot asked for (gateway close 4010, invalid shard).',
+    todo: 'kiji connects as one shard: reinstall with `npm ci` and start again; if it persists, report it with the log.',
+  },
+  4011: {
+    what: 'Discord requires this bot to connect in several shards (gateway close 4011, sharding required): it is in too many servers for one connection.',
+    todo: 'kiji runs as one shard: remove the bot from servers that do not need it.',
+  },
+  4012: {
+    what: 'Discord refused the gateway API version the bot asked for (gateway close 4012, invalid API version).',
+    todo: 'Reinstall the pinned discord.js with `npm ci`, or update kiji.',
+  },
+  4013: {
+    what: 'Discord refused the intents the bot asked for (gateway close 4013, invalid intents).',
+    todo: 'kiji needs only the Guilds intent: reinstall with `npm ci`, or update kiji.',
+  },
+  4014: {
+    what: 'The bot asked for a privileged intent that is not enabled for it (gateway close 4014, disallowed intents).',
+    todo: `Enable the intent in the Developer Portal (${portal} > your application > Bot > Privileged Gateway Intents), or do not request privileged intents (kiji itself needs only Guilds).`,
+  },
+};
+
+/** The error for a gateway close `code`, or undefined when discord.js will reconnect by itself. */
+export function fatalCloseError(code: number): KijiError | undefined {
+  const known = fatalGatewayCloses[code];
+  return known && new KijiError(ErrorCodes.CONFIG_INVALID, known.what, { hint: known.todo });
+}
+
+/** A failed `client.login` as one line saying what to do. */
+function loginError(error: unknown): KijiError {
+  if (isKijiError(error)) return error;
+  if ((error as { code?: unknown }).code === 'TokenInvalid') {
+    return new KijiError(ErrorCodes.CONFIG_INVALID, 'Discord refused the bot token at login (401).', { hint: fatalGatewayCloses[4004]!.todo, cause: error });
+  }
+  return new KijiError(ErrorCodes.CONFIG_INVALID, `Could not log in to Discord (${describeError(error)}).`, {
+    hint: 'Check the network connection (and DISCORD_API_BASE_URL, if set), then start the bot again.',
+    cause: error,
+  });
 }
 
 /**
@@ -61,6 +120,7 @@ export function createBot(options: BotOptions): Bot {
     reindexing: undefined,
     searches: new SearchGate(options.deferAfterMs, options.deferWhenBusy),
   };
+  const presses = new PressLimit();
   const client = new Client({
     intents: [GatewayIntentBits.Guilds],
     // A second guard: replies set this themselves too.
@@ -76,7 +136,7 @@ export function createBot(options: BotOptions): Bot {
   };
 
   async function dispatch(interaction: ChatInputCommandInteraction | ButtonInteraction): Promise<Outcome> {
-    if (interaction.isButton()) return handleButton(interaction, context);
+    if (interaction.isButton()) return handleButton(interaction, context, presses);
     const command = commands.get(interaction.commandName);
     if (!command) {
       // Registered by another version of the bot: say so rather than leave "The application did not respond".
@@ -115,15 +175,32 @@ export function createBot(options: BotOptions): Bot {
     );
   });
 
+  let reportFatal!: (error: KijiError) => void;
+  const fatal = new Promise<KijiError>((resolve) => (reportFatal = resolve));
+  // discord.js emits this, and stops reconnecting, on the fatal closes only; the process would
+  // otherwise idle on with nothing connected, or end with code 0.
+  client.on(Events.ShardDisconnect, (event, shardId) => {
+    const error = fatalCloseError(event.code);
+    if (!error) return;
+    log({ event: 'fatal', shard: shardId, code: event.code, error: describeError(error) });
+    reportFatal(error);
+  });
+
   client.on(Events.Error, (error) => log({ event: 'client_error', error: describeError(error) }));
   client.on(Events.ShardError, (error, shardId) => log({ event: 'shard_error', shard: shardId, error: describeError(error) }));
 
   return {
     client,
+    fatal,
     async start() {
       const ready = once(client, Events.ClientReady);
-      await client.login(discord.token);
-      await ready;
+      const closed = fatal.then((error) => Promise.reject(error));
+      closed.catch(() => {});
+      try {
+        await Promise.race([client.login(discord.token).then(() => ready), closed]);
+      } catch (error) {
+        throw loginError(error);
+      }
       log({ event: 'ready', user: client.user?.tag, guilds: client.guilds.cache.size, build: library.buildId });
     },
     async stop() {

@@ -1,5 +1,6 @@
 import { MessageFlags, type ButtonInteraction } from 'discord.js';
 import { quiet, type BotContext, type Outcome } from './command.js';
+import type { PressLimit } from './cooldown.js';
 import { buildTag, decodeButton } from './custom-id.js';
 import { answerMessage, nothingRelevantText, passageMessage, questionOf, sourcesMessage } from './messages.js';
 import { stringsFor, type Strings } from './strings.js';
@@ -9,13 +10,31 @@ async function refuse(interaction: ButtonInteraction, text: string): Promise<Out
   return { outcome: 'stale' };
 }
 
+/** Every `custom_id` in a message's components, at any depth (action rows, and the newer layout components). */
+function customIdsOf(components: readonly unknown[]): string[] {
+  return components.flatMap((component) => {
+    const json = (component as { toJSON?: () => unknown }).toJSON?.() ?? component;
+    const { custom_id: id, components: inner } = json as { custom_id?: unknown; components?: unknown };
+    return [...(typeof id === 'string' ? [id] : []), ...(Array.isArray(inner) ? customIdsOf(inner) : [])];
+  });
+}
+
 /**
  * Handles a press on one of the bot's buttons. Everything needed is in the customId and the message
  * the button sits on, so presses work across restarts; a button made from another index build, or
- * one this version does not know, gets a polite private note instead.
+ * one this version does not know, gets a polite private note instead. A user pressing faster than
+ * `presses` allows gets a short private note and no search.
  */
-export async function handleButton(interaction: ButtonInteraction, context: BotContext): Promise<Outcome> {
+export async function handleButton(interaction: ButtonInteraction, context: BotContext, presses: PressLimit): Promise<Outcome> {
   const strings = stringsFor(interaction.locale);
+  const wait = presses.take(interaction.user.id);
+  if (wait > 0) {
+    await interaction.reply(quiet({ content: strings.buttonCooldown(wait), flags: MessageFlags.Ephemeral }));
+    return { outcome: 'cooldown' };
+  }
+  // Discord only sends presses of buttons on the message, which the bot made with offsets and ranks
+  // inside the answer's own results; an id that is not there was made up, and is not searched.
+  if (!customIdsOf(interaction.message.components).includes(interaction.customId)) return refuse(interaction, strings.unknownButton);
   const state = decodeButton(interaction.customId);
   if (!state) return refuse(interaction, strings.unknownButton);
   if (state.kind === 'sources') {

@@ -21,6 +21,14 @@ export type ButtonState =
   | { kind: 'sources'; page: number };
 
 export const customIdMax = 100;
+
+/**
+ * The largest numbers a button may carry: a page's `k` at most what /ask offers (`kMax` in
+ * commands/ask.ts), its offset and a rank within the first 500 results. A search costs more the
+ * deeper its offset, so an id past these (made up, never one the bot made for a real answer) is
+ * refused before anything is searched.
+ */
+export const buttonLimits = { kMax: 10, offsetMax: 500 } as const;
 const prefix = 'kiji';
 
 function shortHash(text: string, length: number): string {
@@ -69,13 +77,13 @@ export function decodeButton(customId: string): ButtonState | undefined {
   if (kind === 'page' && rest.length === 4 && a && b) {
     const offset = count(c);
     const k = count(d);
-    if (offset !== undefined && k) return { kind, build: a, question: b, offset, k };
+    if (offset !== undefined && offset <= buttonLimits.offsetMax && k && k <= buttonLimits.kMax) return { kind, build: a, question: b, offset, k };
   }
   // A passage id may itself contain colons: everything after the build is the id.
   if (kind === 'full' && a && rest.length >= 2) return { kind, build: a, passageId: rest.slice(1).join(':') };
   if (kind === 'rank' && rest.length === 3 && a && b) {
     const rank = count(c);
-    if (rank) return { kind, build: a, question: b, rank };
+    if (rank && rank <= buttonLimits.offsetMax + buttonLimits.kMax) return { kind, build: a, question: b, rank };
   }
   if (kind === 'sources' && rest.length === 1) {
     const page = count(a);

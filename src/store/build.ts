@@ -22,6 +22,8 @@ export interface ModelKey {
 
 export interface BuildOptions {
   articlesPath: string;
+  /** Article files larger than this are reported and skipped (default `articleLimits.maxBytes`). */
+  articleMaxBytes?: number;
   indexDir: string;
   /** Which model the vectors must come from; undefined builds a keyword-only index. */
   model?: ModelKey;
@@ -62,7 +64,7 @@ interface PreviousBuild {
 export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
   const started = performance.now();
   const log = options.log ?? (() => {});
-  const source = await sourceFingerprint(options.articlesPath);
+  const source = await sourceFingerprint(options.articlesPath, { maxBytes: options.articleMaxBytes });
   const sourceKey = createHash('sha256')
     .update(source.fingerprint)
     .update(JSON.stringify(chunkDefaults))
@@ -110,7 +112,7 @@ interface BuildContext {
 /** `buildIndex` once the articles may have changed: parse, compare with the previous build, build. */
 async function buildChanged(options: BuildOptions, context: BuildContext): Promise<BuildReport> {
   const { started, log, sourceKey, thread } = context;
-  const { articles, problems } = await loadArticles(options.articlesPath);
+  const { articles, problems } = await loadArticles(options.articlesPath, { maxBytes: options.articleMaxBytes });
   for (const problem of problems) log(describeProblem(problem));
   const passages = articles.flatMap((article) => toPassages(article));
   const previous = readPrevious(options.indexDir, log);

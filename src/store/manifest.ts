@@ -64,6 +64,8 @@ const manifestSchema = z.object({
         reason: z.string(),
         // Absent in indexes written before problems had a scope: read as whole files, as they were reported then.
         scope: z.enum(['file', 'article', 'field']).default('file'),
+        // On the one entry that counts a file's problems past the first few (`LoadProblem.omitted`).
+        omitted: z.object({ file: z.number().int().nonnegative(), article: z.number().int().nonnegative(), field: z.number().int().nonnegative() }).optional(),
       }),
     )
     .optional(),

@@ -33,6 +33,11 @@ function buttons(message: any): { label: string; custom_id: string }[] {
   return message.components.flatMap((row: any) => row.components);
 }
 
+/** `message` with one more button row holding `customId`, as if the bot had made it. */
+function withButton(message: any, customId: string): any {
+  return { ...message, components: [...message.components, { type: 1, components: [{ type: 2, style: 2, label: 'x', custom_id: customId }] }] };
+}
+
 async function ask(question: string, k: number, extra: Record<string, boolean> = {}) {
   const id = harness.fake.slash('ask', { question, k, ...extra });
   await harness.fake.reply(id);
@@ -72,8 +77,10 @@ describe('answer buttons', () => {
   });
 
   it('a rank button (for a passage id too long for a button) shows that result privately, quick or slow', async () => {
-    const { message } = await ask('有志連合の首脳会合', 3);
+    let { message } = await ask('有志連合の首脳会合', 3);
     const customId = encodeButton({ kind: 'rank', build: buildTag(library.buildId), question: questionTag('有志連合の首脳会合'), rank: 2 })!;
+    // The sample's passage ids are short, so the bot made full-paragraph buttons: add the rank button as it would have.
+    message = withButton(message, customId);
     const quick = await harness.fake.reply(harness.fake.button(customId, message));
     expect(quick.callback.type).toBe(4);
     expect(quick.ephemeral).toBe(true);
@@ -123,5 +130,52 @@ describe('answer buttons', () => {
     const stale = await harness.fake.reply(harness.fake.button(more.custom_id, edited));
     expect(stale.ephemeral).toBe(true);
     expect(stale.message.content).toMatch(/older answer/);
+  });
+
+  it('a page id made up with a huge offset or k is refused without a search, on the message or not', async () => {
+    const { message } = await ask('有志連合の首脳会合', 3);
+    const build = buildTag(library.buildId);
+    const question = questionTag('有志連合の首脳会合');
+    const forged = [
+      encodeButton({ kind: 'page', build, question, offset: 999999, k: 3 })!,
+      encodeButton({ kind: 'page', build, question, offset: 3, k: 50 })!,
+      encodeButton({ kind: 'rank', build, question, rank: 999999 })!,
+    ];
+    // A well-formed id for a real next page, but not among the message's buttons.
+    const offMessage = encodeButton({ kind: 'page', build, question, offset: 6, k: 3 })!;
+    expect(buttons(message).map((b) => b.custom_id)).not.toContain(offMessage);
+    const searchesBefore = library.searches.length;
+    for (const [customId, on] of [...forged.map((id) => [id, withButton(message, id)] as const), ...forged.map((id) => [id, message] as const), [offMessage, message] as const]) {
+      const reply = await harness.fake.reply(harness.fake.button(customId, on));
+      expect(reply.ephemeral).toBe(true);
+      expect(reply.message.content).toMatch(/expired/);
+    }
+    expect(library.searches.length).toBe(searchesBefore);
+    // The same offset on a button the bot made is served.
+    const page3 = await harness.fake.reply(harness.fake.button(offMessage, withButton(message, offMessage)));
+    expect(page3.callback.type).toBe(7);
+    expect(library.searches.at(-1)!.options).toEqual({ k: 3, offset: 6 });
+  });
+
+  it('20 More presses by one user within a second: most get a private rate-limit note, another user is still served', async () => {
+    const { message } = await ask('有志連合の首脳会合', 3);
+    const more = buttons(message).find((b) => b.label === 'More')!;
+    const started = Date.now();
+    const presses = Array.from({ length: 20 }, () => harness.fake.button(more.custom_id, message, { userId: '500000000000000001' }));
+    const other = harness.fake.button(more.custom_id, message, { userId: '500000000000000002' });
+    const replies = await Promise.all(presses.map((id) => harness.fake.reply(id)));
+    expect(Date.now() - started).toBeLessThan(1000);
+    const noted = replies.filter((r) => r.callback.type === 4 && r.ephemeral && /pressing buttons quickly: please wait 1 s/.test(r.message.content));
+    const served = replies.filter((r) => r.callback.type === 7);
+    expect(noted.length + served.length).toBe(20);
+    expect(noted.length).toBeGreaterThanOrEqual(15);
+    expect(served.length).toBeGreaterThanOrEqual(1);
+    const otherReply = await harness.fake.reply(other);
+    expect(otherReply.callback.type).toBe(7);
+    expect((await harness.logLine(presses.at(-1)!)).outcome).toBe('cooldown');
+    // A second later the user may press again.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const later = await harness.fake.reply(harness.fake.button(more.custom_id, message, { userId: '500000000000000001' }));
+    expect(later.callback.type).toBe(7);
   });
 });

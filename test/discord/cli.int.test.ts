@@ -1,5 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,6 +9,7 @@ import { deployCommands } from '../../src/discord/deploy.js';
 import { isKijiError } from '../../src/errors.js';
 import { FakeDiscord } from '../fake-discord/server.js';
 import { testToken } from './harness.js';
+import { spawnBot } from './spawn-bot.js';
 
 const run = promisify(execFile);
 // Each case starts a TypeScript process: seconds on a busy machine, not a measurement.
@@ -50,31 +50,16 @@ describe('npm start with settings', () => {
   it('loads the library, logs in, answers, logs JSON without the token, and stops cleanly on SIGTERM', async () => {
     const fake = await FakeDiscord.start({ token: testToken });
     const indexDir = await mkdtemp(path.join(os.tmpdir(), 'kiji-bot-cli-'));
-    const child = spawn(tsx, [path.join(projectRoot, 'src', 'cli', 'bot.ts')], {
-      cwd: projectRoot,
-      env: {
-        ...process.env,
-        DISCORD_TOKEN: testToken,
-        DISCORD_CLIENT_ID: fake.applicationId,
-        DISCORD_GUILD_ID: '',
-        DISCORD_API_BASE_URL: fake.apiBaseUrl,
-        SEMANTIC_SEARCH: 'off',
-        INDEX_DIR: indexDir,
-      },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const exited = once(child, 'exit');
+    const { child, output, exited } = spawnBot(fake, indexDir);
     try {
-      const crashed = exited.then(() => Promise.reject(new Error(`The bot exited before logging in: ${stderr}`)));
+      const crashed = exited.then(() => Promise.reject(new Error(`The bot exited before logging in: ${output().stderr}`)));
       await Promise.race([fake.connected(), crashed]);
       const reply = await fake.reply(fake.slash('ask', { question: 'パリ 首脳会合' }));
       expect(reply.message.embeds[0].fields.length).toBeGreaterThan(0);
       child.kill('SIGTERM');
       const [code] = await exited;
       expect(code).toBe(0);
+      const { stdout } = output();
       const events = stdout.trim().split('\n').map((line) => JSON.parse(line).event);
       expect(events).toEqual(expect.arrayContaining(['library', 'ready', 'interaction', 'shutdown']));
       expect(stdout).not.toContain(testToken);

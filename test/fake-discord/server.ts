@@ -52,6 +52,23 @@ interface InteractionRecord {
   ephemeral: boolean;
 }
 
+export interface FakeOptions {
+  /** With it, authenticated routes answer 401 to any other bot token. */
+  token?: string;
+  /** Answer every IDENTIFY by closing the gateway with this code (e.g. 4004) instead of READY. */
+  closeOnIdentify?: number;
+}
+
+/** Discord's reason text for the fatal gateway close codes. */
+const gatewayCloseReasons: Record<number, string> = {
+  4004: 'Authentication failed.',
+  4010: 'Invalid shard.',
+  4011: 'Sharding required.',
+  4012: 'Invalid API version.',
+  4013: 'Invalid intent(s).',
+  4014: 'Disallowed intent(s).',
+};
+
 const discordEpoch = 1420070400000n;
 const ephemeralFlag = 64;
 /** Send Messages, View Channel, Read History, Use Application Commands: an ordinary member. */
@@ -76,13 +93,15 @@ export class FakeDiscord {
   #sequence = 0;
   #counter = 0n;
   #rateLimitedCallbacks = 0;
+  #closeOnIdentify: number | undefined;
   #server!: Server;
   #wss!: WebSocketServer;
   #port = 0;
   readonly #token: string | undefined;
 
-  private constructor(options: { token?: string }) {
+  private constructor(options: FakeOptions) {
     this.#token = options.token;
+    this.#closeOnIdentify = options.closeOnIdentify;
     this.#events.setMaxListeners(0);
     this.applicationId = this.snowflake();
     this.guildId = this.snowflake();
@@ -91,7 +110,7 @@ export class FakeDiscord {
   }
 
   /** Starts the fake; with `token`, authenticated routes answer 401 to any other bot token. */
-  static async start(options: { token?: string } = {}): Promise<FakeDiscord> {
+  static async start(options: FakeOptions = {}): Promise<FakeDiscord> {
     const fake = new FakeDiscord(options);
     fake.#server = createServer((req, res) => void fake.#handle(req, res));
     fake.#wss = new WebSocketServer({ server: fake.#server, path: '/gateway' });
@@ -121,6 +140,14 @@ export class FakeDiscord {
   async connected(): Promise<void> {
     if (this.identified > 0) return;
     await once(this.#events, 'identified');
+  }
+
+  /**
+   * Closes every gateway connection with `code`, as Discord does when it drops a bot (4004 once its
+   * token is reset, 4014 when an intent it asks for is no longer allowed).
+   */
+  closeGateway(code: number): void {
+    for (const socket of this.#sockets) socket.close(code, gatewayCloseReasons[code] ?? 'Closed by the fake.');
   }
 
   /** The next `count` interaction callbacks are answered with 429 (Retry-After 0.05 s). */
@@ -268,6 +295,7 @@ export class FakeDiscord {
     socket.on('message', (raw) => {
       const payload = JSON.parse(String(raw)) as { op: number; d: any };
       if (payload.op === 1) socket.send(JSON.stringify({ op: 11, d: null, s: null, t: null }));
+      else if (payload.op === 2 && this.#closeOnIdentify !== undefined) socket.close(this.#closeOnIdentify, gatewayCloseReasons[this.#closeOnIdentify] ?? 'Closed by the fake.');
       else if (payload.op === 2) this.#ready(socket);
       // A resume is refused: the bot identifies afresh, which this fake always accepts.
       else if (payload.op === 6) socket.send(JSON.stringify({ op: 9, d: false, s: null, t: null }));

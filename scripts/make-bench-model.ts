@@ -10,7 +10,8 @@
  * Writes OUT_DIR/config.json, tokenizer.json (a SentencePiece-Unigram vocabulary of 250,002
  * pieces, like XLM-R's), tokenizer_config.json, special_tokens_map.json, onnx/model.onnx (fp32) and
  * onnx/model_quantized.onnx (int8, the file transformers.js picks for dtype 'q8'); TEXT_DIR gets
- * Japanese-like sample passages and queries. Deterministic: the same options give the same bytes.
+ * Japanese-like sample passages and queries made of the vocabulary's words, for timing the model
+ * by hand. Deterministic: the same options give the same bytes.
  *
  * The fp32 graph is what torch.onnx.export makes of Hugging Face's BertModel at opset 14 (pooler
  * left out, as in a feature-extraction export): LayerNorm and GELU as their primitive operators,
@@ -516,6 +517,7 @@ export function makeBenchModel(
     _kiji_note: 'Random weights in the shape of intfloat/multilingual-e5-small, made by scripts/make-bench-model.ts: for timing and memory only.',
   }));
 
+  // A stream of its own, so the tokenizer's size does not change the weights.
   const random = mulberry32(o.seed ^ 0x5bd1e995);
   const { pieces, commonWords } = unigramPieces(o.tokenizerSize - 5, random);
   // Pretty-printed like Hugging Face's own files, so parsing it costs what a real one does.

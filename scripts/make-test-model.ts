@@ -23,6 +23,7 @@
  * the folder after regenerating (test/embeddings/make-test-model.test.ts checks that it matches).
  */
 import { mulberry32 } from './lib/random.js';
+import { type Bytes, DT, concat, int, msg, node, str, tensor, valueInfo } from './lib/onnx.js';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -137,40 +138,6 @@ function buildTable(vocab: string[], dim: number, weights: Map<string, number>):
     for (const token of [english, ...japanese]) table.set(concept, index.get(token)! * dim);
   }
   return table;
-}
-
-// ---- A minimal protobuf writer for ONNX: no Python or onnx package needed in CI. ----
-// Field numbers from onnx/onnx.proto (stable since IR v3).
-type Bytes = Uint8Array;
-const concat = (parts: Bytes[]): Bytes => Buffer.concat(parts);
-function varint(value: number | bigint): Bytes {
-  let v = BigInt.asUintN(64, BigInt(value));
-  const out: number[] = [];
-  do {
-    let byte = Number(v & 0x7fn);
-    v >>= 7n;
-    if (v !== 0n) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0n);
-  return Uint8Array.from(out);
-}
-const tag = (field: number, wire: number) => varint((field << 3) | wire);
-const int = (field: number, v: number | bigint) => concat([tag(field, 0), varint(v)]);
-const bytes = (field: number, b: Bytes) => concat([tag(field, 2), varint(b.length), b]);
-const str = (field: number, s: string) => bytes(field, Buffer.from(s, 'utf8'));
-const msg = (field: number, parts: Bytes[]) => bytes(field, concat(parts));
-
-const DT = { FLOAT: 1, INT8: 3, INT64: 7 } as const;
-
-function tensor(name: string, dataType: number, dims: number[], raw: Bytes): Bytes[] {
-  return [...dims.map((d) => int(1, d)), int(2, dataType), str(8, name), bytes(9, raw)];
-}
-function valueInfo(field: number, name: string, elemType: number, dims: (number | string)[]): Bytes {
-  const dimMsgs = dims.map((d) => msg(1, [typeof d === 'number' ? int(1, d) : str(2, d)]));
-  return msg(field, [str(1, name), msg(2, [msg(1, [int(1, elemType), msg(2, dimMsgs)])])]);
-}
-function node(opType: string, inputs: string[], outputs: string[]): Bytes {
-  return msg(1, [...inputs.map((i) => str(1, i)), ...outputs.map((o) => str(2, o)), str(3, opType), str(4, opType)]);
 }
 
 function onnxModel(table: Float32Array, vocabSize: number, dim: number, quantized: boolean): Bytes {

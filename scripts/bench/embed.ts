@@ -6,9 +6,10 @@ import { toPassages, passageEmbeddingText } from '../../src/passages/chunk.js';
 import { buildIndex } from '../../src/store/build.js';
 import { loadEmbedder, embedderDefaults } from '../../src/embeddings/transformers.js';
 import { readJsquad } from './synthetic.js';
+import { benchModelDefaults } from '../make-bench-model.js';
 import { median, round } from './stats.js';
 
-export const benchModel = path.resolve(import.meta.dirname, '..', '..', 'models', 'e5-small-shape');
+export const benchModel = benchModelDefaults.outDir;
 
 /** Why the e5-shaped bench model cannot be used, or undefined when it can. */
 export function benchModelMissing(): string | undefined {

@@ -22,18 +22,24 @@ const RANGE_NAMES: Readonly<Record<string, string>> = {
 };
 
 /**
- * Why kiji refuses to connect to `address`, or undefined when it is public.
+ * What kind of address kiji refuses `address` as, or undefined when it is public.
  * IPv4-mapped IPv6 (`::ffff:127.0.0.1`) is judged as the IPv4 address it carries.
  *
- * Example: `blockedAddressReason('169.254.169.254')` -> `'169.254.169.254 is a link-local address (...)'`;
- * `blockedAddressReason('93.184.215.14')` -> `undefined`.
+ * Example: `blockedAddress('169.254.169.254')` -> `'a link-local address (...)'`;
+ * `blockedAddress('93.184.215.14')` -> `undefined`.
  */
-export function blockedAddressReason(address: string): string | undefined {
+export function blockedAddress(address: string): string | undefined {
   const bare = address.startsWith('[') && address.endsWith(']') ? address.slice(1, -1) : address;
   // A zone id (`fe80::1%eth0`) names an interface: only link-local addresses carry one.
-  if (bare.includes('%')) return `${address} is a link-local address with an interface zone`;
-  if (!ipaddr.isValid(bare)) return `${address} is not an IP address`;
+  if (bare.includes('%')) return 'a link-local address with an interface zone';
+  if (!ipaddr.isValid(bare)) return 'not an IP address';
   const range = ipaddr.process(bare).range();
   if (range === 'unicast') return undefined;
-  return `${address} is ${RANGE_NAMES[range] ?? `a special-purpose address (${range})`}`;
+  return RANGE_NAMES[range] ?? `a special-purpose address (${range})`;
+}
+
+/** `blockedAddress` as a sentence: `'10.0.0.1 is a private-network address'`. */
+export function blockedAddressReason(address: string): string | undefined {
+  const kind = blockedAddress(address);
+  return kind === undefined ? undefined : `${address} is ${kind}`;
 }

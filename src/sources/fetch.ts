@@ -8,7 +8,7 @@
  *
  * Rules, each with a one-line reason on refusal or failure (a KijiError, FETCH_REFUSED or FETCH_FAILED):
  * - http: and https: only; every address a name resolves to must be public unless private networks
- *   are allowed (see `blockedAddressReason`), checked again at every redirect;
+ *   are allowed (see `blockedAddress`), checked again at every redirect;
  * - a connect timeout per connection and a total timeout for the whole fetch, redirects included;
  * - at most `maxRedirects` redirects, and never the same URL twice (a loop);
  * - at most `maxBytes` of body, counted on the wire and again after gzip / deflate / br decoding,
@@ -25,7 +25,7 @@ import type { Readable } from 'node:stream';
 import zlib from 'node:zlib';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { ErrorCodes, KijiError } from '../errors.js';
-import { blockedAddressReason } from './address.js';
+import { blockedAddress } from './address.js';
 
 export interface ResolvedAddress {
   address: string;
@@ -44,6 +44,8 @@ export interface FetcherOptions {
   maxRedirects: number;
   hostConcurrency: number;
   resolve?: Resolver;
+  /** What kind of refused address this is, or undefined for an allowed one (default `blockedAddress`); tests narrow it to tell two loopback addresses apart. */
+  blockedAddress?: (address: string) => string | undefined;
 }
 
 export interface FetchRequest {
@@ -97,13 +99,15 @@ export function parseWebUrl(raw: string): URL {
 
 export function createFetcher(options: FetcherOptions): Fetcher {
   const resolve = options.resolve ?? systemResolver;
+  const kindOf = options.blockedAddress ?? blockedAddress;
   const limits = new Map<string, LimitFunction>();
   const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 
+  /** `what` names the address in the message: `localhost resolves to 127.0.0.1` -> `..., a loopback address: refused.` */
   const check = (what: string, address: string): void => {
     if (options.allowPrivateNetwork) return;
-    const reason = blockedAddressReason(address);
-    if (reason !== undefined) throw refused(`${what}: ${reason}.`, PRIVATE_HINT);
+    const kind = kindOf(address);
+    if (kind !== undefined) throw refused(`${what}, ${kind}: refused.`, PRIVATE_HINT);
   };
 
   /** Resolves, checks every address, and hands only checked addresses to the socket: the connection is pinned to them. */
@@ -161,7 +165,7 @@ export function createFetcher(options: FetcherOptions): Fetcher {
   function requestOnce(url: URL, request: FetchRequest, signal: AbortSignal): Promise<{ response: FetchResponse; location?: string }> {
     const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
     // An address literal is connected to without a lookup, so it is checked here.
-    if (isIP(hostname) !== 0) check(url.href, hostname);
+    if (isIP(hostname) !== 0) check(`${url.href} is on ${hostname}`, hostname);
     const headers: Record<string, string> = {
       'user-agent': options.userAgent,
       accept: request.accept ?? '*/*',

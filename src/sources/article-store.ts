@@ -48,9 +48,9 @@ export function sourceFileName(source: string): string {
   return `${slugifyPath(`${source}.jsonl`) || 'web'}.jsonl`;
 }
 
-/** Comparison form of a text: NFKC, whitespace runs removed (a reflowed copy is the same story). */
+/** Comparison form of a text: NFKC, whitespace removed (a reflowed copy, or a line break between Japanese words, is the same story). */
 function comparable(text: string): string {
-  return text.normalize('NFKC').replace(/\s+/gu, ' ').trim();
+  return text.normalize('NFKC').replace(/\s+/gu, '');
 }
 
 export function contentHash(title: string, paragraphs: readonly string[]): string {

@@ -55,7 +55,7 @@ async function feedList(sourceSettings: SourceSettings, urls: readonly string[])
   }
   if (feeds.length === 0) {
     throw new KijiError(ErrorCodes.BAD_ARGUMENT, `No feeds to poll: ${sourceSettings.feedsFile} does not exist and no --feed was given.`, {
-      hint: `Give one with --feed URL, or list feeds in that file (see README, "Feeds"). Usage: ${usage}`,
+      hint: `Give one with --feed URL, or list feeds in that file: [{"url": "https://...", "name": "source", "intervalMinutes": 30, "fetchFullText": true}]. Usage: ${usage}`,
     });
   }
   return feeds;

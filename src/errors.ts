@@ -14,6 +14,14 @@ export const ErrorCodes = {
   MODEL_UNAVAILABLE: 'MODEL_UNAVAILABLE',
   DIMENSION_MISMATCH: 'DIMENSION_MISMATCH',
   BAD_ARGUMENT: 'BAD_ARGUMENT',
+  /** A URL kiji will not fetch: not http(s), a private address, a response over the size limit. */
+  FETCH_REFUSED: 'FETCH_REFUSED',
+  /** A fetch that did not succeed: network error, timeout, an HTTP error status, too many redirects. */
+  FETCH_FAILED: 'FETCH_FAILED',
+  /** A response that is no RSS, Atom, RDF or JSON Feed. */
+  NOT_A_FEED: 'NOT_A_FEED',
+  /** A page with no article in it (an index page, a login wall): reported, never indexed. */
+  NO_ARTICLE: 'NO_ARTICLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

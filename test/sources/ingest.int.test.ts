@@ -1,0 +1,99 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hitsUnder, startTestServer, type TestServer } from './server.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const testModel = path.join(root, 'test/fixtures/model/kiji-test-char');
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(() => server.close());
+
+/** Runs a CLI entry point as `npm run X` does, asynchronously: the feed server lives in this process. */
+function cli(script: string, args: string[], options: { input?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli', script), ...args], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ALLOW_REMOTE_MODELS: 'false', EMBEDDING_MODEL: testModel, ...options.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+function temp() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-ingest-'));
+  const feedsFile = path.join(dir, 'feeds.json');
+  fs.writeFileSync(feedsFile, '[]\n');
+  return { articles: path.join(dir, 'articles'), index: path.join(dir, 'index'), feedsFile };
+}
+
+describe('npm run ingest', () => {
+  it('indexes a feed once, fetches no page on a second run, and query cites the new articles with their URLs', async () => {
+    const { articles, index, feedsFile } = temp();
+    fs.mkdirSync(articles);
+    const env = { INGEST_ALLOW_PRIVATE_NETWORK: 'true', FEEDS_FILE: feedsFile };
+    const args = ['--once', '--feed', `${server.base}/feed.xml`, '--articles', articles, '--index', index];
+    const first = await cli('ingest.ts', args, { env });
+    expect(first.stderr).not.toMatch(/kiji:/);
+    expect(first.code).toBe(0);
+    const lines = first.stdout.trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      `added     ${server.base}/articles/salmon.html  函館港でサケの水揚げが過去10年で最多に`,
+      `added     ${server.base}/articles/subway.html  大阪メトロ御堂筋線に新型車両、4月から運行開始`,
+      `added     ${server.base}/articles/observatory.html  長野・木曽に新天文台が完成、8月から一般公開`,
+    ]);
+    expect(lines[3]).toBe(`feed      みなと新聞デジタル 新着 (${server.base}/feed.xml): 3 added, 0 changed, 0 unchanged, 0 skipped, 0 failed; 3 page(s) fetched`);
+    expect(lines[4]).toMatch(/^index     updated: 3 articles, 12 passages: 12 embedded/);
+
+    const pages = hitsUnder(server, '/articles/');
+    const second = await cli('ingest.ts', args, { env });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('not modified since the last poll (HTTP 304), no page fetched');
+    expect(second.stdout).toContain('index     unchanged');
+    expect(hitsUnder(server, '/articles/')).toBe(pages);
+
+    const query = await cli('query.ts', ['--json', '--k', '3', '--articles', articles, '--index', index], { input: '御堂筋線の新型車両はいつから運行を始めるか\n' });
+    expect(query.code).toBe(0);
+    const [answer] = query.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(answer.results.length).toBeGreaterThan(0);
+    expect(answer.results[0]).toMatchObject({
+      title: '大阪メトロ御堂筋線に新型車両、4月から運行開始',
+      source: 'みなと新聞デジタル 新着',
+      url: `${server.base}/articles/subway.html`,
+      published: '2026-01-21T06:00:00.000Z',
+    });
+  }, 240_000);
+
+  it.each([
+    ['a page that is no feed', { INGEST_ALLOW_PRIVATE_NETWORK: 'true' }, '/articles/salmon.html', /is not an RSS, Atom, RDF or JSON feed \(text\/html/],
+    ['a private address', {}, '/feed.xml', /is on 127\.0\.0\.1, a loopback address: refused\. .*INGEST_ALLOW_PRIVATE_NETWORK=true/],
+  ])('refuses %s in one line and changes nothing', async (_name, extraEnv, feedPath, reason) => {
+    const { articles, index, feedsFile } = temp();
+    fs.mkdirSync(articles);
+    const out = await cli('ingest.ts', ['--once', '--feed', `${server.base}${feedPath}`, '--articles', articles, '--index', index], { env: { FEEDS_FILE: feedsFile, ...extraEnv } });
+    expect(out.code).toBe(1);
+    const errorLines = out.stdout.split('\n').filter((l) => l.startsWith('error'));
+    expect(errorLines).toHaveLength(1);
+    expect(errorLines[0]).toMatch(reason);
+    expect(fs.readdirSync(path.join(articles, 'feeds'))).toEqual(['.state.json']);
+    expect(fs.existsSync(index)).toBe(false);
+  }, 120_000);
+
+  it('says what to do when there is no feed at all', async () => {
+    const { articles, index } = temp();
+    const out = await cli('ingest.ts', ['--once', '--articles', articles, '--index', index], { env: { FEEDS_FILE: path.join(articles, 'missing.json') } });
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(/^kiji: The feeds file .*missing\.json cannot be read \(ENOENT\)/);
+  }, 120_000);
+});

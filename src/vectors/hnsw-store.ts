@@ -204,21 +204,16 @@ export class VectorStore {
     }
     const loaded = reading.then(
       () => {
-        if (index.getNumDimensions() !== dimension) {
-          fs.closeSync(fd);
-          throw new KijiError(
-            ErrorCodes.DIMENSION_MISMATCH,
-            `The vector index holds ${index.getNumDimensions()}-dim vectors, the manifest says ${dimension}.`,
-            { hint: 'Rebuild it with `npm run embed`.' },
-          );
-        }
+        // The loader compared the file's vector size with this index's dimension (see the patch).
         const params = { ...merged, efSearch: efSearchFor(index.getCurrentCount(), merged.efSearch) };
         index.setEf(params.efSearch);
         return new VectorStore(index, dimension, params, source);
       },
       (cause: unknown) => {
         fs.closeSync(fd);
-        throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} could not be read.`, {
+        // The patched loader says what it found wrong ("the graph file is damaged: element 12 links to ...").
+        const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/^Hnswlib Error: /, '');
+        throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} could not be read: ${detail}.`, {
           hint: 'Rebuild it with `npm run embed`.',
           cause,
         });

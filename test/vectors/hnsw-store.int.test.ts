@@ -388,6 +388,43 @@ describe('VectorStore.load of a damaged graph (hnswlib-node loads through patche
     await expect(VectorStore.load(file, 8, { m }, bytes)).rejects.toMatchObject({ code: ErrorCodes.INDEX_CORRUPT });
   });
 
+  it('reports a graph of vectors of another dimension as INDEX_CORRUPT, naming both sizes', async () => {
+    const { file, bytes } = await savedGraph();
+    await expect(VectorStore.load(file, 16, { m }, bytes)).rejects.toMatchObject({
+      code: ErrorCodes.INDEX_CORRUPT,
+      message: expect.stringContaining(`The vector index ${file} could not be read: the graph file is damaged: it holds vectors of 32 bytes, expected 64 (16 dimensions).`),
+      hint: 'Rebuild it with `npm run embed`.',
+    });
+  });
+
+  it('reports a neighbour id past the last element with the element that holds it', async () => {
+    const { file, bytes } = await savedGraph();
+    const { perElement } = graphLayout(fs.readFileSync(file));
+    // Element 5's first link on layer 0 (after its 4-byte link count).
+    overwrite(file, HEADER_BYTES + 5 * perElement + 4, 200);
+    await expect(VectorStore.load(file, 8, { m }, bytes)).rejects.toMatchObject({
+      code: ErrorCodes.INDEX_CORRUPT,
+      message: expect.stringContaining('element 5 links to element 200 of 200'),
+    });
+  });
+
+  it('loads a good graph into the same native index after a refused one (its old graph freed once)', async () => {
+    const good = await savedGraph();
+    const bad = await savedGraph();
+    overwrite(bad.file, bad.linkListsAt, 6);
+    const { HierarchicalNSW } = require('hnswlib-node') as typeof import('hnswlib-node');
+    const index = new HierarchicalNSW('cosine', 8);
+    index.initIndex(10);
+    // The first read deletes the graph initIndex made and fails; before the patch cleared the pointer,
+    // the second deleted it again (a double free that aborts the process).
+    await expect(index.readIndex(bad.file, true)).rejects.toThrow(/the graph file is damaged: the upper layers of element 0 are 6 bytes/);
+    await expect(index.readIndex(good.file, true)).resolves.toBe(true);
+    expect(index.getCurrentCount()).toBe(200);
+    expect(() => index.readIndexSync(bad.file, true)).toThrow(/the graph file is damaged/);
+    index.readIndexSync(good.file, true);
+    expect(index.searchKnn(new Float32Array(8).fill(0.1), 3).neighbors).toHaveLength(3);
+  });
+
   it('runs the patched loader: `npm ci` patched the header and rebuilt the addon after it', () => {
     // Without the patch the load is correct but walks the file twice with two lseeks per element
     // (4-5 s of a 1M load here); the bench's load figure depends on this.

@@ -39,18 +39,54 @@ type HnswIndex = InstanceType<HnswModule['HierarchicalNSW']>;
 
 let hnswModule: Promise<HnswModule> | undefined;
 
-/** hnswlib-node is native: load it lazily and explain a failed build instead of a raw dlopen error. */
+/**
+ * hnswlib-node is native: load it lazily, explain a failed build instead of a raw dlopen error, and
+ * refuse a build without kiji's patch (`checkPatched`).
+ */
 async function hnswlib(): Promise<HnswModule> {
   hnswModule ??= import('hnswlib-node')
-    .then((mod) => ((mod as { default?: HnswModule }).default ?? mod) as HnswModule)
-    .catch((cause: unknown) => {
+    .then(
+      (mod) => {
+        const loaded = ((mod as { default?: HnswModule }).default ?? mod) as HnswModule;
+        checkPatched(loaded);
+        return loaded;
+      },
+      (cause: unknown) => {
+        throw new KijiError(ErrorCodes.MODEL_UNAVAILABLE, 'The native module hnswlib-node could not be loaded.', {
+          hint: 'Reinstall dependencies with `npm ci` (it builds hnswlib-node with node-gyp: needs python3, make and g++).',
+          cause,
+        });
+      },
+    )
+    .catch((error: unknown) => {
       hnswModule = undefined;
-      throw new KijiError(ErrorCodes.MODEL_UNAVAILABLE, 'The native module hnswlib-node could not be loaded.', {
-        hint: 'Reinstall dependencies with `npm ci` (it builds hnswlib-node with node-gyp: needs python3, make and g++).',
-        cause,
-      });
+      throw error;
     });
   return hnswModule;
+}
+
+/**
+ * The level of patches/hnswlib-node+3.0.0.patch this code needs (the addon's `kijiPatch`): 2 is the
+ * loader that checks every field, level, link and label of a graph file (docs/hnswlib-patch.md).
+ */
+export const KIJI_PATCH_LEVEL = 2;
+
+/**
+ * Throws HNSW_UNPATCHED unless `mod` is hnswlib-node built from kiji's patch at `KIJI_PATCH_LEVEL` or
+ * later. Without it kiji would fail later and less clearly (`index.addPoints is not a function`),
+ * or worse, load graph files through a loader that trusts them.
+ */
+export function checkPatched(mod: unknown): void {
+  const { HierarchicalNSW, kijiPatch } = (mod ?? {}) as { HierarchicalNSW?: { prototype?: Record<string, unknown> }; kijiPatch?: unknown };
+  const methods = ['addPoints', 'reorderForLocality'].filter((name) => typeof HierarchicalNSW?.prototype?.[name] !== 'function');
+  let lacks: string | undefined;
+  if (methods.length > 0) lacks = `it has no ${methods.join(' or ')}`;
+  else if (typeof kijiPatch !== 'number') lacks = 'it was built from an older version of the patch, without a patch level';
+  else if (kijiPatch < KIJI_PATCH_LEVEL) lacks = `it was built from patch level ${kijiPatch}, this kiji needs ${KIJI_PATCH_LEVEL}`;
+  if (lacks === undefined) return;
+  throw new KijiError(ErrorCodes.HNSW_UNPATCHED, `The installed hnswlib-node lacks kiji's patch (patches/hnswlib-node+3.0.0.patch): ${lacks}.`, {
+    hint: 'Run `npm ci`: it re-applies the patch with patch-package and rebuilds hnswlib-node (needs python3, make and g++).',
+  });
 }
 
 export interface VectorHit {

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
-import { FILE_CHECK_MS, VectorStore, efSearchFor, hnswDefaults } from '../../src/vectors/hnsw-store.js';
+import { FILE_CHECK_MS, KIJI_PATCH_LEVEL, VectorStore, checkPatched, efSearchFor, hnswDefaults } from '../../src/vectors/hnsw-store.js';
 
 const require = createRequire(import.meta.url);
 const tmpFile = (name: string): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), name);
@@ -426,6 +426,8 @@ describe('VectorStore.load of a damaged graph (hnswlib-node loads through patche
   });
 
   it('runs the patched loader: `npm ci` patched the header and rebuilt the addon after it', () => {
+    expect(() => checkPatched(require('hnswlib-node'))).not.toThrow();
+    expect((require('hnswlib-node') as { kijiPatch?: number }).kijiPatch).toBe(KIJI_PATCH_LEVEL);
     // Without the patch the load is correct but walks the file twice with two lseeks per element
     // (4-5 s of a 1M load here); the bench's load figure depends on this.
     const root = path.dirname(require.resolve('hnswlib-node/package.json'));

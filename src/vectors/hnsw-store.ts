@@ -118,7 +118,8 @@ export class VectorStore {
     readonly params: HnswParams,
     /**
      * The file a loaded graph was read from, held open: until an insert copies the graph out of it,
-     * the graph's bottom layer is that file's pages (see README), so it must stay as it was loaded.
+     * the graph's bottom layer is that file's pages (docs/hnswlib-patch.md), so it must stay as it
+     * was loaded.
      */
     private source?: LoadedFile,
   ) {}
@@ -130,8 +131,8 @@ export class VectorStore {
     if (source !== undefined) {
       // Reading a mapped page of a file shortened in place kills the process (SIGBUS), so a graph
       // whose file was overwritten (`cp` onto it) is refused instead. Checked at most every
-      // FILE_CHECK_MS: an fstat here cost the search after it 13-20 us (80-117 -> 93-137 us at 10k,
-      // alternating), and a human's file copy is caught as well at a hundred checks a second.
+      // FILE_CHECK_MS: an fstat before every search made searches measurably slower (README), and a
+      // human's file copy is caught as well at a hundred checks a second.
       const at = performance.now();
       if (!source.changed && at - source.checkedAt >= FILE_CHECK_MS) {
         const now = fs.fstatSync(source.fd);
@@ -263,9 +264,9 @@ export class VectorStore {
   }
 
   /**
-   * Adds vectors in one native call (kiji's patch to hnswlib-node, see README), inserted on `threads`
-   * threads at once: hnswlib's inserts are safe to run concurrently, and on this 2-core machine two
-   * threads built 10k vectors in ~0.95 s against ~1.9 s for a loop of `addPoint` (the same recall@10).
+   * Adds vectors in one native call (kiji's patch to hnswlib-node, docs/hnswlib-patch.md), inserted on
+   * `threads` threads at once: hnswlib's inserts are safe to run concurrently, and two threads build
+   * about twice as fast as a loop of `addPoint`, with the same recall.
    * With more than one thread the graph depends on which insert ran first, so a rebuild over the same
    * vectors is no longer byte for byte the same; `threads` 1 keeps it so.
    */
@@ -300,8 +301,8 @@ export class VectorStore {
 
   /**
    * Renumbers the graph's elements so that graph neighbours sit near each other in memory (kiji's
-   * patch, see README): a search over 100k vectors then touches fewer pages, p50 316-324 -> 238-240
-   * us with identical results, for 68-86 ms of renumbering. Labels are unchanged; only hnswlib's
+   * patch, docs/hnswlib-patch.md): a search then touches fewer pages and is faster, with identical
+   * results, for a renumbering that costs far less than a build. Labels are unchanged; only hnswlib's
    * internal ids move. Done when at least `RENUMBER_SHARE` of the graph was inserted since the last
    * time (a new build, not a few passages added to a large index, whose renumbering would move every
    * element: seconds at 1M); builds call it once their vectors are in. Returns whether it renumbered.

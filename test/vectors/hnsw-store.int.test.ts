@@ -59,6 +59,17 @@ describe('VectorStore.load', () => {
   });
 });
 
+describe('VectorStore.load of an empty graph', () => {
+  it('loads a graph saved before any insert (no entry point, which the loader checks for) and inserts into it', async () => {
+    const file = tmpFile('vectors.hnsw');
+    const bytes = await (await VectorStore.create(4, 10)).save(file);
+    const loaded = await VectorStore.load(file, 4, {}, bytes);
+    expect(loaded.search(Float32Array.from([1, 0, 0, 0]), 3)).toEqual([]);
+    loaded.addMany([7, 8], [Float32Array.from([1, 0, 0, 0]), Float32Array.from([0, 1, 0, 0])], 1);
+    expect(loaded.search(Float32Array.from([0, 1, 0, 0]), 1)[0]?.label).toBe(8);
+  });
+});
+
 describe('VectorStore.addMany (inserts on several threads through the patched hnswlib-node)', () => {
   const dim = 16;
   const cosine = (a: Float32Array, b: Float32Array): number => {

@@ -12,6 +12,8 @@ export const ErrorCodes = {
   /** Written by a kiji with another index format: derived data, so front ends may rebuild it. */
   INDEX_OUTDATED: 'INDEX_OUTDATED',
   MODEL_UNAVAILABLE: 'MODEL_UNAVAILABLE',
+  /** hnswlib-node was installed or built without kiji's patch (patches/hnswlib-node+3.0.0.patch). */
+  HNSW_UNPATCHED: 'HNSW_UNPATCHED',
   DIMENSION_MISMATCH: 'DIMENSION_MISMATCH',
   BAD_ARGUMENT: 'BAD_ARGUMENT',
   /** A URL kiji will not fetch: not http(s), a private address, a response over the size limit. */

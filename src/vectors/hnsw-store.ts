@@ -39,18 +39,54 @@ type HnswIndex = InstanceType<HnswModule['HierarchicalNSW']>;
 
 let hnswModule: Promise<HnswModule> | undefined;
 
-/** hnswlib-node is native: load it lazily and explain a failed build instead of a raw dlopen error. */
+/**
+ * hnswlib-node is native: load it lazily, explain a failed build instead of a raw dlopen error, and
+ * refuse a build without kiji's patch (`checkPatched`).
+ */
 async function hnswlib(): Promise<HnswModule> {
   hnswModule ??= import('hnswlib-node')
-    .then((mod) => ((mod as { default?: HnswModule }).default ?? mod) as HnswModule)
-    .catch((cause: unknown) => {
+    .then(
+      (mod) => {
+        const loaded = ((mod as { default?: HnswModule }).default ?? mod) as HnswModule;
+        checkPatched(loaded);
+        return loaded;
+      },
+      (cause: unknown) => {
+        throw new KijiError(ErrorCodes.MODEL_UNAVAILABLE, 'The native module hnswlib-node could not be loaded.', {
+          hint: 'Reinstall dependencies with `npm ci` (it builds hnswlib-node with node-gyp: needs python3, make and g++).',
+          cause,
+        });
+      },
+    )
+    .catch((error: unknown) => {
       hnswModule = undefined;
-      throw new KijiError(ErrorCodes.MODEL_UNAVAILABLE, 'The native module hnswlib-node could not be loaded.', {
-        hint: 'Reinstall dependencies with `npm ci` (it builds hnswlib-node with node-gyp: needs python3, make and g++).',
-        cause,
-      });
+      throw error;
     });
   return hnswModule;
+}
+
+/**
+ * The level of patches/hnswlib-node+3.0.0.patch this code needs (the addon's `kijiPatch`): 2 is the
+ * loader that checks every field, level, link and label of a graph file (docs/hnswlib-patch.md).
+ */
+export const KIJI_PATCH_LEVEL = 2;
+
+/**
+ * Throws HNSW_UNPATCHED unless `mod` is hnswlib-node built from kiji's patch at `KIJI_PATCH_LEVEL` or
+ * later. Without it kiji would fail later and less clearly (`index.addPoints is not a function`),
+ * or worse, load graph files through a loader that trusts them.
+ */
+export function checkPatched(mod: unknown): void {
+  const { HierarchicalNSW, kijiPatch } = (mod ?? {}) as { HierarchicalNSW?: { prototype?: Record<string, unknown> }; kijiPatch?: unknown };
+  const methods = ['addPoints', 'reorderForLocality'].filter((name) => typeof HierarchicalNSW?.prototype?.[name] !== 'function');
+  let lacks: string | undefined;
+  if (methods.length > 0) lacks = `it has no ${methods.join(' or ')}`;
+  else if (typeof kijiPatch !== 'number') lacks = 'it was built from an older version of the patch, without a patch level';
+  else if (kijiPatch < KIJI_PATCH_LEVEL) lacks = `it was built from patch level ${kijiPatch}, this kiji needs ${KIJI_PATCH_LEVEL}`;
+  if (lacks === undefined) return;
+  throw new KijiError(ErrorCodes.HNSW_UNPATCHED, `The installed hnswlib-node lacks kiji's patch (patches/hnswlib-node+3.0.0.patch): ${lacks}.`, {
+    hint: 'Run `npm ci`: it re-applies the patch with patch-package and rebuilds hnswlib-node (needs python3, make and g++).',
+  });
 }
 
 export interface VectorHit {
@@ -82,7 +118,8 @@ export class VectorStore {
     readonly params: HnswParams,
     /**
      * The file a loaded graph was read from, held open: until an insert copies the graph out of it,
-     * the graph's bottom layer is that file's pages (see README), so it must stay as it was loaded.
+     * the graph's bottom layer is that file's pages (docs/hnswlib-patch.md), so it must stay as it
+     * was loaded.
      */
     private source?: LoadedFile,
   ) {}
@@ -94,8 +131,8 @@ export class VectorStore {
     if (source !== undefined) {
       // Reading a mapped page of a file shortened in place kills the process (SIGBUS), so a graph
       // whose file was overwritten (`cp` onto it) is refused instead. Checked at most every
-      // FILE_CHECK_MS: an fstat here cost the search after it 13-20 us (80-117 -> 93-137 us at 10k,
-      // alternating), and a human's file copy is caught as well at a hundred checks a second.
+      // FILE_CHECK_MS: an fstat before every search made searches measurably slower (README), and a
+      // human's file copy is caught as well at a hundred checks a second.
       const at = performance.now();
       if (!source.changed && at - source.checkedAt >= FILE_CHECK_MS) {
         const now = fs.fstatSync(source.fd);
@@ -204,21 +241,16 @@ export class VectorStore {
     }
     const loaded = reading.then(
       () => {
-        if (index.getNumDimensions() !== dimension) {
-          fs.closeSync(fd);
-          throw new KijiError(
-            ErrorCodes.DIMENSION_MISMATCH,
-            `The vector index holds ${index.getNumDimensions()}-dim vectors, the manifest says ${dimension}.`,
-            { hint: 'Rebuild it with `npm run embed`.' },
-          );
-        }
+        // The loader compared the file's vector size with this index's dimension (see the patch).
         const params = { ...merged, efSearch: efSearchFor(index.getCurrentCount(), merged.efSearch) };
         index.setEf(params.efSearch);
         return new VectorStore(index, dimension, params, source);
       },
       (cause: unknown) => {
         fs.closeSync(fd);
-        throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} could not be read.`, {
+        // The patched loader says what it found wrong ("the graph file is damaged: element 12 links to ...").
+        const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/^Hnswlib Error: /, '');
+        throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} could not be read: ${detail}.`, {
           hint: 'Rebuild it with `npm run embed`.',
           cause,
         });
@@ -232,9 +264,9 @@ export class VectorStore {
   }
 
   /**
-   * Adds vectors in one native call (kiji's patch to hnswlib-node, see README), inserted on `threads`
-   * threads at once: hnswlib's inserts are safe to run concurrently, and on this 2-core machine two
-   * threads built 10k vectors in ~0.95 s against ~1.9 s for a loop of `addPoint` (the same recall@10).
+   * Adds vectors in one native call (kiji's patch to hnswlib-node, docs/hnswlib-patch.md), inserted on
+   * `threads` threads at once: hnswlib's inserts are safe to run concurrently, and two threads build
+   * about twice as fast as a loop of `addPoint`, with the same recall.
    * With more than one thread the graph depends on which insert ran first, so a rebuild over the same
    * vectors is no longer byte for byte the same; `threads` 1 keeps it so.
    */
@@ -269,8 +301,8 @@ export class VectorStore {
 
   /**
    * Renumbers the graph's elements so that graph neighbours sit near each other in memory (kiji's
-   * patch, see README): a search over 100k vectors then touches fewer pages, p50 316-324 -> 238-240
-   * us with identical results, for 68-86 ms of renumbering. Labels are unchanged; only hnswlib's
+   * patch, docs/hnswlib-patch.md): a search then touches fewer pages and is faster, with identical
+   * results, for a renumbering that costs far less than a build. Labels are unchanged; only hnswlib's
    * internal ids move. Done when at least `RENUMBER_SHARE` of the graph was inserted since the last
    * time (a new build, not a few passages added to a large index, whose renumbering would move every
    * element: seconds at 1M); builds call it once their vectors are in. Returns whether it renumbered.

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
-import { FILE_CHECK_MS, VectorStore, efSearchFor, hnswDefaults } from '../../src/vectors/hnsw-store.js';
+import { FILE_CHECK_MS, KIJI_PATCH_LEVEL, VectorStore, checkPatched, efSearchFor, hnswDefaults } from '../../src/vectors/hnsw-store.js';
 
 const require = createRequire(import.meta.url);
 const tmpFile = (name: string): string => path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-hnsw-')), name);
@@ -56,6 +56,17 @@ describe('VectorStore.load', () => {
     const loaded = await VectorStore.load(file, 4, {}, bytes);
     expect(loaded.params.efSearch).toBe(hnswDefaults.efSearch);
     expect(loaded.search(Float32Array.from([0, 1, 0.1, 0]), 1)[0]?.label).toBe(1);
+  });
+});
+
+describe('VectorStore.load of an empty graph', () => {
+  it('loads a graph saved before any insert (no entry point, which the loader checks for) and inserts into it', async () => {
+    const file = tmpFile('vectors.hnsw');
+    const bytes = await (await VectorStore.create(4, 10)).save(file);
+    const loaded = await VectorStore.load(file, 4, {}, bytes);
+    expect(loaded.search(Float32Array.from([1, 0, 0, 0]), 3)).toEqual([]);
+    loaded.addMany([7, 8], [Float32Array.from([1, 0, 0, 0]), Float32Array.from([0, 1, 0, 0])], 1);
+    expect(loaded.search(Float32Array.from([0, 1, 0, 0]), 1)[0]?.label).toBe(8);
   });
 });
 
@@ -388,7 +399,46 @@ describe('VectorStore.load of a damaged graph (hnswlib-node loads through patche
     await expect(VectorStore.load(file, 8, { m }, bytes)).rejects.toMatchObject({ code: ErrorCodes.INDEX_CORRUPT });
   });
 
+  it('reports a graph of vectors of another dimension as INDEX_CORRUPT, naming both sizes', async () => {
+    const { file, bytes } = await savedGraph();
+    await expect(VectorStore.load(file, 16, { m }, bytes)).rejects.toMatchObject({
+      code: ErrorCodes.INDEX_CORRUPT,
+      message: expect.stringContaining(`The vector index ${file} could not be read: the graph file is damaged: it holds vectors of 32 bytes, expected 64 (16 dimensions).`),
+      hint: 'Rebuild it with `npm run embed`.',
+    });
+  });
+
+  it('reports a neighbour id past the last element with the element that holds it', async () => {
+    const { file, bytes } = await savedGraph();
+    const { perElement } = graphLayout(fs.readFileSync(file));
+    // Element 5's first link on layer 0 (after its 4-byte link count).
+    overwrite(file, HEADER_BYTES + 5 * perElement + 4, 200);
+    await expect(VectorStore.load(file, 8, { m }, bytes)).rejects.toMatchObject({
+      code: ErrorCodes.INDEX_CORRUPT,
+      message: expect.stringContaining('element 5 links to element 200 of 200'),
+    });
+  });
+
+  it('loads a good graph into the same native index after a refused one (its old graph freed once)', async () => {
+    const good = await savedGraph();
+    const bad = await savedGraph();
+    overwrite(bad.file, bad.linkListsAt, 6);
+    const { HierarchicalNSW } = require('hnswlib-node') as typeof import('hnswlib-node');
+    const index = new HierarchicalNSW('cosine', 8);
+    index.initIndex(10);
+    // The first read deletes the graph initIndex made and fails; before the patch cleared the pointer,
+    // the second deleted it again (a double free that aborts the process).
+    await expect(index.readIndex(bad.file, true)).rejects.toThrow(/the graph file is damaged: the upper layers of element 0 are 6 bytes/);
+    await expect(index.readIndex(good.file, true)).resolves.toBe(true);
+    expect(index.getCurrentCount()).toBe(200);
+    expect(() => index.readIndexSync(bad.file, true)).toThrow(/the graph file is damaged/);
+    index.readIndexSync(good.file, true);
+    expect(index.searchKnn(new Float32Array(8).fill(0.1), 3).neighbors).toHaveLength(3);
+  });
+
   it('runs the patched loader: `npm ci` patched the header and rebuilt the addon after it', () => {
+    expect(() => checkPatched(require('hnswlib-node'))).not.toThrow();
+    expect((require('hnswlib-node') as { kijiPatch?: number }).kijiPatch).toBe(KIJI_PATCH_LEVEL);
     // Without the patch the load is correct but walks the file twice with two lseeks per element
     // (4-5 s of a 1M load here); the bench's load figure depends on this.
     const root = path.dirname(require.resolve('hnswlib-node/package.json'));

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCodes } from '../../src/errors.js';
 import { VectorStore } from '../../src/vectors/hnsw-store.js';
-import { mulberry32 } from '../../scripts/lib/shared-data.js';
+import { mulberry32 } from '../../scripts/lib/random.js';
 
 /**
  * Fuzzes the patched graph loader (patches/hnswlib-node+3.0.0.patch): damaged copies of a saved graph

@@ -4,7 +4,8 @@ import { loadEmbedder } from './embeddings/transformers.js';
 import { buildIndex, type ModelKey } from './store/build.js';
 import { buildInWorker } from './store/build-worker.js';
 import { loadIndex, releaseIndex, type LoadedIndex } from './store/load.js';
-import { searchIndex, type SearchTuning } from './retrieval/search.js';
+import type { SearchTuning } from './retrieval/search.js';
+import { markDamaged, searchWithFallback, type Damage } from './store/health.js';
 import { defaultMinSimilarity } from './retrieval/relevance.js';
 import type { ArticleSummary, BuildReport, Library, SearchOptions, SearchResponse } from './retrieval/types.js';
 import type { Passage } from './passages/passage.js';
@@ -81,6 +82,8 @@ export async function buildFromSettings(
 
 class KijiLibrary implements Library {
   private rebuilding: Promise<BuildReport> | undefined;
+  /** Loaded indexes whose damage started a rebuild: one each, not one per question. */
+  private readonly repairing = new WeakSet<LoadedIndex>();
   /** Searches running on each index: one swapped out by a reindex is released when its last search ends. */
   private readonly searching = new Map<LoadedIndex, number>();
 
@@ -89,7 +92,9 @@ class KijiLibrary implements Library {
     private readonly embedder: Embedder | undefined,
     private readonly settings: Settings,
     private readonly options: OpenOptions,
-  ) {}
+  ) {
+    this.watch(index);
+  }
 
   get buildId(): string {
     return this.index.manifest.buildId;
@@ -109,7 +114,7 @@ class KijiLibrary implements Library {
     const index = this.index;
     this.searching.set(index, (this.searching.get(index) ?? 0) + 1);
     try {
-      return await searchIndex(index, this.embedder, question, options, this.tuning);
+      return await searchWithFallback(index, this.embedder, question, options, this.tuning, (damage) => this.onDamage(index, damage));
     } finally {
       const left = this.searching.get(index)! - 1;
       if (left > 0) {
@@ -125,6 +130,7 @@ class KijiLibrary implements Library {
   private swap(next: LoadedIndex): void {
     const old = this.index;
     this.index = next;
+    this.watch(next);
     // With searches still on it, the last of them releases it.
     if (!this.searching.has(old)) releaseIndex(old);
   }
@@ -132,6 +138,35 @@ class KijiLibrary implements Library {
   private get tuning(): SearchTuning {
     const minSimilarity = this.settings.minSimilarity ?? defaultMinSimilarity(this.settings.model);
     return { ...this.options.tuning, relevance: { minSimilarity, ...this.options.tuning?.relevance } };
+  }
+
+  /** Hears of the background check of a loaded index's large files (load-checks.ts). */
+  private watch(index: LoadedIndex): void {
+    void index.backgroundCheck?.done.then(
+      (found) => {
+        for (const d of found) {
+          const damage = { name: d.name, reason: `${d.file} ${d.reason}` };
+          if (markDamaged(index, damage)) this.onDamage(index, damage);
+        }
+      },
+      (error: unknown) => this.options.log?.(`The background check of ${index.dir} could not run: ${describeError(error)}`),
+    );
+  }
+
+  /** Damage found in a loaded index: said once; the bot rebuilds in the background while the intact half answers. */
+  private onDamage(index: LoadedIndex, damage: Damage): void {
+    if (index !== this.index) return;
+    const log = this.options.log ?? (() => {});
+    const repairs = this.options.rebuildIfUnreadable === true && !this.repairing.has(index);
+    log(
+      `The index file ${damage.name} is damaged (${damage.reason}); answering from the rest of the index${repairs ? ' while it is rebuilt in the background' : ' until it is rebuilt with `npm run embed`'}.`,
+    );
+    if (!repairs) return;
+    this.repairing.add(index);
+    this.reindex().then(
+      (report) => log(`Rebuilt the damaged index: ${report.passages} passages (${report.embedded} embedded); answering from the new build ${this.buildId}.`),
+      (error: unknown) => log(`Rebuilding the damaged index failed: ${describeError(error)}`),
+    );
   }
 
   articles(): ArticleSummary[] {

@@ -21,6 +21,8 @@ export interface OpenOptions {
   rebuildIfUnreadable?: boolean;
   onProgress?: (done: number, total: number) => void;
   tuning?: SearchTuning;
+  /** Files above this many bytes are checked after loading rather than before (`LoadOptions.backgroundCheckFrom`); for tests. */
+  backgroundCheckFrom?: number;
 }
 
 /** The model the settings ask for, or undefined when semantic search is turned off. */
@@ -189,7 +191,7 @@ class KijiLibrary implements Library {
           ...(this.options.log ? { log: this.options.log } : {}),
           ...(this.embedder ? {} : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
         });
-        this.swap(await loadIndex(this.settings.indexDir, { ...this.modelForLoad(), ...keywordLoadOptions(this.settings), ...(this.options.log ? { log: this.options.log } : {}) }));
+        this.swap(await loadIndex(this.settings.indexDir, { ...this.modelForLoad(), ...keywordLoadOptions(this.settings, this.options), ...(this.options.log ? { log: this.options.log } : {}) }));
         return report;
       } finally {
         this.rebuilding = undefined;
@@ -204,9 +206,10 @@ class KijiLibrary implements Library {
   }
 }
 
-/** The settings' keyword search budget as `loadIndex` takes it (0 in settings: no limit). */
-function keywordLoadOptions(settings: Settings): { keywordMaxPostings: number } {
-  return { keywordMaxPostings: settings.keywordMaxPostings === 0 ? Infinity : settings.keywordMaxPostings };
+/** The settings' keyword search budget as `loadIndex` takes it (0 in settings: no limit), and when files are checked. */
+function keywordLoadOptions(settings: Settings, options: OpenOptions): { keywordMaxPostings: number; backgroundCheckFrom?: number } {
+  const checks = options.backgroundCheckFrom === undefined ? {} : { backgroundCheckFrom: options.backgroundCheckFrom };
+  return { keywordMaxPostings: settings.keywordMaxPostings === 0 ? Infinity : settings.keywordMaxPostings, ...checks };
 }
 
 /**
@@ -219,11 +222,11 @@ export async function openLibrary(settings: Settings, options: OpenOptions = {})
   // an e5-small model), for the model the settings name. Its outcome is awaited below, or dropped
   // (and freed) when that model does not load: then the index is loaded again without vectors.
   const wanted = modelKey(settings);
-  const loading = loadIndex(settings.indexDir, { ...(wanted ? { model: wanted } : {}), ...keywordLoadOptions(settings), log });
+  const loading = loadIndex(settings.indexDir, { ...(wanted ? { model: wanted } : {}), ...keywordLoadOptions(settings, options), log });
   loading.catch(() => {});
   const { embedder, semanticOff } = await openEmbedder(settings, log);
   const model = embedder ? wanted : undefined;
-  const load = () => loadIndex(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings), log });
+  const load = () => loadIndex(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings, options), log });
   // Not searched by anyone: its graph (1.7 GB at 1M passages) is freed as soon as it has loaded.
   if (model !== wanted) loading.then(releaseIndex, () => {});
   let index: LoadedIndex;

@@ -51,26 +51,25 @@ function checksumDamage(actual: number, expected: number): string | undefined {
  * The CRC32 and size of a whole file: small files here, larger ones streamed on a worker thread so the
  * event loop stays free (a bot verifying its graph in the background keeps answering).
  */
-export async function fileCrc32(file: string): Promise<{ crc: number; bytes: number }> {
+export async function fileCrc32(file: string, onThread?: (checker: Checker) => void): Promise<{ crc: number; bytes: number }> {
   const size = fs.statSync(file).size;
   if (size <= INLINE_BYTES) {
     const bytes = fs.readFileSync(file);
     return { crc: crc32(bytes), bytes: bytes.length };
   }
-  return new Checker([file]).results.then(([result]) => {
-    if ('error' in result!) throw new Error(result.error);
-    return result!;
-  });
+  const checker = new Checker(file);
+  onThread?.(checker);
+  return checker.result;
 }
 
 /** The reason a file fails its check (missing, wrong size, wrong checksum), or undefined when it passes. */
-export async function damageOfFile(file: string, expected: Expected): Promise<string | undefined> {
+export async function damageOfFile(file: string, expected: Expected, onThread?: (checker: Checker) => void): Promise<string | undefined> {
   const size = fs.statSync(file, { throwIfNoEntry: false })?.size;
   if (size === undefined) return 'is missing';
   if (size !== expected.bytes) return `is ${size} bytes, expected ${expected.bytes} (truncated?)`;
   let actual: { crc: number; bytes: number };
   try {
-    actual = await fileCrc32(file);
+    actual = await fileCrc32(file, onThread);
   } catch (error) {
     return `cannot be read (${error instanceof Error ? error.message : String(error)})`;
   }
@@ -82,49 +81,54 @@ export async function damageOfFile(file: string, expected: Expected): Promise<st
 export type Checksums = Record<string, Expected>;
 
 /**
- * Checks files of one build folder, all at once (each large one on its own worker thread); resolves
- * with what is damaged (empty when all pass). `cancel` stops the workers (a released index).
+ * Checks files of one build folder one after the other (so a background check takes at most one core
+ * beside the searches); resolves with what is damaged (empty when all pass). `cancel` stops it (a
+ * released index) and it then resolves with nothing.
  */
 export function checkFiles(dir: string, files: Checksums, names: readonly string[]): { done: Promise<FileDamage[]>; cancel(): void } {
-  const checks = names.map((name) => {
-    const file = path.join(dir, name);
-    const expected = files[name];
-    if (expected === undefined) return { name, file, damage: Promise.resolve<string | undefined>('is not listed in the manifest') };
-    return { name, file, damage: damageOfFile(file, expected) };
-  });
   let cancelled = false;
-  const done = Promise.all(checks.map(async (c) => ({ name: c.name, file: c.file, reason: await c.damage }))).then((all) =>
-    cancelled ? [] : all.filter((d): d is FileDamage => d.reason !== undefined),
-  );
+  let thread: Checker | undefined;
+  const done = (async () => {
+    const found: FileDamage[] = [];
+    for (const name of names) {
+      const file = path.join(dir, name);
+      const expected = files[name];
+      const reason = expected === undefined ? 'is not listed in the manifest' : await damageOfFile(file, expected, (checker) => (thread = checker));
+      if (cancelled) return [];
+      if (reason !== undefined) found.push({ name, file, reason });
+    }
+    return found;
+  })();
   return {
     done,
     cancel: () => {
       cancelled = true;
-      for (const worker of running) void worker.terminate();
+      thread?.terminate();
     },
   };
 }
 
-/** Workers of streaming checks still running (terminated by `cancel`). */
-const running = new Set<Worker>();
-
 /**
- * A worker thread that streams files through zlib's CRC32. Plain JavaScript evaluated in the worker:
+ * A worker thread that streams a file through zlib's CRC32. Plain JavaScript evaluated in the worker:
  * on Node 20 a worker thread cannot load this project's TypeScript (see build-worker.ts).
  */
 class Checker {
-  readonly results: Promise<({ crc: number; bytes: number } | { error: string })[]>;
+  readonly result: Promise<{ crc: number; bytes: number }>;
+  private readonly worker: Worker;
 
-  constructor(files: string[]) {
-    const worker = new Worker(checkerSource, { eval: true, workerData: { files, chunk: CHUNK_BYTES } });
+  constructor(file: string) {
+    this.worker = new Worker(checkerSource, { eval: true, workerData: { file, chunk: CHUNK_BYTES } });
     // A check never keeps a process alive that has nothing else to do.
-    worker.unref();
-    running.add(worker);
-    this.results = new Promise((resolve, reject) => {
-      worker.once('message', resolve);
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the checksum thread stopped (exit code ${code})`)));
-    }).finally(() => running.delete(worker)) as Promise<({ crc: number; bytes: number } | { error: string })[]>;
+    this.worker.unref();
+    this.result = new Promise((resolve, reject) => {
+      this.worker.once('message', (message: { crc: number; bytes: number } | { error: string }) => ('error' in message ? reject(new Error(message.error)) : resolve(message)));
+      this.worker.once('error', reject);
+      this.worker.once('exit', (code) => reject(new Error(`the checksum thread stopped (exit code ${code})`)));
+    });
+  }
+
+  terminate(): void {
+    void this.worker.terminate();
   }
 }
 
@@ -133,7 +137,8 @@ const { parentPort, workerData } = require('node:worker_threads');
 const fs = require('node:fs');
 const zlib = require('node:zlib');
 const buffer = Buffer.allocUnsafe(workerData.chunk);
-parentPort.postMessage(workerData.files.map((file) => {
+parentPort.postMessage((() => {
+  const file = workerData.file;
   let fd;
   try {
     fd = fs.openSync(file, 'r');
@@ -151,7 +156,7 @@ parentPort.postMessage(workerData.files.map((file) => {
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
-}));
+})());
 `;
 
 /**

@@ -48,3 +48,14 @@ export function injectFault(indexDir: string, file: FaultFile, kind: FaultKind, 
     fs.closeSync(fd);
   }
 }
+
+/** Overwrites the last 64 bytes of a file: in keywords.bin and texts.bin, data a load leaves on disk (postings, texts) rather than the head it reads. */
+export function damageTail(indexDir: string, file: FaultFile): void {
+  const target = faultPath(indexDir, file);
+  const fd = fs.openSync(target, 'r+');
+  try {
+    fs.writeSync(fd, Buffer.alloc(64, 0xa5), 0, 64, Math.max(0, fs.fstatSync(fd).size - 64));
+  } finally {
+    fs.closeSync(fd);
+  }
+}

@@ -81,29 +81,34 @@ export async function damageOfFile(file: string, expected: Expected, onThread?: 
 export type Checksums = Record<string, Expected>;
 
 /**
- * Checks files of one build folder one after the other (so a background check takes at most one core
- * beside the searches); resolves with what is damaged (empty when all pass). `cancel` stops it (a
- * released index) and it then resolves with nothing.
+ * Checks files of one build folder, `lanes` at a time (a background check takes one, so it uses at
+ * most one core beside the searches; a build, which waits for the result, one per core); resolves
+ * with what is damaged (empty when all pass). `cancel` stops it (a released index) and it then
+ * resolves with nothing.
  */
-export function checkFiles(dir: string, files: Checksums, names: readonly string[]): { done: Promise<FileDamage[]>; cancel(): void } {
+export function checkFiles(dir: string, files: Checksums, names: readonly string[], lanes = 1): { done: Promise<FileDamage[]>; cancel(): void } {
   let cancelled = false;
-  let thread: Checker | undefined;
-  const done = (async () => {
-    const found: FileDamage[] = [];
-    for (const name of names) {
+  const threads = new Set<Checker>();
+  const queue = [...names];
+  const found: FileDamage[] = [];
+  const lane = async (): Promise<void> => {
+    for (let name = queue.shift(); name !== undefined && !cancelled; name = queue.shift()) {
       const file = path.join(dir, name);
       const expected = files[name];
-      const reason = expected === undefined ? 'is not listed in the manifest' : await damageOfFile(file, expected, (checker) => (thread = checker));
-      if (cancelled) return [];
+      let thread: Checker | undefined;
+      const reason = expected === undefined ? 'is not listed in the manifest' : await damageOfFile(file, expected, (checker) => threads.add((thread = checker)));
+      if (thread) threads.delete(thread);
       if (reason !== undefined) found.push({ name, file, reason });
     }
-    return found;
-  })();
+  };
+  const done = Promise.all(Array.from({ length: Math.max(1, lanes) }, lane)).then(() =>
+    cancelled ? [] : found.sort((a, b) => names.indexOf(a.name) - names.indexOf(b.name)),
+  );
   return {
     done,
     cancel: () => {
       cancelled = true;
-      thread?.terminate();
+      for (const thread of threads) thread.terminate();
     },
   };
 }

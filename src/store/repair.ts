@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describeWithoutHint } from '../errors.js';
 import { checkFiles, type Checksums, type FileDamage } from './integrity.js';
@@ -46,7 +47,7 @@ export async function checkPreviousBuild(indexDir: string, log: (line: string) =
     log(`The previous index cannot be reused (${describeWithoutHint(error)}); building from scratch.`);
     return undefined;
   }
-  const damaged = await checkFiles(dir, checksumsOf(manifest), Object.keys(manifest.files)).done;
+  const damaged = await checkFiles(dir, checksumsOf(manifest), Object.keys(manifest.files), os.availableParallelism()).done;
   return { dir, manifest, damaged, orphaned: dir !== named };
 }
 

@@ -8,6 +8,8 @@ export const ErrorCodes = {
   CONFIG_INVALID: 'CONFIG_INVALID',
   INDEX_MISSING: 'INDEX_MISSING',
   INDEX_CORRUPT: 'INDEX_CORRUPT',
+  /** A loaded index found damaged while in use, with no half of it left to answer from. */
+  INDEX_DAMAGED: 'INDEX_DAMAGED',
   INDEX_MISMATCH: 'INDEX_MISMATCH',
   /** Written by a kiji with another index format: derived data, so front ends may rebuild it. */
   INDEX_OUTDATED: 'INDEX_OUTDATED',

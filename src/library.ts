@@ -4,7 +4,8 @@ import { loadEmbedder } from './embeddings/transformers.js';
 import { buildIndex, type ModelKey } from './store/build.js';
 import { buildInWorker } from './store/build-worker.js';
 import { loadIndex, releaseIndex, type LoadedIndex } from './store/load.js';
-import { searchIndex, type SearchTuning } from './retrieval/search.js';
+import type { SearchTuning } from './retrieval/search.js';
+import { markDamaged, searchWithFallback, type Damage } from './store/health.js';
 import { defaultMinSimilarity } from './retrieval/relevance.js';
 import type { ArticleSummary, BuildReport, Library, SearchOptions, SearchResponse } from './retrieval/types.js';
 import type { Passage } from './passages/passage.js';
@@ -20,6 +21,8 @@ export interface OpenOptions {
   rebuildIfUnreadable?: boolean;
   onProgress?: (done: number, total: number) => void;
   tuning?: SearchTuning;
+  /** Files above this many bytes are checked after loading rather than before (`LoadOptions.backgroundCheckFrom`); for tests. */
+  backgroundCheckFrom?: number;
 }
 
 /** The model the settings ask for, or undefined when semantic search is turned off. */
@@ -82,6 +85,8 @@ export async function buildFromSettings(
 
 class KijiLibrary implements Library {
   private rebuilding: Promise<BuildReport> | undefined;
+  /** Loaded indexes whose damage started a rebuild: one each, not one per question. */
+  private readonly repairing = new WeakSet<LoadedIndex>();
   /** Searches running on each index: one swapped out by a reindex is released when its last search ends. */
   private readonly searching = new Map<LoadedIndex, number>();
 
@@ -90,7 +95,9 @@ class KijiLibrary implements Library {
     private readonly embedder: Embedder | undefined,
     private readonly settings: Settings,
     private readonly options: OpenOptions,
-  ) {}
+  ) {
+    this.watch(index);
+  }
 
   get buildId(): string {
     return this.index.manifest.buildId;
@@ -110,7 +117,7 @@ class KijiLibrary implements Library {
     const index = this.index;
     this.searching.set(index, (this.searching.get(index) ?? 0) + 1);
     try {
-      return await searchIndex(index, this.embedder, question, options, this.tuning);
+      return await searchWithFallback(index, this.embedder, question, options, this.tuning, (damage) => this.onDamage(index, damage));
     } finally {
       const left = this.searching.get(index)! - 1;
       if (left > 0) {
@@ -126,6 +133,7 @@ class KijiLibrary implements Library {
   private swap(next: LoadedIndex): void {
     const old = this.index;
     this.index = next;
+    this.watch(next);
     // With searches still on it, the last of them releases it.
     if (!this.searching.has(old)) releaseIndex(old);
   }
@@ -133,6 +141,35 @@ class KijiLibrary implements Library {
   private get tuning(): SearchTuning {
     const minSimilarity = this.settings.minSimilarity ?? defaultMinSimilarity(this.settings.model);
     return { ...this.options.tuning, relevance: { minSimilarity, ...this.options.tuning?.relevance } };
+  }
+
+  /** Hears of the background check of a loaded index's large files (load-checks.ts). */
+  private watch(index: LoadedIndex): void {
+    void index.backgroundCheck?.done.then(
+      (found) => {
+        for (const d of found) {
+          const damage = { name: d.name, reason: `${d.file} ${d.reason}` };
+          if (markDamaged(index, damage)) this.onDamage(index, damage);
+        }
+      },
+      (error: unknown) => this.options.log?.(`The background check of ${index.dir} could not run: ${describeError(error)}`),
+    );
+  }
+
+  /** Damage found in a loaded index: said once; the bot rebuilds in the background while the intact half answers. */
+  private onDamage(index: LoadedIndex, damage: Damage): void {
+    if (index !== this.index) return;
+    const log = this.options.log ?? (() => {});
+    const repairs = this.options.rebuildIfUnreadable === true && !this.repairing.has(index);
+    log(
+      `The index file ${damage.name} is damaged (${damage.reason}); answering from the rest of the index${repairs ? ' while it is rebuilt in the background' : ' until it is rebuilt with `npm run embed`'}.`,
+    );
+    if (!repairs) return;
+    this.repairing.add(index);
+    this.reindex().then(
+      (report) => log(`Rebuilt the damaged index: ${report.passages} passages (${report.embedded} embedded); answering from the new build ${this.buildId}.`),
+      (error: unknown) => log(`Rebuilding the damaged index failed: ${describeError(error)}`),
+    );
   }
 
   articles(): ArticleSummary[] {
@@ -155,7 +192,7 @@ class KijiLibrary implements Library {
           ...(this.options.log ? { log: this.options.log } : {}),
           ...(this.embedder ? {} : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
         });
-        this.swap(await loadIndex(this.settings.indexDir, { ...this.modelForLoad(), ...keywordLoadOptions(this.settings), ...(this.options.log ? { log: this.options.log } : {}) }));
+        this.swap(await loadIndex(this.settings.indexDir, { ...this.modelForLoad(), ...keywordLoadOptions(this.settings, this.options), ...(this.options.log ? { log: this.options.log } : {}) }));
         return report;
       } finally {
         this.rebuilding = undefined;
@@ -170,9 +207,10 @@ class KijiLibrary implements Library {
   }
 }
 
-/** The settings' keyword search budget as `loadIndex` takes it (0 in settings: no limit). */
-function keywordLoadOptions(settings: Settings): { keywordMaxPostings: number } {
-  return { keywordMaxPostings: settings.keywordMaxPostings === 0 ? Infinity : settings.keywordMaxPostings };
+/** The settings' keyword search budget as `loadIndex` takes it (0 in settings: no limit), and when files are checked. */
+function keywordLoadOptions(settings: Settings, options: OpenOptions): { keywordMaxPostings: number; backgroundCheckFrom?: number } {
+  const checks = options.backgroundCheckFrom === undefined ? {} : { backgroundCheckFrom: options.backgroundCheckFrom };
+  return { keywordMaxPostings: settings.keywordMaxPostings === 0 ? Infinity : settings.keywordMaxPostings, ...checks };
 }
 
 /**
@@ -185,11 +223,11 @@ export async function openLibrary(settings: Settings, options: OpenOptions = {})
   // an e5-small model), for the model the settings name. Its outcome is awaited below, or dropped
   // (and freed) when that model does not load: then the index is loaded again without vectors.
   const wanted = modelKey(settings);
-  const loading = loadIndex(settings.indexDir, { ...(wanted ? { model: wanted } : {}), ...keywordLoadOptions(settings), log });
+  const loading = loadIndex(settings.indexDir, { ...(wanted ? { model: wanted } : {}), ...keywordLoadOptions(settings, options), log });
   loading.catch(() => {});
   const { embedder, semanticOff } = await openEmbedder(settings, log);
   const model = embedder ? wanted : undefined;
-  const load = () => loadIndex(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings), log });
+  const load = () => loadIndex(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings, options), log });
   // Not searched by anyone: its graph (1.7 GB at 1M passages) is freed as soon as it has loaded.
   if (model !== wanted) loading.then(releaseIndex, () => {});
   let index: LoadedIndex;

@@ -75,7 +75,9 @@ describe('openLibrary with the local test model', () => {
     await openLibrary(settings, { buildIfMissing: true });
     const build = path.join(settings.indexDir, fs.readFileSync(path.join(settings.indexDir, 'CURRENT'), 'utf8').trim());
     const manifestFile = path.join(build, 'manifest.json');
-    fs.writeFileSync(manifestFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(manifestFile, 'utf8')), formatVersion: 1 }));
+    // As an older kiji wrote it: without the checksums of format 3.
+    const { checksum: _checksum, checksums: _checksums, ...older } = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(manifestFile, JSON.stringify({ ...older, formatVersion: 1 }));
     await expect(openLibrary(settings)).rejects.toMatchObject({ code: 'INDEX_OUTDATED' });
     const lines: string[] = [];
     const library = await openLibrary(settings, { buildIfMissing: true, log: (l) => lines.push(l) });

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { buildIndex } from '../../src/store/build.js';
 import { currentBuildDir } from '../../src/store/index-dir.js';
 import { indexFiles, readIndexFile, readManifest } from '../../src/store/manifest.js';
+import { crc32, manifestText } from '../../src/store/integrity.js';
 import { PassageTable } from '../../src/store/passage-table.js';
 import { keywordDocs, keywordIndexKey } from '../../src/store/keyword-docs.js';
 import { KeywordIndex } from '../../src/keywords/bm25.js';
@@ -127,10 +128,11 @@ function refreshKeywords(dir: string, log: (line: string) => void): void {
   for (let at = 0; at < bytes.length; ) at += fs.writeSync(fd, bytes, at, Math.min(1 << 30, bytes.length - at));
   fs.closeSync(fd);
   const manifestFile = path.join(dir, indexFiles.manifest);
-  const raw = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { files: Record<string, number>; keywordIndexKey?: string };
+  const raw = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { files: Record<string, number>; checksums: Record<string, number>; keywordIndexKey?: string };
   raw.files[indexFiles.keywords] = bytes.length;
+  raw.checksums[indexFiles.keywords] = crc32(bytes);
   raw.keywordIndexKey = keywordIndexKey();
-  fs.writeFileSync(manifestFile, JSON.stringify(raw, null, 2) + '\n');
+  fs.writeFileSync(manifestFile, manifestText(raw));
 }
 
 // `tsx scripts/bench/cache.ts 1m` prebuilds one size, e.g. in the background while doing other work.

@@ -63,6 +63,10 @@ export async function loadEmbedder(options: Partial<EmbedderOptions> = {}): Prom
   // and never requested from the Hub (a relative 'a/b' would be taken for a repo id).
   const modelRef = localDir ?? o.model;
   const unavailable = (cause: unknown) => modelUnavailable(o, localDir, cause);
+  // Known without importing transformers.js (seconds of start-up): a re-run offline can tell at once.
+  if (!localDir && !o.allowRemote && !existsSync(path.join(o.cacheDir, o.model, 'config.json'))) {
+    throw unavailable(new Error(`${path.join(o.cacheDir, o.model)} holds no config.json`));
+  }
 
   let transformers: typeof import('@huggingface/transformers');
   try {

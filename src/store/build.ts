@@ -9,9 +9,11 @@ import { KeywordIndex } from '../keywords/bm25.js';
 import { VectorStore, hnswDefaults, type HnswParams } from '../vectors/hnsw-store.js';
 import type { BuildReport } from '../retrieval/types.js';
 import { ErrorCodes, describeError, describeWithoutHint, isKijiError } from '../errors.js';
-import { INDEX_FORMAT_VERSION, checkedIndexFile, indexFiles, readIndexFile, readManifest, type Manifest } from './manifest.js';
+import { INDEX_FORMAT_VERSION, checkedIndexFile, indexFiles, readIndexFile, type Manifest } from './manifest.js';
 import { PassageTable } from './passage-table.js';
-import { abandonBuild, currentBuildDir, newBuildId, publishBuild, startBuild } from './index-dir.js';
+import { abandonBuild, newBuildId, publishBuild, startBuild } from './index-dir.js';
+import { crc32, fileCrc32, manifestText } from './integrity.js';
+import { checkPreviousBuild, republish, repairLines, tableTrusted, vectorsTrusted, type CheckedBuild } from './repair.js';
 import { keywordDocs, keywordIndexKey } from './keyword-docs.js';
 import { KeywordThread, KeywordThreadFailed } from './keyword-thread.js';
 
@@ -54,6 +56,10 @@ interface PreviousBuild {
   dir: string;
   manifest: Manifest;
   table: PassageTable;
+  /** Whether its graph passed its checksum (with the table labelling it): only then are vectors reused. */
+  vectorsOk: boolean;
+  /** Files that failed their checksums, rebuilt by this build. */
+  damaged: CheckedBuild['damaged'];
 }
 
 /**
@@ -70,18 +76,23 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
     .update(JSON.stringify(chunkDefaults))
     .digest('hex')
     .slice(0, 32);
-  const unchanged = unchangedSince(options.indexDir, sourceKey, options.model);
+  // Every file of the previous build is checked first: a damaged build is rebuilt, never kept as unchanged.
+  const checked = await checkPreviousBuild(options.indexDir, log);
+  const getEmbedder = options.getEmbedder ? once(options.getEmbedder) : undefined;
+  const unchanged = checked ? await unchangedSince(checked, sourceKey, options.model, getEmbedder, log) : undefined;
   if (unchanged) {
-    const skipped = unchanged.skipped ?? [];
+    republish(options.indexDir, checked!, log);
+    const skipped = unchanged.manifest.skipped ?? [];
     for (const problem of skipped) log(describeProblem(problem));
+    const semanticOff = unchanged.modelUnavailable ?? unchanged.manifest.semanticOff;
     return {
-      articles: unchanged.articles,
-      passages: unchanged.passages,
+      articles: unchanged.manifest.articles,
+      passages: unchanged.manifest.passages,
       embedded: 0,
-      reused: unchanged.passages,
+      reused: unchanged.manifest.passages,
       removed: 0,
       skipped,
-      ...(unchanged.semanticOff ? { semanticOff: unchanged.semanticOff } : {}),
+      ...(semanticOff ? { semanticOff } : {}),
       ms: Math.round(performance.now() - started),
     };
   }
@@ -96,7 +107,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
     }
   }
   try {
-    return await buildChanged(options, { started, log, sourceKey, thread });
+    return await buildChanged({ ...options, ...(getEmbedder ? { getEmbedder } : {}) }, { started, log, sourceKey, thread, checked });
   } finally {
     await thread?.release();
   }
@@ -107,21 +118,22 @@ interface BuildContext {
   log: (line: string) => void;
   sourceKey: string;
   thread: KeywordThread | undefined;
+  checked: CheckedBuild | undefined;
 }
 
 /** `buildIndex` once the articles may have changed: parse, compare with the previous build, build. */
 async function buildChanged(options: BuildOptions, context: BuildContext): Promise<BuildReport> {
-  const { started, log, sourceKey, thread } = context;
+  const { started, log, sourceKey, thread, checked } = context;
   const { articles, problems } = await loadArticles(options.articlesPath, { maxBytes: options.articleMaxBytes });
   for (const problem of problems) log(describeProblem(problem));
   const passages = articles.flatMap((article) => toPassages(article));
-  const previous = readPrevious(options.indexDir, log);
+  const previous = readPrevious(checked, log);
   const docs = keywordDocs(passages);
   // The keyword index is needed unless the passages turn out unchanged below, which takes a previous
   // build: without one the thread starts on it now (the digest takes ~1 s at 100k passages).
   let onThread = previous === undefined ? thread?.build(docs) : undefined;
 
-  const reusable = previous !== undefined && sameModel(previous.manifest, options.model);
+  const reusable = previous !== undefined && previous.vectorsOk && sameModel(previous.manifest, options.model);
   /** The previous build's row of `p` when it held `p` unchanged. */
   const unchangedRow = (p: Passage): number | undefined => {
     const row = previous?.table.rowOf(p.id);
@@ -153,6 +165,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
   const wantsKeywordOnly = options.model === undefined;
   if (
     previous &&
+    previous.damaged.length === 0 &&
     previous.manifest.contentDigest === digest &&
     previous.manifest.keywordIndexKey === keywordIndexKey() &&
     toEmbed.length === 0 &&
@@ -163,6 +176,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
     if (previous.manifest.sourceKey !== sourceKey) {
       writeManifestAtomically(previous.dir, { ...previous.manifest, sourceKey, skipped: problems });
     }
+    if (checked) republish(options.indexDir, checked, log);
     return report(0, previous.manifest.semanticOff);
   }
   // From here on the keyword index is needed whatever happens to the vectors: on the thread, it is
@@ -232,7 +246,9 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
 
     const table = PassageTable.fromPassages(passages, labels);
     const files: Record<string, number> = {};
+    const checksums: Record<string, number> = {};
     const write = async (name: string, bytes: Uint8Array): Promise<void> => {
+      checksums[name] = crc32(bytes);
       await fs.promises.writeFile(path.join(partialDir, name), bytes);
       files[name] = bytes.length;
     };
@@ -240,7 +256,17 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
     // the keyword index is finished, instead of one after the other.
     const writes: Promise<void>[] = [];
     const vectorFile = path.join(partialDir, indexFiles.vectors);
-    if (vectors) writes.push(vectors.save(vectorFile).then((size) => void (files[indexFiles.vectors] = size)));
+    // hnswlib writes the graph itself: its checksum is taken by reading the file back (from the page cache).
+    if (vectors) {
+      writes.push(
+        vectors.save(vectorFile).then(async (size) => {
+          const { crc, bytes } = await fileCrc32(vectorFile);
+          if (bytes !== size) throw new Error(`${vectorFile} changed while it was being written (${size} bytes written, ${bytes} read back)`);
+          files[indexFiles.vectors] = size;
+          checksums[indexFiles.vectors] = crc;
+        }),
+      );
+    }
     try {
       const { columns, texts } = table.serialize();
       writes.push(write(indexFiles.passages, columns), write(indexFiles.texts, texts));
@@ -264,6 +290,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
       hnsw: vectors?.params ?? { ...hnswDefaults, ...options.hnsw },
       ...(vectors ? { vectorsUnordered: vectors.unordered } : {}),
       files,
+      checksums,
       contentDigest: digest,
       keywordIndexKey: keywordIndexKey(),
       sourceKey,
@@ -272,6 +299,11 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
     // The manifest goes last: a folder without one is never mistaken for a finished build.
     writeManifestAtomically(partialDir, manifest);
     publishBuild(options.indexDir, partialDir);
+    if (checked?.damaged.length) {
+      const kept = passages.length - embedded;
+      const fate = model === null ? `no vectors (${semanticOff})` : embedded === 0 ? `${kept} vectors reused` : `${embedded} passages embedded again, ${kept} vectors reused`;
+      for (const line of repairLines(checked.damaged, fate)) log(line);
+    }
     return report(embedded, semanticOff);
   } catch (error) {
     abandonBuild(partialDir);
@@ -285,28 +317,50 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
 
 /**
  * The live build's manifest when it was made from exactly these article files with the same
- * chunking, keyword settings and model, so nothing can have changed; read without the passage table.
+ * chunking and keyword settings, every file passed its checksum, and its vectors are those of the
+ * model asked for, or that model cannot be loaded: a model that fails to load is not a model change,
+ * so the vectors (or the keyword-only index) of the previous build are kept rather than rebuilt.
  */
-function unchangedSince(indexDir: string, sourceKey: string, model: ModelKey | undefined): Manifest | undefined {
-  const dir = currentBuildDir(indexDir);
-  if (!dir) return undefined;
-  let manifest: Manifest;
+async function unchangedSince(
+  checked: CheckedBuild,
+  sourceKey: string,
+  model: ModelKey | undefined,
+  getEmbedder: (() => Promise<Embedder>) | undefined,
+  log: (line: string) => void,
+): Promise<{ manifest: Manifest; modelUnavailable?: string } | undefined> {
+  const { manifest, damaged } = checked;
+  if (damaged.length > 0 || manifest.sourceKey !== sourceKey || manifest.keywordIndexKey !== keywordIndexKey()) return undefined;
+  if (model === undefined || sameModel(manifest, model)) return { manifest };
+  // Another model (or none) made this index: only a model that loads changes anything.
+  const modelUnavailable = await unavailableReason(getEmbedder);
+  if (modelUnavailable === undefined) return undefined;
+  log(`Index unchanged (model unavailable: ${manifest.model ? 'vectors kept from the previous build' : 'keyword search only, as before'}).`);
+  return { manifest, modelUnavailable };
+}
+
+/** Why the model cannot be had, or undefined when it loads (kept by `once` for the build that follows). */
+async function unavailableReason(getEmbedder: (() => Promise<Embedder>) | undefined): Promise<string | undefined> {
+  if (!getEmbedder) return 'no embedding model was given';
   try {
-    manifest = readManifest(dir);
-  } catch {
+    await getEmbedder();
     return undefined;
+  } catch (error) {
+    if (!isKijiError(error, ErrorCodes.MODEL_UNAVAILABLE)) throw error;
+    return describeError(error);
   }
-  const modelOk = model === undefined || sameModel(manifest, model);
-  // A damaged build must be rebuilt, not kept: sizes catch truncation without reading the files.
-  const intact = Object.entries(manifest.files).every(([name, bytes]) => fs.statSync(path.join(dir, name), { throwIfNoEntry: false })?.size === bytes);
-  return manifest.sourceKey === sourceKey && manifest.keywordIndexKey === keywordIndexKey() && modelOk && intact ? manifest : undefined;
+}
+
+/** `load` called at most once: later calls share its outcome. */
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
+  return () => (loading ??= load());
 }
 
 /** Write then rename, so a reader never sees half a manifest (it is also rewritten in a live build). */
 function writeManifestAtomically(dir: string, manifest: Manifest): void {
   const file = path.join(dir, indexFiles.manifest);
   const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(manifest, null, 2) + '\n');
+  fs.writeFileSync(temporary, manifestText(manifest));
   fs.renameSync(temporary, file);
 }
 
@@ -320,19 +374,27 @@ function countRemoved(table: PassageTable, kept: Set<string>): number {
   return removed;
 }
 
-/** The last good build, if readable; an unreadable one is reported and rebuilt from scratch. */
-function readPrevious(indexDir: string, log: (line: string) => void): PreviousBuild | undefined {
-  const dir = currentBuildDir(indexDir);
-  if (!dir) return undefined;
+/**
+ * The last good build's passage table, when its files can be trusted for reuse: without a readable
+ * table (ids, hashes, vector labels) nothing can be reused and the build starts from scratch.
+ */
+function readPrevious(checked: CheckedBuild | undefined, log: (line: string) => void): PreviousBuild | undefined {
+  if (!checked) return undefined;
+  const { dir, manifest, damaged } = checked;
+  if (!tableTrusted(checked)) {
+    log(`The previous index cannot be reused (${damaged.map((d) => `${d.name} ${d.reason}`).join('; ')}); building from scratch.`);
+    return undefined;
+  }
   try {
-    const manifest = readManifest(dir);
-    // Only ids, hashes and labels are compared: the texts stay on disk.
+    // Only ids, hashes and labels are compared: the texts stay on disk. A damaged texts.bin is never
+    // read here (its texts are written anew from the articles), so a blank blob of its size stands in.
+    const textsDamaged = damaged.some((d) => d.name === indexFiles.texts);
     const table = PassageTable.deserialize(
       readIndexFile(dir, manifest, indexFiles.passages),
-      checkedIndexFile(dir, manifest, indexFiles.texts),
+      textsDamaged ? Buffer.alloc(manifest.files[indexFiles.texts] ?? 0) : checkedIndexFile(dir, manifest, indexFiles.texts),
       path.join(dir, indexFiles.passages),
     );
-    return { dir, manifest, table };
+    return { dir, manifest, table, vectorsOk: vectorsTrusted(checked), damaged };
   } catch (error) {
     log(`The previous index cannot be reused (${describeWithoutHint(error)}); building from scratch.`);
     return undefined;

@@ -42,11 +42,16 @@ export function publishBuild(indexDir: string, partialDir: string): string {
   const finalDir = partialDir.slice(0, -PARTIAL_SUFFIX.length);
   fsyncFolderFiles(partialDir);
   fs.renameSync(partialDir, finalDir);
-  const pointer = path.join(indexDir, `${CURRENT}.${process.pid}.tmp`);
-  fs.writeFileSync(pointer, path.basename(finalDir) + '\n');
-  fs.renameSync(pointer, path.join(indexDir, CURRENT));
+  pointCurrentAt(indexDir, finalDir);
   removeStaleBuilds(indexDir, finalDir);
   return finalDir;
+}
+
+/** Makes `buildDir` (a finished build in `indexDir`) the live one, atomically. */
+export function pointCurrentAt(indexDir: string, buildDir: string): void {
+  const pointer = path.join(indexDir, `${CURRENT}.${process.pid}.tmp`);
+  fs.writeFileSync(pointer, path.basename(buildDir) + '\n');
+  fs.renameSync(pointer, path.join(indexDir, CURRENT));
 }
 
 /** Drops a build that will not be published (after an error). */

@@ -8,6 +8,7 @@ import { indexFiles, readIndexFile, readManifest, corrupt, checkedIndexFile, exp
 import { PassageTable } from './passage-table.js';
 import { currentBuildDir } from './index-dir.js';
 import type { ModelKey } from './build.js';
+import { checkInBackground, checkLimits, leftOnDisk, verifyBeforeLoad, type BackgroundCheck } from './load-checks.js';
 
 /** A built index in memory, ready to search. */
 export interface LoadedIndex {
@@ -23,6 +24,8 @@ export interface LoadedIndex {
   rowOfLabel: Int32Array;
   /** Why the vector half is not in use, when it is not. */
   semanticOff?: string;
+  /** The check of the files left on disk, running after the load (see load-checks.ts). */
+  backgroundCheck?: BackgroundCheck;
 }
 
 /**
@@ -30,6 +33,7 @@ export interface LoadedIndex {
  * instead of when it is collected; the index cannot be searched afterwards.
  */
 export function releaseIndex(index: LoadedIndex): void {
+  index.backgroundCheck?.cancel();
   void index.keywordThreads?.close();
   index.keywords.close();
   index.vectors?.release();
@@ -51,6 +55,8 @@ export interface LoadOptions {
    * `searchThreadsFor` the index's size.
    */
   keywordThreads?: number;
+  /** Files above this many bytes are left on disk and checked after the load (default: see load-checks.ts); for tests. */
+  backgroundCheckFrom?: number;
   /** Hears of trouble that does not fail the load or a search (a keyword search thread that stopped). */
   log?: (line: string) => void;
 }
@@ -80,6 +86,8 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
     });
   }
   const manifest = readManifest(dir);
+  const limits = checkLimits(options.backgroundCheckFrom);
+  const onDisk = leftOnDisk(manifest, limits, manifest.model !== null && options.model !== undefined);
   const timings = options.timings ?? {};
   const started = performance.now();
 
@@ -98,12 +106,12 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
       { hint: 'Rebuild it with `npm run embed`, or set EMBEDDING_MODEL back to the model the index was built with.' },
     );
   } else {
-    const { loaded } = await VectorStore.startLoad(
-      path.join(dir, indexFiles.vectors),
-      manifest.model.dimension,
-      manifest.hnsw,
-      manifest.files[indexFiles.vectors] ?? -1,
-    );
+    const { dimension } = manifest.model;
+    // A graph checked first is checked on a worker while this thread reads the rest below.
+    const checked = onDisk.includes(indexFiles.vectors) ? Promise.resolve() : verifyBeforeLoad(dir, manifest, indexFiles.vectors);
+    const loaded = checked
+      .then(() => VectorStore.startLoad(path.join(dir, indexFiles.vectors), dimension, manifest.hnsw, manifest.files[indexFiles.vectors] ?? -1))
+      .then((started) => started.loaded);
     vectorsLoaded = loaded.finally(() => (timings.vectors = performance.now() - started));
     // Awaited below; until then a failed read must not count as an unhandled rejection.
     vectorsLoaded.catch(() => {});
@@ -117,8 +125,9 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
     // Texts of a large index stay on disk until cited (see PassageTable.deserialize).
     table = PassageTable.deserialize(
       readIndexFile(dir, manifest, indexFiles.passages),
-      checkedIndexFile(dir, manifest, indexFiles.texts),
+      onDisk.includes(indexFiles.texts) ? checkedIndexFile(dir, manifest, indexFiles.texts) : readIndexFile(dir, manifest, indexFiles.texts),
       path.join(dir, indexFiles.passages),
+      limits.texts,
     );
     if (table.size !== manifest.passages) {
       throw corrupt(path.join(dir, indexFiles.passages), `holds ${table.size} passages, the manifest says ${manifest.passages}`);
@@ -126,7 +135,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
     rowOfLabel = labelIndex(table);
     timings.passages = performance.now() - t;
     t = performance.now();
-    keywords = openKeywords(dir, manifest);
+    keywords = openKeywords(dir, manifest, onDisk.includes(indexFiles.keywords));
     timings.keywords = performance.now() - t;
   } catch (error) {
     // The native read cannot be cancelled: let it finish (and be dropped) before reporting, so no
@@ -163,13 +172,17 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
           log(`${error.message} Keyword searches go on with one thread fewer (slower, the same answers).`),
         )
       : undefined;
-  return { dir, manifest, table, keywords, rowOfLabel, ...(keywordThreads ? { keywordThreads } : {}), ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
+  const backgroundCheck = checkInBackground(dir, manifest, onDisk);
+  return { dir, manifest, table, keywords, rowOfLabel, backgroundCheck, ...(keywordThreads ? { keywordThreads } : {}), ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
 }
 
-function openKeywords(dir: string, manifest: Manifest): KeywordIndex {
+/** keywords.bin: read whole and checked against its checksum, or (`onDisk`) opened to be read per query. */
+function openKeywords(dir: string, manifest: Manifest, onDisk: boolean): KeywordIndex {
   const file = path.join(dir, indexFiles.keywords);
+  // Read and checked outside the try: a failed checksum is damage, whatever format the manifest names.
+  const bytes = onDisk ? undefined : readIndexFile(dir, manifest, indexFiles.keywords);
   try {
-    const keywords = KeywordIndex.open(file);
+    const keywords = bytes ? KeywordIndex.deserialize(bytes) : KeywordIndex.open(file, 0);
     const expected = expectedFileSize(dir, manifest, indexFiles.keywords);
     if (keywords.byteSize !== expected) {
       keywords.close();

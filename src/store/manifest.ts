@@ -2,12 +2,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { KijiError, ErrorCodes } from '../errors.js';
+import { damageOfBytes, damageOfManifestJson, type Expected } from './integrity.js';
 
 /**
  * Bump when any file layout in an index folder changes; older indexes are then rebuilt, not misread.
  * 2: the passage table moved from passages.json to the binary passages.bin.
+ * 3: the manifest carries a CRC32 of every data file and of itself.
  */
-export const INDEX_FORMAT_VERSION = 2;
+export const INDEX_FORMAT_VERSION = 3;
 
 export const indexFiles = {
   manifest: 'manifest.json',
@@ -43,6 +45,10 @@ const manifestSchema = z.object({
   vectorsUnordered: z.number().int().nonnegative().optional(),
   /** Byte size of every data file, checked before a file is parsed so truncation is caught early. */
   files: z.record(z.string(), z.number().int().nonnegative()),
+  /** CRC32 of every data file (see integrity.ts); required from format 3, checked after the version. */
+  checksums: z.record(z.string(), z.number().int().nonnegative()).optional(),
+  /** CRC32 of this manifest's JSON without this field (`manifestChecksum`); required from format 3. */
+  checksum: z.number().int().nonnegative().optional(),
   /** Digest of the passage table, so a re-run can tell "nothing changed" without touching vectors. */
   contentDigest: z.string(),
   /**
@@ -90,6 +96,8 @@ export function readManifest(dir: string): Manifest {
   } catch (cause) {
     throw corrupt(file, 'is not valid JSON', cause);
   }
+  const damage = damageOfManifestJson(json);
+  if (damage) throw corrupt(file, damage);
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) throw corrupt(file, `does not look like a kiji manifest (${parsed.error.issues[0]?.message})`);
   if (parsed.data.formatVersion !== INDEX_FORMAT_VERSION) {
@@ -99,10 +107,18 @@ export function readManifest(dir: string): Manifest {
       { hint: 'Rebuild it with `npm run embed`.' },
     );
   }
+  if (parsed.data.checksum === undefined || parsed.data.checksums === undefined) throw corrupt(file, 'has no checksums');
   return parsed.data;
 }
 
-/** Reads a data file named in the manifest, refusing one whose size differs from what was written. */
+/** The size and checksum the manifest records for a data file; INDEX_CORRUPT when it lists none. */
+export function expectedOf(dir: string, manifest: Manifest, name: string): Expected {
+  const crc = manifest.checksums?.[name];
+  if (crc === undefined) throw corrupt(path.join(dir, name), 'has no checksum in the manifest');
+  return { bytes: expectedFileSize(dir, manifest, name), crc };
+}
+
+/** Reads a data file named in the manifest, refusing one whose size or checksum differs from what was written. */
 export function readIndexFile(dir: string, manifest: Manifest, name: string): Buffer {
   const file = path.join(dir, name);
   const expected = manifest.files[name];
@@ -114,6 +130,8 @@ export function readIndexFile(dir: string, manifest: Manifest, name: string): Bu
     throw corrupt(file, 'is missing', cause);
   }
   if (bytes.length !== expected) throw corrupt(file, `is ${bytes.length} bytes, expected ${expected} (truncated?)`);
+  const damage = damageOfBytes(bytes, expectedOf(dir, manifest, name));
+  if (damage) throw corrupt(file, damage);
   return bytes;
 }
 

@@ -10,7 +10,7 @@ import { KijiError } from '../../src/errors.js';
 import { indexFiles, readManifest } from '../../src/store/manifest.js';
 import { keywordIndexKey } from '../../src/store/keyword-docs.js';
 import { RENUMBER_SHARE } from '../../src/vectors/hnsw-store.js';
-import { fakeBuild, fakeModel, tempCorpus } from './helpers.js';
+import { editManifest, fakeBuild, fakeModel, tempCorpus } from './helpers.js';
 
 // Ranking quality is the eval's job (npm run eval); here the question only has to be unambiguous.
 const parisQuestion = '有志連合はこの日、パリで首脳会合を開催';
@@ -55,10 +55,8 @@ describe('buildIndex', () => {
     await fakeBuild(dirs).run();
     const before = currentBuildDir(dirs.index)!;
     // As if written by a kiji with other keyword defaults or an older keyword file format.
-    const manifestFile = path.join(before, indexFiles.manifest);
-    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
-    expect(manifest.keywordIndexKey).toBe(keywordIndexKey());
-    fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, keywordIndexKey: writtenKey }));
+    expect(readManifest(before).keywordIndexKey).toBe(keywordIndexKey());
+    editManifest(before, (manifest) => ({ ...manifest, keywordIndexKey: writtenKey }));
     const second = fakeBuild(dirs);
     const report = await second.run();
     expect(second.loads()).toBe(0);
@@ -203,9 +201,7 @@ describe('buildIndex', () => {
     expect(again).toMatchObject({ articles: first.articles, passages: first.passages, embedded: 0, removed: 0 });
     expect(again.skipped).toEqual(first.skipped);
     // As an older kiji recorded it, without a scope: read as a whole file, as it was reported then.
-    const manifestFile = path.join(currentBuildDir(dirs.index)!, indexFiles.manifest);
-    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { skipped: object[] };
-    fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, skipped: manifest.skipped.map(({ scope: _, ...rest }: { scope?: string }) => rest) }));
+    editManifest(currentBuildDir(dirs.index)!, (manifest) => ({ ...manifest, skipped: manifest.skipped.map(({ scope: _, ...rest }: { scope?: string }) => rest) }));
     expect((await fakeBuild(dirs).run()).skipped).toEqual(first.skipped);
     // Same size, different bytes: the fingerprint is over content, not metadata.
     const file = path.join(dirs.articles, 'reuters-2026-01-06.txt');

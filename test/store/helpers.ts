@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FakeEmbedder } from '../../src/embeddings/fake.js';
 import { buildIndex, type BuildOptions } from '../../src/store/build.js';
+import { crc32, manifestText } from '../../src/store/integrity.js';
 
 export const seedArticles = path.resolve(import.meta.dirname, '../../data/articles');
 
@@ -31,4 +32,19 @@ export function fakeBuild(dirs: { articles: string; index: string }, embedder = 
       ...extra,
     });
   return { run, embedder, loads: () => loads };
+}
+
+/**
+ * Rewrites a build's manifest as a kiji would have written it (with a matching checksum), after
+ * `edit`; `rechecksum` names data files changed on purpose whose checksums are recomputed.
+ */
+export function editManifest(build: string, edit: (manifest: Record<string, any>) => Record<string, any>, rechecksum: string[] = []): void {
+  const file = path.join(build, 'manifest.json');
+  const manifest = edit(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, any>);
+  for (const name of rechecksum) {
+    const bytes = fs.readFileSync(path.join(build, name));
+    manifest.files[name] = bytes.length;
+    manifest.checksums[name] = crc32(bytes);
+  }
+  fs.writeFileSync(file, manifestText(manifest));
 }

@@ -6,7 +6,7 @@ import { searchIndex } from '../../src/retrieval/search.js';
 import { currentBuildDir } from '../../src/store/index-dir.js';
 import { indexFiles } from '../../src/store/manifest.js';
 import { keywordIndexKey } from '../../src/store/keyword-docs.js';
-import { fakeBuild, fakeModel, tempCorpus } from './helpers.js';
+import { editManifest, fakeBuild, fakeModel, tempCorpus } from './helpers.js';
 import { FakeEmbedder } from '../../src/embeddings/fake.js';
 
 /** Unhandled rejections seen while a test runs (vitest would also fail the run on one). */
@@ -93,13 +93,11 @@ describe('loadIndex (vectors read while the rest loads)', () => {
 
   it('calls a keyword index from another keyword format outdated, not corrupt', async () => {
     const { index, build } = await builtIndex();
-    const manifestFile = path.join(build, indexFiles.manifest);
-    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as { keywordIndexKey: string };
-    fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, keywordIndexKey: `3:${manifest.keywordIndexKey.split(':').slice(1).join(':')}` }));
     const keywords = path.join(build, indexFiles.keywords);
     const bytes = fs.readFileSync(keywords);
     bytes.writeUInt32LE(3, 4);
     fs.writeFileSync(keywords, bytes);
+    editManifest(build, (manifest) => ({ ...manifest, keywordIndexKey: `3:${manifest.keywordIndexKey.split(':').slice(1).join(':')}` }), [indexFiles.keywords]);
     const error = await loadIndex(index, { model: fakeModel }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INDEX_OUTDATED', hint: expect.stringContaining('npm run embed') });
   });
@@ -109,9 +107,7 @@ describe('loadIndex (vectors read while the rest loads)', () => {
     const lines: string[] = [];
     releaseIndex(await loadIndex(index, { model: fakeModel, log: (line) => lines.push(line) }));
     expect(lines).toEqual([]);
-    const manifestFile = path.join(build, indexFiles.manifest);
-    const manifest = JSON.parse(fs.readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
-    fs.writeFileSync(manifestFile, JSON.stringify({ ...manifest, keywordIndexKey: keywordIndexKey('1.0') }));
+    editManifest(build, (manifest) => ({ ...manifest, keywordIndexKey: keywordIndexKey('1.0') }));
     const loaded = await loadIndex(index, { model: fakeModel, log: (line) => lines.push(line) });
     expect(lines).toEqual([expect.stringMatching(/ICU 1\.0; this Node has ICU .*npm run embed/)]);
     expect(loaded.keywords.search('有志連合の首脳会合', 1)).toHaveLength(1);
@@ -120,11 +116,9 @@ describe('loadIndex (vectors read while the rest loads)', () => {
 
   it('asks for a rebuild of an index in the previous format (passages.json)', async () => {
     const { index, build } = await builtIndex();
-    const file = path.join(build, indexFiles.manifest);
-    const manifest = JSON.parse(fs.readFileSync(file, 'utf8')) as { formatVersion: number };
-    fs.writeFileSync(file, JSON.stringify({ ...manifest, formatVersion: 1 }));
+    editManifest(build, (manifest) => ({ ...manifest, formatVersion: 1 }));
     const error = await loadIndex(index, { model: fakeModel }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'INDEX_OUTDATED', hint: expect.stringContaining('npm run embed') });
-    expect((error as Error).message).toMatch(/format version 1; this kiji reads version 2/);
+    expect((error as Error).message).toMatch(/format version 1; this kiji reads version 3/);
   });
 });

@@ -5,7 +5,6 @@ import { projectRoot } from '../../src/config/settings.js';
 import type { FakeDiscord } from '../fake-discord/server.js';
 import { testToken } from './harness.js';
 
-const tsx = path.join(projectRoot, 'node_modules', '.bin', 'tsx');
 
 export interface SpawnedBot {
   child: ChildProcess;
@@ -17,7 +16,9 @@ export interface SpawnedBot {
 
 /** `npm start` as a child process logged in to `fake`, keyword-only, with its index in `indexDir`. */
 export function spawnBot(fake: FakeDiscord, indexDir: string, token = testToken): SpawnedBot {
-  const child = spawn(tsx, [path.join(projectRoot, 'src', 'cli', 'bot.ts')], {
+  // Node with tsx's loader rather than the tsx CLI: the CLI relays signals to its own child and, when
+  // that child does not acknowledge within 30 ms (a loaded machine), kills it and exits 143.
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src', 'cli', 'bot.ts')], {
     cwd: projectRoot,
     env: {
       ...process.env,

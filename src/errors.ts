@@ -14,6 +14,8 @@ export const ErrorCodes = {
   MODEL_UNAVAILABLE: 'MODEL_UNAVAILABLE',
   DIMENSION_MISMATCH: 'DIMENSION_MISMATCH',
   BAD_ARGUMENT: 'BAD_ARGUMENT',
+  /** The question log's database cannot be opened or written (path, permissions, a damaged or newer file). */
+  QUESTION_LOG_UNAVAILABLE: 'QUESTION_LOG_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

@@ -1,3 +1,5 @@
+import type { SearchResult } from '../retrieval/types.js';
+
 /**
  * The question log: what readers asked, what they were shown and what they thought of it, for the
  * server admins' knowledge-gap view (/stats, `npm run report`). The interface knows nothing of
@@ -11,6 +13,11 @@ export interface CitedPassage {
   /** The article's title when asked, so reports name articles even after they left the index. */
   title?: string;
   score: number;
+}
+
+/** The passages of a search response as the log keeps them. */
+export function citedPassages(results: readonly SearchResult[]): CitedPassage[] {
+  return results.map(({ passage, score }) => ({ passageId: passage.id, articleId: passage.articleId, title: passage.title, score }));
 }
 
 /** One answered /ask (or follow-up), as the bot hands it to the log. */
@@ -42,6 +49,8 @@ export interface StatsOptions {
   days: number;
   /** End of the window; default now. */
   now?: Date;
+  /** Only questions asked in this Discord server; every server's when absent (the terminal report). */
+  guildId?: string;
   /** The current title of an article, preferred to the title stored when it was cited. */
   titleOf?: (articleId: string) => string | undefined;
   /** Most cited articles listed (default 5). */

@@ -157,26 +157,27 @@ export class SqliteQuestionLog implements QuestionLog {
     const stats = emptyStats(options.days, now);
     const since = now.getTime() - options.days * dayMs;
     const until = now.getTime();
-    const window = { since, until };
+    // A server's admins see their own server's questions only.
+    const window = { since, until, guild: options.guildId ?? null };
     const read = this.#db.transaction(() => {
       const counts = this.#db
         .prepare(
           `SELECT count(*) AS asked, coalesce(sum(1 - nothing_relevant), 0) AS answered
-           FROM questions WHERE asked_at >= @since AND asked_at <= @until`,
+           FROM questions q WHERE q.asked_at >= @since AND q.asked_at <= @until AND (@guild IS NULL OR q.guild_id = @guild)`,
         )
         .get(window) as { asked: number; answered: number };
       const votes = this.#db
         .prepare(
           `SELECT coalesce(sum(f.vote = 1), 0) AS up, coalesce(sum(f.vote = -1), 0) AS down
            FROM feedback f JOIN questions q ON q.id = f.question_id
-           WHERE q.asked_at >= @since AND q.asked_at <= @until`,
+           WHERE q.asked_at >= @since AND q.asked_at <= @until AND (@guild IS NULL OR q.guild_id = @guild)`,
         )
         .get(window) as { up: number; down: number };
       const articles = this.#db
         .prepare(
           `SELECT r.article_id AS articleId, a.title AS title, count(DISTINCT r.question_id) AS questions
            FROM results r JOIN questions q ON q.id = r.question_id LEFT JOIN articles a ON a.article_id = r.article_id
-           WHERE q.asked_at >= @since AND q.asked_at <= @until
+           WHERE q.asked_at >= @since AND q.asked_at <= @until AND (@guild IS NULL OR q.guild_id = @guild)
            GROUP BY r.article_id ORDER BY questions DESC, r.article_id LIMIT @limit`,
         )
         .all({ ...window, limit: options.topArticles ?? statsDefaults.topArticles }) as { articleId: string; title: string | null; questions: number }[];
@@ -185,7 +186,7 @@ export class SqliteQuestionLog implements QuestionLog {
           `SELECT q.id, q.question, q.asked_at, q.nothing_relevant,
                   (SELECT count(*) FROM feedback f WHERE f.question_id = q.id AND f.vote = -1) AS down
            FROM questions q
-           WHERE q.asked_at >= @since AND q.asked_at <= @until
+           WHERE q.asked_at >= @since AND q.asked_at <= @until AND (@guild IS NULL OR q.guild_id = @guild)
              AND (q.nothing_relevant = 1 OR EXISTS (SELECT 1 FROM feedback f WHERE f.question_id = q.id AND f.vote = -1))
            ORDER BY q.asked_at DESC LIMIT @limit`,
         )
@@ -194,7 +195,7 @@ export class SqliteQuestionLog implements QuestionLog {
         .prepare(
           `SELECT f.question_id AS id, f.reason AS reason, f.given_at AS at
            FROM feedback f JOIN questions q ON q.id = f.question_id
-           WHERE q.asked_at >= @since AND q.asked_at <= @until AND f.vote = -1 AND f.reason IS NOT NULL`,
+           WHERE q.asked_at >= @since AND q.asked_at <= @until AND (@guild IS NULL OR q.guild_id = @guild) AND f.vote = -1 AND f.reason IS NOT NULL`,
         )
         .all(window) as Reason[];
       return { counts, votes, articles, gapRows, reasons };

@@ -132,6 +132,19 @@ describe('recording and stats', () => {
     expect(renamed.topArticles[1]).toEqual({ articleId: 'paris', title: '新しい題', questions: 1 });
   });
 
+  it("limits the stats to one server's questions when asked to", () => {
+    const log = openLog();
+    const other = '100000000000000009';
+    log.recordQuestion(asked('ここの質問'));
+    const elsewhere = log.recordQuestion(asked('よその質問', { guildId: other, results: [] }));
+    log.recordFeedback(elsewhere, bob, 'down', 'よその理由');
+    const here = log.stats({ days: 7, now, guildId: '100000000000000001' });
+    expect(here).toMatchObject({ asked: 1, answered: 1, votes: { up: 0, down: 0 }, gaps: [] });
+    expect(here.topArticles.map((a) => a.questions)).toEqual([1, 1]);
+    expect(log.stats({ days: 7, now, guildId: other })).toMatchObject({ asked: 1, answered: 0, votes: { down: 1 }, topArticles: [] });
+    expect(log.stats({ days: 7, now }).asked).toBe(2);
+  });
+
   it('groups unanswered and 👎 questions that ask the same thing, with the reasons under them', () => {
     const log = openLog();
     const at = (hours: number) => new Date(now.getTime() - hours * 3_600_000);

@@ -31,12 +31,12 @@ const interrogatives: readonly [kind: string, pattern: RegExp][] = [
 
 /**
  * The text a question is compared by: NFKC (full-width letters and digits become ASCII), lower case,
- * punctuation, symbols and spaces removed.
+ * punctuation, symbols, control characters and spaces removed.
  *
  * @example normalizeForGrouping('パリの首脳会合は、いつ？ ') // 'パリの首脳会合はいつ'
  */
 export function normalizeForGrouping(text: string): string {
-  return text.normalize('NFKC').toLowerCase().replace(/[\p{P}\p{S}\s]+/gu, '');
+  return text.normalize('NFKC').toLowerCase().replace(/[\p{P}\p{S}\p{C}\s]+/gu, '');
 }
 
 /** The character bigrams of normalized text; a one-character text is its own single gram. */

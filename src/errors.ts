@@ -26,6 +26,8 @@ export const ErrorCodes = {
   NOT_A_FEED: 'NOT_A_FEED',
   /** A page with no article in it (an index page, a login wall): reported, never indexed. */
   NO_ARTICLE: 'NO_ARTICLE',
+  /** The question log's database cannot be opened or written (path, permissions, a damaged or newer file). */
+  QUESTION_LOG_UNAVAILABLE: 'QUESTION_LOG_UNAVAILABLE',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

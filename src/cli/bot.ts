@@ -1,6 +1,8 @@
 import { loadDotenv } from '../config/env.js';
 import { loadDiscordSettings } from '../config/discord.js';
 import { loadSettings } from '../config/settings.js';
+import { loadQuestionLogSettings } from '../config/question-log.js';
+import { openQuestionLog } from '../questionlog/open.js';
 import { createBot, jsonLine } from '../discord/bot.js';
 import { describeError } from '../errors.js';
 import { runMain } from './run.js';
@@ -20,6 +22,10 @@ runMain(async () => {
   // Discord settings first: a missing token should not cost a model load to find out.
   const discord = loadDiscordSettings(process.env);
   const settings = loadSettings(process.env);
+  // Opened before the model load too: a log that cannot be written should stop the start quickly.
+  const questionLog = await openQuestionLog(loadQuestionLogSettings(process.env));
+  // Every exit path, so the log's write-ahead file is folded back in (committed questions survive without it too).
+  process.once('exit', () => questionLog.close());
   // Imported only now: it pulls in the model runtime, which takes seconds to load.
   const { openLibrary } = await import('../library.js');
   const library = await openLibrary(settings, {
@@ -27,7 +33,7 @@ runMain(async () => {
     buildIfMissing: true,
     rebuildIfUnreadable: true,
   });
-  const bot = createBot({ discord, library, defaultK: settings.k });
+  const bot = createBot({ discord, library, defaultK: settings.k, questionLog });
 
   // One bad interaction must not end the bot; the handlers already catch, this is the last net.
   process.on('unhandledRejection', (reason) => logEvent({ event: 'unhandled_rejection', error: describeError(reason) }));

@@ -12,6 +12,7 @@ import {
 import { describeError, ErrorCodes, isKijiError, KijiError } from '../errors.js';
 import type { DiscordSettings } from '../config/discord.js';
 import type { Library } from '../retrieval/types.js';
+import { disabledQuestionLog, recordingNeverThrows, type QuestionLog } from '../questionlog/question-log.js';
 import { handleButton } from './buttons.js';
 import { allowedMentions, quiet, type BotContext, type Command, type Outcome } from './command.js';
 import { commands as allCommands } from './commands/index.js';
@@ -35,6 +36,8 @@ export interface BotOptions {
   /** When to acknowledge an interaction before its answer (see `SearchGate`); the defaults unless set (tests). */
   deferAfterMs?: number;
   deferWhenBusy?: number;
+  /** Records every answered question; none recorded when absent. The caller opens and closes it. */
+  questionLog?: QuestionLog;
 }
 
 export interface Bot {
@@ -119,6 +122,10 @@ export function createBot(options: BotOptions): Bot {
     cooldown: new Cooldown(discord.askCooldownSeconds),
     reindexing: undefined,
     searches: new SearchGate(options.deferAfterMs, options.deferWhenBusy),
+    // A question the log failed to keep must not cost the reader the answer: logged, then ignored.
+    questionLog: recordingNeverThrows(options.questionLog ?? disabledQuestionLog(), (error) =>
+      log({ event: 'question_log_error', error: describeError(error) }),
+    ),
   };
   const presses = new PressLimit();
   const client = new Client({

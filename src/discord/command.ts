@@ -9,6 +9,7 @@ import {
 import type { SearchGate } from './defer.js';
 import type { Library } from '../retrieval/types.js';
 import type { Cooldown } from './cooldown.js';
+import type { QuestionLog } from '../questionlog/question-log.js';
 
 type OptionBase = {
   readonly name: string;
@@ -99,6 +100,8 @@ export interface BotContext {
   reindexing: Promise<unknown> | undefined;
   /** Runs every search of an interaction, acknowledging it first when the search is slow or many are running. */
   searches: SearchGate;
+  /** Where answered questions are recorded (a log that records nothing when the log is off); recording never throws. */
+  questionLog: QuestionLog;
 }
 
 export interface Command<D extends CommandDefinition = CommandDefinition> {

@@ -84,7 +84,7 @@ describe('npm run deploy-commands', () => {
   it('registers guild commands when DISCORD_GUILD_ID is set, through DISCORD_API_BASE_URL', async () => {
     const result = await cli('deploy-commands.ts', { ...base(), DISCORD_GUILD_ID: fake.guildId });
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Registered 3 commands (/ask, /sources, /reindex) in guild');
+    expect(result.stdout).toContain('Registered 4 commands (/ask, /sources, /reindex, /stats) in guild');
     const put = await fake.waitFor((r) => r.method === 'PUT' && r.path === `/api/v10/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
     expect(put.headers.authorization).toBe(`Bot ${testToken}`);
     const [ask, , reindex] = put.body;
@@ -98,7 +98,7 @@ describe('npm run deploy-commands', () => {
 
   it('registers global commands otherwise', async () => {
     const settings = { token: testToken, clientId: fake.applicationId, apiBaseUrl: fake.apiBaseUrl, askCooldownSeconds: 0 };
-    expect(await deployCommands(settings)).toEqual({ scope: 'global', names: ['ask', 'sources', 'reindex'] });
+    expect(await deployCommands(settings)).toEqual({ scope: 'global', names: ['ask', 'sources', 'reindex', 'stats'] });
     await fake.waitFor((r) => r.method === 'PUT' && r.path === `/api/v10/applications/${fake.applicationId}/commands`);
   });
 

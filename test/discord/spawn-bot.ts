@@ -28,6 +28,7 @@ export function spawnBot(fake: FakeDiscord, indexDir: string, token = testToken)
       DISCORD_API_BASE_URL: fake.apiBaseUrl,
       SEMANTIC_SEARCH: 'off',
       INDEX_DIR: indexDir,
+      QUESTION_LOG_PATH: path.join(indexDir, 'kiji.db'),
     },
   });
   let stdout = '';

@@ -1,4 +1,6 @@
+import { performance } from 'node:perf_hooks';
 import { ApplicationCommandOptionType, MessageFlags } from 'discord.js';
+import { citedPassages } from '../../questionlog/question-log.js';
 import { argumentsOf, quiet, type Command, type CommandDefinition } from '../command.js';
 import { cutEnd } from '../excerpt.js';
 import { answerMessage, nothingRelevantText, type MessageBody } from '../messages.js';
@@ -48,6 +50,7 @@ export function normalizeQuestion(raw: string): { text: string; shortened: boole
 export default {
   data,
   async execute(interaction, context) {
+    const started = performance.now();
     const args = argumentsOf(interaction, data);
     const strings = stringsFor(interaction.locale);
     const question = normalizeQuestion(args.question);
@@ -68,8 +71,21 @@ export default {
     );
     // Answered in the first response unless the search was slow enough to be deferred.
     const send = (body: MessageBody) => (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.reply(quiet({ ...body, ...visibility })));
+    // Once the reader has the answer, so the log never delays it.
+    const record = () =>
+      context.questionLog.recordQuestion({
+        guildId: interaction.guildId,
+        channelId: interaction.channelId,
+        userId: interaction.user.id,
+        question: question.text,
+        mode: response.mode,
+        private: args.private ?? false,
+        results: citedPassages(response.results),
+        latencyMs: performance.now() - started,
+      });
     if (response.results.length === 0) {
       await send({ content: nothingRelevantText(response, strings), embeds: [], components: [] });
+      record();
       return { outcome: 'nothing', results: 0 };
     }
     const body = answerMessage({
@@ -82,6 +98,7 @@ export default {
       ...(question.shortened ? { shortened: { max: questionMax } } : {}),
     });
     await send(body);
+    record();
     return { outcome: 'answered', results: response.results.length };
   },
 } satisfies Command<typeof data>;

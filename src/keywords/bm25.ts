@@ -4,17 +4,14 @@
  *
  * Each channel is one field read through one analyzer (text as bigrams, title as words, ...) with
  * its own length statistics and weight; a document's score is the weighted sum of channel BM25
- * scores. A text channel with a `headingWeight` also reads the passage's heading (article title and
- * section) BM25F-style: heading occurrences add to the term frequency at that weight before the one
- * saturation, so a heading term can lift a passage but never counts as much as the same term in the
- * body, and coverage (below) tells body matches from heading-only ones.
+ * scores.
  */
 import { ErrorCodes, KijiError } from '../errors.js';
 import { ANALYZERS, isAnalyzerName, stripQuestionWords, type AnalyzerName } from './tokenize.js';
 import { fail, memorySource, openSource, type Source } from './source.js';
 import { Arena, PostingCursor, impactScale, segmentBytesRange, segmentSize, storedImpact, writeSegment } from './postings.js';
 import { TokenDictionary } from './token-dictionary.js';
-import { TopK, TopKScratch, exhaustiveTopK, massOf, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
+import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
 
 export interface KeywordDoc {
   id: string;
@@ -35,12 +32,6 @@ export interface KeywordChannel {
   k1?: number;
   /** Overrides `KeywordOptions.b` for this channel. */
   b?: number;
-  /**
-   * Only for `field: 'text'`, 0-2: the heading (title and section) is read by the same analyzer and
-   * each heading occurrence adds this much to the term frequency (BM25F, shared saturation; the
-   * heading is not length-normalized, the passage length is the body's). Absent = body only.
-   */
-  headingWeight?: number;
 }
 
 export interface KeywordOptions {
@@ -61,13 +52,6 @@ export interface KeywordOptions {
   rerankDepth: number;
   /** Drop interrogatives and question endings (何, どこ, ですか, ...) from queries before analysis. */
   stripQuestionWords: boolean;
-  /**
-   * How much a query term found only in a passage's heading (title, section) counts toward
-   * `coverage`, 0-1; a body match counts 1. Below 1, every passage of an article whose title
-   * repeats the question cannot outrank the passage whose text actually holds the question's words.
-   * Applies to `title`/`section` channels and to heading occurrences of `headingWeight` channels.
-   */
-  headingCoverage: number;
   /** At least one channel; at most 16. */
   channels: KeywordChannel[];
 }
@@ -81,7 +65,6 @@ export const keywordDefaults: KeywordOptions = {
   coordination: 3,
   rerankDepth: 50,
   stripQuestionWords: true,
-  headingCoverage: 1,
   channels: [
     { field: 'context', analyzer: 'contentBigram', weight: 1 },
     { field: 'context', analyzer: 'word', weight: 1 },
@@ -140,8 +123,8 @@ export interface KeywordHit {
   coverage: number;
 }
 
-/** One part of a split search (`KeywordIndex.searchPart`): its best docs, and the query's total mass. */
-export interface SearchPart {
+/** The BM25 top of a search before coverage, and the query's total mass. */
+interface Top {
   docs: ScoredDoc[];
   totalMass: number;
 }
@@ -167,11 +150,6 @@ function inRange(name: string, value: unknown, min: number, max: number): void {
 
 const KEYWORD_FIELDS: readonly KeywordField[] = ['text', 'title', 'section', 'context'];
 
-/** Title and section, the part of a passage's context that every passage of its article (section) repeats. */
-function headingValue(doc: KeywordDoc): string {
-  return [doc.title, doc.section].filter((part) => part !== undefined && part !== '').join('\n');
-}
-
 /**
  * The `context` field's tokens: those of title, section and text joined by newlines. Every analyzer
  * breaks at a newline (no n-gram, word or unigram spans one; test/keywords/tokenize.test.ts), so
@@ -195,7 +173,6 @@ export function resolveKeywordOptions(options: Partial<KeywordOptions> = {}): Ke
   inRange('coordination', merged.coordination, 0, 4);
   inRange('rerankDepth', merged.rerankDepth, 10, 1000);
   if (typeof merged.stripQuestionWords !== 'boolean') badOption('stripQuestionWords must be true or false');
-  inRange('headingCoverage', merged.headingCoverage, 0, 1);
   if (!Array.isArray(merged.channels) || merged.channels.length === 0 || merged.channels.length > MAX_CHANNELS) {
     badOption(`channels must list 1-${MAX_CHANNELS} channels`);
   }
@@ -215,11 +192,6 @@ export function resolveKeywordOptions(options: Partial<KeywordOptions> = {}): Ke
     if (c.b !== undefined) {
       inRange(`channels[${i}].b`, c.b, 0, 1);
       channel.b = c.b;
-    }
-    if (c.headingWeight !== undefined) {
-      if (c.field !== 'text') badOption(`channels[${i}].headingWeight needs field 'text', got ${String(c.field)}`);
-      inRange(`channels[${i}].headingWeight`, c.headingWeight, 0, 2);
-      channel.headingWeight = c.headingWeight;
     }
     return channel;
   });
@@ -277,7 +249,7 @@ interface IndexData {
   docs: Uint32Array;
   /** The whole BM25 term weight of each posting, channel weight and IDF included. */
   impacts: Float32Array;
-  /** 1 when the term occurs in the body, 0 when only in the heading (counts `headingCoverage` toward coverage). */
+  /** 1 for a posting of a body channel, 0 for one of a title or section channel (stored, not read by search). */
   body: Uint8Array;
 }
 
@@ -325,12 +297,9 @@ export interface KeywordAnalysis {
   df: Uint32Array;
   /** Tokens per channel and document: lengths[c * ids.length + d]. */
   lengths: Uint32Array;
-  /** One (term, tfs) per distinct term of each document, in document order. */
+  /** One (term, tf) per distinct term of each document, in document order. */
   pairTerms: Int32Array;
-  /**
-   * The term's frequency in the body (low 16 bits) and in the heading (high 16 bits): one list, not
-   * two, as at 1M passages each list of pairs is ~1 GB.
-   */
+  /** The term's frequency in the document, at most 65,535. */
   pairTfs: Int32Array;
   /** Document d's pairs end at docEnds[d]. */
   docEnds: Uint32Array;
@@ -396,23 +365,19 @@ export class KeywordAnalyzer {
             : channel.field === 'context'
               ? contextTokens(doc, cached, ANALYZERS[channel.analyzer])
               : cached(doc[channel.field] ?? '');
-        const heading = channel.headingWeight ? cached(headingValue(doc)) : [];
         (this.lengths[c] as IntList).push(tokens.length);
-        const needed = count + tokens.length + heading.length;
+        const needed = count + tokens.length;
         if (needed > this.docTerms.length) {
           const next = new Int32Array(Math.max(this.docTerms.length * 2, needed));
           next.set(this.docTerms.subarray(0, count));
           this.docTerms = next;
         }
-        // Term id times 2, plus 1 for a heading occurrence: one sort then counts both frequencies.
-        // One loop over both lists, not a closure called per token, which kept the counter it shared
-        // in memory rather than a register (10k keyword build, median 2,657 -> 2,408 ms).
+        // Term ids of every channel in one list: one sort then counts each term's frequency. A plain
+        // loop, not a closure called per token, keeps the shared counter in a register.
         const docTerms = this.docTerms;
         const dictionary = this.dictionaries[c] as TokenDictionary;
-        const bodyCount = tokens.length;
-        for (let k = 0, all = bodyCount + heading.length; k < all; k++) {
-          const inHeading = k < bodyCount ? 0 : 1;
-          const token = (inHeading === 0 ? tokens[k] : heading[k - bodyCount]) as string;
+        for (let k = 0; k < tokens.length; k++) {
+          const token = tokens[k] as string;
           let t = dictionary.get(token);
           if (t < 0) {
             t = terms.length;
@@ -420,21 +385,16 @@ export class KeywordAnalyzer {
             terms.push(termKey(c, token));
             df.push(0);
           }
-          docTerms[count++] = t * 2 + inHeading;
+          docTerms[count++] = t;
         }
       }
       const sorted = this.docTerms.subarray(0, count).sort();
       for (let p = 0; p < count; ) {
-        const t = (sorted[p] as number) >> 1;
-        let body = 0;
-        let inHeading = 0;
-        let q = p;
-        for (; q < count && (sorted[q] as number) >> 1 === t; q++) {
-          if ((sorted[q] as number) & 1) inHeading++;
-          else body++;
-        }
+        const t = sorted[p] as number;
+        let q = p + 1;
+        while (q < count && sorted[q] === t) q++;
         this.pairTerms.push(t);
-        this.pairTfs.push(Math.min(body, TF_MAX) | (Math.min(inHeading, TF_MAX) << 16));
+        this.pairTfs.push(Math.min(q - p, TF_MAX));
         df[t] = (df[t] as number) + 1;
         p = q;
       }
@@ -622,7 +582,7 @@ export class KeywordIndex {
    * @example index.search('有志連合の首脳会合はどこで開かれたか', 3) // [{ id: 'a#4', score: 21.3, coverage: 0.82 }, ...]
    */
   search(query: string, k: number): KeywordHit[] {
-    return this.rank(query, k, (terms, depth) => prunedTopK(terms, this.head.n, depth, this.options.headingCoverage, this.scratch));
+    return this.rank(query, k, (terms, depth) => prunedTopK(terms, this.head.n, depth, this.scratch));
   }
 
   /**
@@ -631,25 +591,7 @@ export class KeywordIndex {
    */
   searchExhaustive(query: string, k: number): KeywordHit[] {
     // Each list is read whole and used once: the read buffer is emptied after each.
-    return this.rank(query, k, (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, this.options.headingCoverage, () => this.arena.reset(64 << 20)), Infinity);
-  }
-
-  /**
-   * One part of a search split by doc range (threads each search a part; `mergeParts` puts them
-   * together): the best docs among lo..hi-1 as `search` scores them before its coverage rerank, and
-   * the query's total mass. Every doc of the whole search's top is in its part's top.
-   */
-  searchPart(query: string, k: number, lo: number, hi: number): SearchPart {
-    const part = this.top(query, k, (terms, depth) => prunedTopK(terms, this.head.n, depth, this.options.headingCoverage, this.scratch, lo, hi));
-    return part ?? { docs: [], totalMass: 0 };
-  }
-
-  /** What `search` returns, from the parts of a split search covering every doc once (each part's `totalMass` is the same). */
-  mergeParts(parts: readonly SearchPart[], k: number): KeywordHit[] {
-    this.checkK(k);
-    const merged = new TopK(this.depth(k));
-    for (const part of parts) for (const { doc, score, mass } of part.docs) merged.offer(doc, score, mass);
-    return this.hits(merged.sorted(), parts[0]?.totalMass ?? 0, k);
+    return this.rank(query, k, (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, () => this.arena.reset(64 << 20)), Infinity);
   }
 
   private checkK(k: number): void {
@@ -669,7 +611,7 @@ export class KeywordIndex {
   }
 
   /** The BM25 top (`topK` over the query's known terms) before coverage; undefined when nothing can match. */
-  private top(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[], maxPostings = this.maxPostings): SearchPart | undefined {
+  private top(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[], maxPostings = this.maxPostings): Top | undefined {
     this.checkK(k);
     const qterms = this.queryTerms(query);
     if (k === 0 || qterms.length === 0) return undefined;
@@ -742,7 +684,6 @@ export class KeywordIndex {
       cursor.rewind();
       return cursor;
     });
-    const { headingCoverage } = this.options;
     const rescored = best.map(({ doc }): ScoredDoc => {
       let score = 0;
       let mass = 0;
@@ -751,7 +692,7 @@ export class KeywordIndex {
         const impact = cursor.impactOf(doc);
         if (impact === 0) continue;
         score = Math.fround(score + impact);
-        mass += massOf((rescoring[j] as QueryTerm).mass, cursor.body(), headingCoverage);
+        mass += (rescoring[j] as QueryTerm).mass;
       }
       return { doc, score, mass };
     });
@@ -854,7 +795,6 @@ function layOutPostings(
   });
   const k1 = channels.map((channel) => channel.k1 ?? options.k1);
   const b = channels.map((channel) => channel.b ?? options.b);
-  const headingWeight = channels.map((channel) => channel.headingWeight ?? 0);
   const headingOnly = channels.map((channel) => channel.field === 'title' || channel.field === 'section');
   // Per term: its channel, and channel weight times IDF.
   const channelOf = new Uint8Array(terms.length);
@@ -877,15 +817,12 @@ function layOutPostings(
       const at = cursor[t] as number;
       cursor[t] = at + 1;
       const c = channelOf[t] as number;
-      const tfs = pairTfs[p] as number;
-      const tf = tfs & 0xffff;
       const bc = b[c] as number;
       const k = k1[c] as number;
-      // BM25F: length-normalized body frequency plus weighted heading frequency, saturated once.
-      const pseudoTf = tf / (1 - bc + (bc * (lengths[c * n + d] as number)) / (avgLength[c] as number)) + (headingWeight[c] as number) * (tfs >>> 16);
-      const saturated = pseudoTf === 0 ? 0 : (pseudoTf * (k + 1)) / (pseudoTf + k);
+      const normalizedTf = (pairTfs[p] as number) / (1 - bc + (bc * (lengths[c * n + d] as number)) / (avgLength[c] as number));
+      const saturated = (normalizedTf * (k + 1)) / (normalizedTf + k);
       docs[at] = d;
-      body[at] = headingOnly[c] || tf === 0 ? 0 : 1;
+      body[at] = headingOnly[c] ? 0 : 1;
       impacts[at] = (weightIdf[t] as number) * (saturated + options.delta);
     }
   }

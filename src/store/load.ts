@@ -1,7 +1,6 @@
 import path from 'node:path';
 import { KEYWORD_FORMAT_VERSION, KeywordIndex } from '../keywords/bm25.js';
 import { icuOfKeywordIndexKey, runningIcu } from './keyword-docs.js';
-import { KeywordSearchThreads, searchThreadsFor } from '../keywords/search-threads.js';
 import { VectorStore } from '../vectors/hnsw-store.js';
 import { KijiError, ErrorCodes, describeError } from '../errors.js';
 import { indexFiles, readIndexFile, readManifest, corrupt, checkedIndexFile, expectedFileSize, type Manifest } from './manifest.js';
@@ -14,8 +13,6 @@ export interface LoadedIndex {
   dir: string;
   manifest: Manifest;
   table: PassageTable;
-  /** Splits keyword searches of a large index over threads (see search-threads.ts); absent for small ones. */
-  keywordThreads?: KeywordSearchThreads;
   keywords: KeywordIndex;
   /** Absent for a keyword-only index, or when semantic search is off. */
   vectors?: VectorStore;
@@ -30,7 +27,6 @@ export interface LoadedIndex {
  * instead of when it is collected; the index cannot be searched afterwards.
  */
 export function releaseIndex(index: LoadedIndex): void {
-  void index.keywordThreads?.close();
   index.keywords.close();
   index.vectors?.release();
 }
@@ -45,13 +41,7 @@ export interface LoadOptions {
    * keyword search. Default: `keywordBudgetDefaults.maxPostings`.
    */
   keywordMaxPostings?: number;
-  /**
-   * Threads to split keyword searches over beside the calling one. Default: none under a budget (a
-   * budgeted search is small: split, it was slower at 1M, p95 6.5 against 5.2 ms), else
-   * `searchThreadsFor` the index's size.
-   */
-  keywordThreads?: number;
-  /** Hears of trouble that does not fail the load or a search (a keyword search thread that stopped). */
+  /** Hears of trouble that does not fail the load (a keyword index built with another ICU). */
   log?: (line: string) => void;
 }
 
@@ -154,16 +144,8 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
       `The keyword index in ${dir} was built on a Node with ICU ${builtIcu}; this Node has ICU ${runningIcu()}, whose word segmenter may split some words differently. Rebuild it with \`npm run embed\` (the vectors are reused).`,
     );
   }
-  // Started last, once nothing can fail the load: they start in the background.
   if (options.keywordMaxPostings !== undefined) keywords.maxPostings = options.keywordMaxPostings;
-  const threads = options.keywordThreads ?? (Number.isFinite(keywords.maxPostings) ? 0 : searchThreadsFor(keywords.size));
-  const keywordThreads =
-    threads > 0
-      ? new KeywordSearchThreads(keywords, path.join(dir, indexFiles.keywords), threads, (error) =>
-          log(`${error.message} Keyword searches go on with one thread fewer (slower, the same answers).`),
-        )
-      : undefined;
-  return { dir, manifest, table, keywords, rowOfLabel, ...(keywordThreads ? { keywordThreads } : {}), ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
+  return { dir, manifest, table, keywords, rowOfLabel, ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
 }
 
 function openKeywords(dir: string, manifest: Manifest): KeywordIndex {

@@ -718,16 +718,6 @@ export class KeywordIndex {
     return sum;
   }
 
-  /**
-   * The highest score any passage could get for `query` (each term at its best posting), so
-   * `score / scoreCeiling(query)` is in 0-1. 0 when no query term is indexed.
-   */
-  scoreCeiling(query: string): number {
-    let sum = 0;
-    for (const { id } of this.queryTerms(query)) if (id >= 0) sum += this.head.maxImpact[id] as number;
-    return sum;
-  }
-
   /** The saved form; for an index in memory, its own bytes (not a copy: 1 GB at 1M passages). */
   serialize(): Uint8Array {
     if (this.source.bytes) return this.source.bytes;

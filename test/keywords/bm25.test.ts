@@ -70,15 +70,6 @@ describe('KeywordIndex search', () => {
     expect(index.search('How do I bake sourdough bread?', 1)).toEqual([]);
   });
 
-  it('bounds every score by the score ceiling', () => {
-    const question = 'ベネズエラの石油資源';
-    const ceiling = index.scoreCeiling(question);
-    expect(ceiling).toBeGreaterThan(0);
-    // Coordination only ever lowers a score (coverage <= 1).
-    for (const r of index.search(question, 5)) expect(r.score).toBeLessThanOrEqual(ceiling * (1 + 1e-6));
-    expect(index.scoreCeiling('sourdough')).toBe(0);
-  });
-
   it('searches the section and the title', () => {
     expect(index.search('背景', 1)[0]?.id).toBe('ven#2');
     expect(index.search('梅雨', 1)[0]?.id).toBe('rain#1');

@@ -16,7 +16,12 @@
  * save: search time stayed within ~5%. A block is decoded into the arena in the 9-byte layout
  * when first used, so the loops that walk postings read plain arrays.
  */
-import { fail, type Source } from './source.js';
+import { corruptFile, type Source } from '../binary-file.js';
+
+/** A damaged keyword index: what every check of keywords.bin throws. */
+export function fail(message: string): never {
+  throw corruptFile('keywords.bin', `is unreadable: ${message}`);
+}
 
 const BLOCK = 128;
 /** Summary bytes per block: last doc, highest impact, end of its bytes. */

@@ -1,5 +1,7 @@
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
-import { KeywordAnalyzer, KeywordIndex, analyzeKeywordDocs, type KeywordAnalysis, type KeywordDoc } from '../keywords/bm25.js';
+import { KeywordIndex } from '../keywords/bm25.js';
+import { KeywordAnalyzer, analyzeKeywordDocs, type KeywordAnalysis } from '../keywords/analysis.js';
+import type { KeywordDoc } from '../keywords/options.js';
 import { fromErrorMessage, startThread, toErrorMessage, type ErrorMessage } from '../threads.js';
 
 /**

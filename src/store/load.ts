@@ -1,5 +1,6 @@
 import path from 'node:path';
-import { KEYWORD_FORMAT_VERSION, KeywordIndex } from '../keywords/bm25.js';
+import { KeywordIndex } from '../keywords/bm25.js';
+import { KEYWORD_FORMAT_VERSION } from '../keywords/index-file.js';
 import { icuOfKeywordIndexKey, runningIcu } from './keyword-docs.js';
 import { VectorStore } from '../vectors/hnsw-store.js';
 import { KijiError, ErrorCodes, describeError } from '../errors.js';

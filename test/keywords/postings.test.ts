@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Arena, PostingCursor, impactScale, segmentBytesRange, segmentSize, storedImpact, writeSegment } from '../../src/keywords/postings.js';
-import { memorySource } from '../../src/keywords/source.js';
+import { memorySource } from '../../src/binary-file.js';
 import { isKijiError } from '../../src/errors.js';
 import { mulberry32 } from '../../scripts/lib/shared-data.js';
 

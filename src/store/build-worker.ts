@@ -1,7 +1,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '../config/settings.js';
-import type { BuildReport } from '../retrieval/types.js';
+import type { BuildReport } from '../index-types.js';
 import { fromErrorMessage, toErrorMessage, type ErrorMessage } from '../threads.js';
 
 /**

@@ -7,8 +7,9 @@ import type { Passage } from '../passages/passage.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { KeywordIndex } from '../keywords/bm25.js';
 import { VectorStore, hnswDefaults, type HnswParams } from '../vectors/hnsw-store.js';
-import type { BuildReport } from '../retrieval/types.js';
+import type { BuildReport } from '../index-types.js';
 import { ErrorCodes, describeError, describeWithoutHint, isKijiError } from '../errors.js';
+import { writeBinaryFile } from '../binary-file.js';
 import { INDEX_FORMAT_VERSION, checkedIndexFile, indexFiles, readIndexFile, readManifest, type Manifest } from './manifest.js';
 import { PassageTable } from './passage-table.js';
 import { abandonBuild, currentBuildDir, newBuildId, publishBuild, startBuild } from './index-dir.js';
@@ -231,8 +232,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
     const table = PassageTable.fromPassages(passages, labels);
     const files: Record<string, number> = {};
     const write = async (name: string, bytes: Uint8Array): Promise<void> => {
-      await fs.promises.writeFile(path.join(partialDir, name), bytes);
-      files[name] = bytes.length;
+      files[name] = await writeBinaryFile(path.join(partialDir, name), bytes);
     };
     // Files are written on libuv's pool, concurrently: the HNSW file (1.7 GB at 1M) is written while
     // the keyword index is finished, instead of one after the other.

@@ -3,8 +3,9 @@ import { KeywordIndex } from '../keywords/bm25.js';
 import { KEYWORD_FORMAT_VERSION } from '../keywords/index-file.js';
 import { icuOfKeywordIndexKey, runningIcu } from './keyword-docs.js';
 import { VectorStore } from '../vectors/hnsw-store.js';
-import { KijiError, ErrorCodes, describeError } from '../errors.js';
-import { indexFiles, readIndexFile, readManifest, corrupt, checkedIndexFile, expectedFileSize, type Manifest } from './manifest.js';
+import { BUILD_COMMAND, KijiError, ErrorCodes, Hints, describeWithoutHint } from '../errors.js';
+import { corruptFile } from '../binary-file.js';
+import { indexFiles, readIndexFile, readManifest, checkedIndexFile, expectedFileSize, type Manifest } from './manifest.js';
 import { PassageTable } from './passage-table.js';
 import { currentBuildDir } from './index-dir.js';
 import type { ModelKey } from './build.js';
@@ -67,7 +68,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   const dir = currentBuildDir(indexDir);
   if (!dir) {
     throw new KijiError(ErrorCodes.INDEX_MISSING, `No index has been built in ${indexDir} yet.`, {
-      hint: 'Build it with `npm run embed`.',
+      hint: Hints.buildIndex,
     });
   }
   const manifest = readManifest(dir);
@@ -81,12 +82,12 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   if (!options.model) {
     semanticOff = 'semantic search is turned off';
   } else if (manifest.model === null) {
-    semanticOff = `the index was built without vectors (${manifest.semanticOff ?? 'no model'}); run \`npm run embed\` once the model can be loaded`;
+    semanticOff = `the index was built without vectors (${manifest.semanticOff ?? 'no model'}); run \`${BUILD_COMMAND}\` once the model can be loaded`;
   } else if (manifest.model.id !== options.model.id || manifest.model.dtype !== options.model.dtype) {
     throw new KijiError(
       ErrorCodes.INDEX_MISMATCH,
       `The index in ${indexDir} was built with the model ${manifest.model.id} (${manifest.model.dtype}, ${manifest.model.dimension} dimensions), but the model in use is ${options.model.id} (${options.model.dtype}).`,
-      { hint: 'Rebuild it with `npm run embed`, or set EMBEDDING_MODEL back to the model the index was built with.' },
+      { hint: Hints.rebuildForModel },
     );
   } else {
     const { loaded } = await VectorStore.startLoad(
@@ -112,7 +113,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
       path.join(dir, indexFiles.passages),
     );
     if (table.size !== manifest.passages) {
-      throw corrupt(path.join(dir, indexFiles.passages), `holds ${table.size} passages, the manifest says ${manifest.passages}`);
+      throw corruptFile(path.join(dir, indexFiles.passages), `holds ${table.size} passages, the manifest says ${manifest.passages}`);
     }
     rowOfLabel = labelIndex(table);
     timings.passages = performance.now() - t;
@@ -142,7 +143,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   const builtIcu = icuOfKeywordIndexKey(manifest.keywordIndexKey);
   if (builtIcu !== undefined && builtIcu !== runningIcu()) {
     log(
-      `The keyword index in ${dir} was built on a Node with ICU ${builtIcu}; this Node has ICU ${runningIcu()}, whose word segmenter may split some words differently. Rebuild it with \`npm run embed\` (the vectors are reused).`,
+      `The keyword index in ${dir} was built on a Node with ICU ${builtIcu}; this Node has ICU ${runningIcu()}, whose word segmenter may split some words differently. Rebuild it with \`${BUILD_COMMAND}\` (the vectors are reused).`,
     );
   }
   if (options.keywordMaxPostings !== undefined) keywords.maxPostings = options.keywordMaxPostings;
@@ -156,18 +157,18 @@ function openKeywords(dir: string, manifest: Manifest): KeywordIndex {
     const expected = expectedFileSize(dir, manifest, indexFiles.keywords);
     if (keywords.byteSize !== expected) {
       keywords.close();
-      throw corrupt(file, `is ${keywords.byteSize} bytes, expected ${expected} (truncated?)`);
+      throw corruptFile(file, `is ${keywords.byteSize} bytes, expected ${expected} (truncated?)`);
     }
     return keywords;
   } catch (error) {
     const writtenBy = manifest.keywordIndexKey?.split(':')[0];
     if (writtenBy !== undefined && writtenBy !== String(KEYWORD_FORMAT_VERSION)) {
       throw new KijiError(ErrorCodes.INDEX_OUTDATED, `The keyword index ${file} has format version ${writtenBy}; this kiji reads version ${KEYWORD_FORMAT_VERSION}.`, {
-        hint: 'Rebuild it with `npm run embed`.',
+        hint: Hints.rebuildIndex,
         cause: error,
       });
     }
-    throw corrupt(file, `cannot be read (${describeError(error)})`, error);
+    throw corruptFile(file, `cannot be read (${describeWithoutHint(error)})`, error);
   }
 }
 

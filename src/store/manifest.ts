@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { KijiError, ErrorCodes } from '../errors.js';
+import { KijiError, ErrorCodes, Hints } from '../errors.js';
+import { corruptFile } from '../binary-file.js';
 
 /**
  * Bump when any file layout in an index folder changes; older indexes are then rebuilt, not misread.
@@ -78,7 +79,7 @@ export function readManifest(dir: string): Manifest {
     raw = fs.readFileSync(file, 'utf8');
   } catch (cause) {
     throw new KijiError(ErrorCodes.INDEX_MISSING, `No index manifest at ${file}.`, {
-      hint: 'Build the index with `npm run embed`.',
+      hint: Hints.buildIndex,
       cause,
     });
   }
@@ -86,15 +87,15 @@ export function readManifest(dir: string): Manifest {
   try {
     json = JSON.parse(raw);
   } catch (cause) {
-    throw corrupt(file, 'is not valid JSON', cause);
+    throw corruptFile(file, 'is not valid JSON', cause);
   }
   const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) throw corrupt(file, `does not look like a kiji manifest (${parsed.error.issues[0]?.message})`);
+  if (!parsed.success) throw corruptFile(file, `does not look like a kiji manifest (${parsed.error.issues[0]?.message})`);
   if (parsed.data.formatVersion !== INDEX_FORMAT_VERSION) {
     throw new KijiError(
       ErrorCodes.INDEX_OUTDATED,
       `The index at ${dir} has format version ${parsed.data.formatVersion}; this kiji reads version ${INDEX_FORMAT_VERSION}.`,
-      { hint: 'Rebuild it with `npm run embed`.' },
+      { hint: Hints.rebuildIndex },
     );
   }
   return parsed.data;
@@ -104,14 +105,14 @@ export function readManifest(dir: string): Manifest {
 export function readIndexFile(dir: string, manifest: Manifest, name: string): Buffer {
   const file = path.join(dir, name);
   const expected = manifest.files[name];
-  if (expected === undefined) throw corrupt(file, 'is not listed in the manifest');
+  if (expected === undefined) throw corruptFile(file, 'is not listed in the manifest');
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch (cause) {
-    throw corrupt(file, 'is missing', cause);
+    throw corruptFile(file, 'is missing', cause);
   }
-  if (bytes.length !== expected) throw corrupt(file, `is ${bytes.length} bytes, expected ${expected} (truncated?)`);
+  if (bytes.length !== expected) throw corruptFile(file, `is ${bytes.length} bytes, expected ${expected} (truncated?)`);
   return bytes;
 }
 
@@ -120,21 +121,14 @@ export function checkedIndexFile(dir: string, manifest: Manifest, name: string):
   const file = path.join(dir, name);
   const expected = expectedFileSize(dir, manifest, name);
   const size = fs.statSync(file, { throwIfNoEntry: false })?.size;
-  if (size === undefined) throw corrupt(file, 'is missing');
-  if (size !== expected) throw corrupt(file, `is ${size} bytes, expected ${expected} (truncated?)`);
+  if (size === undefined) throw corruptFile(file, 'is missing');
+  if (size !== expected) throw corruptFile(file, `is ${size} bytes, expected ${expected} (truncated?)`);
   return file;
 }
 
 /** The size the manifest records for a data file; INDEX_CORRUPT when it lists none. */
 export function expectedFileSize(dir: string, manifest: Manifest, name: string): number {
   const expected = manifest.files[name];
-  if (expected === undefined) throw corrupt(path.join(dir, name), 'is not listed in the manifest');
+  if (expected === undefined) throw corruptFile(path.join(dir, name), 'is not listed in the manifest');
   return expected;
-}
-
-export function corrupt(file: string, what: string, cause?: unknown): KijiError {
-  return new KijiError(ErrorCodes.INDEX_CORRUPT, `The index file ${file} ${what}.`, {
-    hint: 'Rebuild the index with `npm run embed` (the articles are the source of truth; nothing is lost).',
-    cause,
-  });
 }

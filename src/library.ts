@@ -123,8 +123,8 @@ function keywordLoadOptions(settings: Settings): { keywordMaxPostings: number } 
  */
 export async function openLibrary(settings: Settings, options: OpenOptions = {}): Promise<Library & { semanticOff?: string; loaded: LoadedIndex }> {
   const log = options.log ?? (() => {});
-  // The index loads beside the model (each takes seconds at scale: ~4 s for 1M passages, ~4 s for
-  // an e5-small model), for the model the settings name. Its outcome is awaited below, or dropped
+  // The index loads beside the model (each can take seconds: a large index, a real embedding model),
+  // for the model the settings name. Its outcome is awaited below, or dropped
   // (and freed) when that model does not load: then the index is loaded again without vectors.
   const wanted = modelKey(settings);
   const loading = loadIndex(settings.indexDir, { ...(wanted ? { model: wanted } : {}), ...keywordLoadOptions(settings), log });
@@ -132,7 +132,7 @@ export async function openLibrary(settings: Settings, options: OpenOptions = {})
   const { embedder, semanticOff } = await openEmbedder(settings, log);
   const model = embedder ? wanted : undefined;
   const load = () => loadIndex(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings), log });
-  // Not searched by anyone: its graph (1.7 GB at 1M passages) is freed as soon as it has loaded.
+  // Not searched by anyone: its graph (gigabytes for a large index) is freed as soon as it has loaded.
   if (model !== wanted) loading.then(releaseIndex, () => {});
   let index: LoadedIndex;
   try {

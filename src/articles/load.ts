@@ -90,7 +90,7 @@ async function articleFiles(pathOrDir: string): Promise<{ base: string; files: s
 /**
  * A digest of every article file's path and bytes (and the parsers' version): equal digests mean
  * `loadArticles` would return the same articles, so a re-run can stop before parsing anything.
- * Hashing is I/O-bound (~0.1 s for 50 MB), parsing and chunking are not.
+ * Hashing is I/O-bound, parsing and chunking are not.
  */
 export async function sourceFingerprint(pathOrDir: string): Promise<{ fingerprint: string; bytes: number }> {
   const { base, files } = await articleFiles(pathOrDir);

@@ -21,7 +21,7 @@ function contextTokens(doc: KeywordDoc, cached: (value: string) => string[], ana
   return title.length === 0 && section.length === 0 ? text : [...title, ...section, ...text];
 }
 
-/** Int32 list that grows by doubling; building 1M passages must not go through JS arrays of numbers. */
+/** Int32 list that grows by doubling: a large build must not go through JS arrays of numbers. */
 class IntList {
   data = new Int32Array(1024);
   length = 0;
@@ -80,8 +80,8 @@ export function analyzeKeywordDocs(docs: readonly KeywordDoc[], options?: Partia
  */
 export class KeywordAnalyzer {
   private readonly channels: KeywordChannel[];
-  // One dictionary per channel keyed by the bare token: a channel-prefixed key per token (a string
-  // concatenation and a longer hash) was ~10% of a build.
+  // One dictionary per channel keyed by the bare token: a channel-prefixed key per token would cost a
+  // string concatenation and a longer hash for every token of the corpus.
   private readonly dictionaries: TokenDictionary[];
   private readonly terms: string[] = [];
   private readonly df: number[] = [];
@@ -204,8 +204,8 @@ export class KeywordAnalyzer {
     const lengths = new Uint32Array(this.channels.length * n);
     this.lengths.forEach((list, c) => lengths.set(list.data.subarray(0, n), c * n));
     const { pairTerms, pairTfs, docEnds } = this;
-    // Views on the lists' own buffers, not trimmed copies: at 1M passages the pairs are ~2 GB, and a
-    // copy of them was the peak of a build's memory (100k build: peak RSS 2.27 -> 1.98 GB).
+    // Views on the lists' own buffers, not trimmed copies: the pairs are the largest thing a build
+    // holds, and a copy of them would be the peak of its memory.
     return {
       ids: this.ids,
       terms: this.terms,
@@ -220,8 +220,9 @@ export class KeywordAnalyzer {
 
 /**
  * The analysis's pairs as postings grouped by term (doc ids ascending within a term), each with its
- * BM25F weight, computed once at build time and saved (recomputing them on load took seconds at 1M).
- * Weighed as they are placed: term frequencies are never held per posting (two u16 arrays, 1 GB at 1M).
+ * BM25 weight, computed once at build time and saved so that loading recomputes nothing. Weighed as
+ * they are placed: term frequencies are never held per posting, which at scale would be one more
+ * array as long as the postings. `body` is 0 for a posting of a title or section channel.
  */
 export function layOutPostings(
   options: KeywordOptions,

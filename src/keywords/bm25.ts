@@ -1,5 +1,5 @@
 /**
- * BM25 keyword index over passages, built for 1M passages: postings with impacts (the whole BM25 term
+ * BM25 keyword index over passages, built for a million passages: postings with impacts (the whole BM25 term
  * weight) precomputed, so a query only adds floats. Options live in options.ts, the build in
  * analysis.ts, the file in index-file.ts; this is the index itself and its search, exact or within a
  * postings budget.
@@ -117,9 +117,9 @@ export class KeywordIndex {
 
   /**
    * Binary search in the sorted term blob: no dictionary is built, so loading does not pay for one.
-   * The key is encoded into one reused buffer and compared byte by byte in place: a Buffer view and
-   * `Buffer.compare` per probe step (~17 steps for each of a question's ~60 terms) were ~10% of a
-   * keyword search at 10k.
+   * The key is encoded into one reused buffer and compared byte by byte in place: a question has
+   * dozens of terms and each takes a dozen or more probe steps, too many for a Buffer view and
+   * `Buffer.compare` each.
    */
   private termId(key: string): number | undefined {
     const { termBytes, termOffsets, termCount } = this.head;
@@ -228,9 +228,8 @@ export class KeywordIndex {
       this.scratch.clean();
       throw error;
     } finally {
-      // Buffers are kept for the next query (growing them again cost the longest queries more than
-      // their search), unless a very long query or a reference search grew them past ~64 MB of read
-      // postings or ~48 MB of candidates.
+      // Buffers are kept for the next query (growing them again would cost the longest queries more
+      // than their search), unless a very long query or a reference search grew them past these limits.
       this.arena.reset(64 << 20);
       this.scratch.release(1 << 21);
       for (const cursor of this.cursors) cursor.trim(1 << 16);
@@ -318,7 +317,7 @@ export class KeywordIndex {
     return sum;
   }
 
-  /** The saved form; for an index in memory, its own bytes (not a copy: 1 GB at 1M passages). */
+  /** The saved form; for an index in memory, its own bytes (not a copy: a large index is large). */
   serialize(): Uint8Array {
     if (this.source.bytes) return this.source.bytes;
     const bytes = new Uint8Array(this.source.size);
@@ -335,10 +334,10 @@ export class KeywordIndex {
 
   /**
    * Opens a saved index. A file of at most `inMemoryBytes` is read whole (searches decode its blocks
-   * in place, with no read per list: 10-15% of a 10k-passage search); of a larger one only the ids, term
-   * dictionary and posting offsets are read, and a query reads the parts of its terms' postings it
-   * needs (the OS page cache keeps the hot ones in memory). At 1M passages the postings are ~1 GB:
-   * held in memory they would break the 3 GB budget next to the vectors and take seconds to load.
+   * in place, with no read per list); of a larger one only the ids, term dictionary and posting
+   * offsets are read, and a query reads the parts of its terms' postings it needs (the OS page cache
+   * keeps the hot ones in memory): a large index's postings held in memory would break the memory
+   * budget next to the vectors and take seconds to load (docs/architecture.md).
    * Throws INDEX_CORRUPT like `deserialize`.
    */
   static open(file: string, inMemoryBytes = KEYWORDS_IN_MEMORY_BYTES): KeywordIndex {

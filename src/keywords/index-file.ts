@@ -64,7 +64,7 @@ export const KEYWORD_FORMAT_VERSION = 6;
 const HEADER: FileHeader = { magic: 'KJKW', kind: 'a kiji keyword index', versions: [KEYWORD_FORMAT_VERSION] };
 const BYTE_ORDER_MARK = 0x01020304;
 
-// Arithmetic, not `(n + 3) & ~3`: bitwise operators truncate to 32 bits, and at 1M passages the postings region passes 2 GB.
+// Arithmetic, not `(n + 3) & ~3`: bitwise operators truncate to 32 bits, and a large index's postings region passes 2 GB.
 const pad4 = (n: number) => Math.ceil(n / 4) * 4;
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 

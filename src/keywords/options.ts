@@ -64,8 +64,8 @@ export const keywordDefaults: KeywordOptions = {
   channels: [
     { field: 'context', analyzer: 'contentBigram', weight: 1 },
     { field: 'context', analyzer: 'word', weight: 1 },
-    // Kanji unigrams bridge an inflected verb and its Sino-Japanese compound (開かれた / 開催):
-    // +0.003 R@5 on JSQuAD and the seed's d01 from rank 7 to 3.
+    // Kanji unigrams bridge an inflected verb and its Sino-Japanese compound (開かれた / 開催);
+    // measured in docs/retrieval-quality.md.
     { field: 'context', analyzer: 'unigram', weight: 0.75 },
     // Below the body channels: the title picks the article, the body must pick the passage.
     { field: 'title', analyzer: 'bigram', weight: 0.75, b: 0 },

@@ -5,16 +5,15 @@
  * (end: where each block's bytes stop, counted from block 0), each block `width u8 | gaps | impacts`
  * for c = BLOCK postings (fewer in the last): gaps are doc - previous doc - 1 (from the previous
  * block's last doc, or -1), `width` bytes each, little-endian, the block's widest gap deciding the
- * width; impacts are one byte each, the low 7 bits a step of the term's scale and the top bit the body flag.
+ * width; impacts are one byte each, the low 7 bits a step of the term's scale and the top bit set for
+ * a posting of a body channel (search does not read it).
  * The small per-block summary lets a search find the block that may hold a doc, and bound its impact
  * there, without reading the list; blocks are stored back to back, so any run of them is one read.
  *
- * Compressed (version 5) from 9 bytes a posting (docs u32, impacts f32, a flag byte) to ~3.9, then
- * (version 6) ~2.9 with impacts in one byte (10k passages, block summaries included): the keyword
- * index was most of kiji's disk (2.4 GB at 1M passages, 0.74 GB now), and a question at 1M read ~12 MB
- * of postings from the page cache (5.8 MB at version 5). Decoding costs about what the smaller reads
- * save: search time stayed within ~5%. A block is decoded into the arena in the 9-byte layout
- * when first used, so the loops that walk postings read plain arrays.
+ * Compressed because the keyword index would otherwise be most of kiji's disk and a question would
+ * read several times more bytes from the page cache; decoding costs about what the smaller reads save
+ * (docs/architecture.md). A block is decoded into the arena as plain arrays when first used, so the
+ * loops that walk postings read plain arrays.
  */
 import { corruptFile, type Source } from '../binary-file.js';
 
@@ -29,21 +28,21 @@ const SUMMARY_BYTES = 12;
 /** Bytes of one decoded block in the arena: docs u32[c] | impacts f32[c]. */
 const DECODED_BYTES = 8;
 /**
- * Impacts are kept as this many steps of the term's highest impact: within 0.4% of it, below what
- * separates passages in practice (Lucene keeps length norms in 8 bits). JSQuAD keyword R@1, R@5 and
- * MRR@10 came out the same as with 15-bit steps (0.930 / 0.976 / 0.950; R@10 0.983 for 0.983).
+ * Impacts are kept as this many steps of the term's highest impact: within a step of it, below what
+ * separates passages in practice (Lucene keeps length norms in 8 bits); finer steps gave the same
+ * JSQuAD answers (docs/retrieval-quality.md).
  */
 const IMPACT_STEPS = 0x7f;
 const BODY_BIT = 0x80;
-/** Bytes of one stored impact (its steps and the body flag). */
+/** Bytes of one stored impact (its steps and the body bit). */
 const IMPACT_BYTES = 1;
 /** A doc id above every real one: what a cursor past its last posting is at. */
 const NO_DOC = 0xffffffff;
 /** Segments up to this size are read whole with their summary on first use: one read instead of two or more. */
 const WHOLE_SEGMENT_BYTES = 16 * 1024;
 /**
- * A read costs about as much as copying a few KB from the page cache (measured: ~3 us a call, ~0.5 us
- * a KB), so needed blocks separated by less than this are read in one go, the gap included.
+ * A read costs about as much as copying a few KB from the page cache, so needed blocks separated by
+ * less than this are read in one go, the gap included.
  */
 const READ_GAP_BYTES = 4 * 1024;
 /**

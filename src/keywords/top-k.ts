@@ -130,7 +130,7 @@ const WINDOW = 1 << 15;
 const FIRST_BATCH_PER_RESULT = 16;
 /**
  * A query with at most this many postings in all, or over a corpus that fits one window, is summed
- * whole: pruning would not pay (measured on the bench's 10k corpus: whole sums had the lower p95).
+ * whole: pruning would not pay for its bookkeeping (docs/benchmarks.md, keyword latency).
  */
 export const WHOLE_QUERY_POSTINGS = 1 << 17;
 

@@ -6,10 +6,10 @@
 export const NEAR_DUPLICATE_JACCARD = 0.8;
 
 /**
- * A set of bigram codes (`BigramCoder` in keywords/tokenize.ts), hashed into an open-addressing table. Made and compared
- * for every examined passage of every search, where a Set of bigram strings cost more than the
- * vector search itself, and sorting the codes to merge them cost nearly as much. Plain arrays: a
- * typed array's off-heap buffer took longer to allocate (~2 us) than filling the set.
+ * A set of bigram codes (`BigramCoder` in keywords/tokenize.ts), hashed into an open-addressing
+ * table. Made and compared for every examined passage of every search, where a Set of bigram strings
+ * cost more than the vector search itself, and sorting the codes to merge them nearly as much. Plain
+ * arrays: a typed array's off-heap buffer takes longer to allocate than filling the set.
  */
 export class GramSet {
   /** Each distinct code once. */

@@ -24,8 +24,8 @@ export interface SearchTuning {
 }
 
 /**
- * Question in, ranked and cited passages out: keyword and vector candidates, fused (by rank by
- * default), filtered by relevance evidence, near-duplicates collapsed onto the better-ranked copy,
+ * Question in, ranked and cited passages out: keyword and vector candidates, fused (by normalized
+ * score by default, see fuse.ts), filtered by relevance evidence, near-duplicates collapsed onto the better-ranked copy,
  * each with the sentence that best answers the question.
  *
  * @example await searchIndex(index, embedder, '有志連合の首脳会合はどこで開かれたか', { k: 5 })

@@ -75,7 +75,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   const timings = options.timings ?? {};
   const started = performance.now();
 
-  // The HNSW read goes first: it is by far the longest part (seconds at 1M passages), and it runs
+  // The HNSW read goes first: it is by far the longest part of a large index's load, and it runs
   // on libuv's pool, so the passage table and keyword index load on this thread meanwhile.
   let vectorsLoaded: Promise<VectorStore> | undefined;
   let semanticOff: string | undefined;
@@ -122,7 +122,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
     timings.keywords = performance.now() - t;
   } catch (error) {
     // The native read cannot be cancelled: let it finish (and be dropped) before reporting, so no
-    // 1.7 GB read outlives a failed load.
+    // graph's worth of memory outlives a failed load.
     await vectorsLoaded?.catch(() => {});
     throw error;
   }

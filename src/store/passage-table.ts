@@ -15,8 +15,8 @@ export type StoredArticle = Pick<Article, 'id' | 'title' | 'subtitle' | 'source'
  *                      layout 1, always UTF-8, wrote 0)
  *   directory:         f64 byte offset and f64 byte length of each block, in the order of `blockNames`
  *   blocks:            each starting at a multiple of 8 bytes
- * Number columns are typed arrays viewed in place (no per-row objects at load: a million passages
- * in JSON took ~2 s to decode, mostly in JSON.parse and UTF-8 decoding). A string column is a
+ * Number columns are typed arrays viewed in place (no per-row objects at load, which for a million
+ * passages would take seconds of parsing and decoding). A string column is a
  * UTF-8 blob plus u32 offsets (no offsets when every value has the same byte length, as hashes
  * do), decoded one value at a time when asked for. Texts live in texts.bin: held whole when it is
  * small (`TEXTS_IN_MEMORY_BYTES`), read per cited passage when it is not.
@@ -27,9 +27,8 @@ const HEADER: FileHeader = { magic: 'KIJIPTBL', kind: 'a kiji passage table', ve
 
 /**
  * How texts.bin spells its texts: whichever is smaller for the corpus. Japanese takes 3 bytes a
- * character in UTF-8 and 2 in UTF-16 (the bench's corpus: 27% fewer bytes), and a UTF-16 text is
- * copied into a string rather than decoded (0.2 against 1.8 us for a passage of 155 characters; a
- * search reads 6-11); English stays UTF-8.
+ * character in UTF-8 and 2 in UTF-16, and a UTF-16 text is copied into a string rather than decoded
+ * (several times faster, for every cited passage); English stays UTF-8.
  */
 type TextEncoding = 'utf8' | 'utf16le';
 const TEXT_ENCODINGS: readonly TextEncoding[] = ['utf8', 'utf16le'];
@@ -182,7 +181,7 @@ function textBlob(source: Source): TextBlob {
 export const TEXTS_IN_MEMORY_BYTES = 64 * 2 ** 20;
 
 export class PassageTable {
-  /** Built on first use: at 1M passages the map costs ~0.5 s, and search finds rows without it. */
+  /** Built on first use: for a large table the map takes a noticeable part of a load, and search finds rows without it. */
   private rowById: Map<string, number> | undefined;
   /** Decoded on first use, article by article. */
   private readonly articleCache: (StoredArticle | undefined)[] = [];
@@ -204,7 +203,7 @@ export class PassageTable {
     const sections: string[] = [];
     const articleRow = new Map<string, number>();
     const sectionRow = new Map<string, number>();
-    // One joined string encoded once: encoding 100k texts one by one and concatenating took ~1 s.
+    // One joined string encoded once: encoding texts one by one and concatenating is much slower.
     const texts: string[] = [];
     let utf8Bytes = 0;
     let utf16Bytes = 0;
@@ -421,7 +420,7 @@ function align8(n: number): number {
 }
 
 /**
- * Reads and checks passages.bin. Every check is a loop over a typed array (a few ms at 1M passages),
+ * Reads and checks passages.bin. Every check is a loop over a typed array (cheap even for a large table),
  * so a damaged file gives one INDEX_CORRUPT line here rather than a wrong citation later.
  */
 function readColumns(bytes: Buffer, textBytes: number, file: string): Columns {

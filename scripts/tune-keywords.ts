@@ -54,31 +54,18 @@ type Analyzer = KeywordChannel['analyzer'];
 const ch = (field: KeywordChannel['field'], analyzer: Analyzer, weight = 1, extra: Partial<KeywordChannel> = {}): KeywordChannel => ({ field, analyzer, weight, ...extra });
 const base: Partial<KeywordOptions> = { stripQuestionWords: true, delta: 0, minIdf: 0, k1: 0.6, b: 0.75, coordination: 3, rerankDepth: 50 };
 
-// Title handling: folded into the text (`context`), a separate BM25F heading with a weight, heading-only
-// matches discounted in coverage, the title as its own channel; then analyzers; then the shipped one.
+// Title handling: folded into the text (`context`) or the title as its own channel; then analyzers;
+// then the shipped one.
 const title = (weight: number): KeywordChannel[] => (weight > 0 ? [ch('title', 'bigram', weight, { b: 0 })] : []);
 const ctx = (extra: KeywordChannel[] = [], titleWeight = 1): KeywordChannel[] => [ch('context', 'contentBigram'), ch('context', 'word'), ...extra, ...title(titleWeight)];
-const bm25f = (bigram: Analyzer, word: Analyzer, headingWeight: number, titleWeight: number): KeywordChannel[] => [
-  ch('text', bigram, 1, { headingWeight }),
-  ch('text', word, 1, { headingWeight }),
-  ...title(titleWeight),
-];
+const textOnly = (bigram: Analyzer, word: Analyzer, titleWeight: number): KeywordChannel[] => [ch('text', bigram), ch('text', word), ...title(titleWeight)];
 const configs: [string, Partial<KeywordOptions>][] = [
   ['plain bigram (text only, k1 1.2, no strip, no coordination)', { ...base, stripQuestionWords: false, k1: 1.2, coordination: 0, channels: [ch('text', 'bigram')] }],
-  ['text only: cbigram+word + title', { ...base, channels: bm25f('contentBigram', 'word', 0, 1) }],
+  ['text only: cbigram+word + title', { ...base, channels: textOnly('contentBigram', 'word', 1) }],
   ['previous default: context cbigram+word + title, k1 0.6', { ...base, channels: ctx() }],
 ];
-for (const headingWeight of [0.25, 0.5, 1]) {
-  for (const headingCoverage of [0.25, 0.5, 1]) {
-    configs.push([`BM25F heading ${headingWeight}, headingCoverage ${headingCoverage}, + title`, { ...base, headingCoverage, channels: bm25f('contentBigram', 'word', headingWeight, 1) }]);
-  }
-}
-configs.push(['BM25F heading 0.5, headingCoverage 0.5, no title channel', { ...base, headingCoverage: 0.5, channels: bm25f('contentBigram', 'word', 0.5, 0) }]);
 for (const [bigram, word] of [['kanjiBigram', 'word'], ['contentBigram', 'contentWord'], ['kanjiBigram', 'contentWord']] as [Analyzer, Analyzer][]) {
   configs.push([`context ${bigram}+${word} + title`, { ...base, channels: [ch('context', bigram), ch('context', word), ...title(1)] }]);
-  for (const headingCoverage of [0.25, 0.5, 1]) {
-    configs.push([`BM25F ${bigram}+${word} heading 0.5, headingCoverage ${headingCoverage}, no title`, { ...base, headingCoverage, channels: bm25f(bigram, word, 0.5, 0) }]);
-  }
 }
 for (const uw of [0.3, 0.6, 0.75, 1]) configs.push([`context cbigram+word+unigram ${uw} + title, k1 0.6`, { ...base, channels: ctx([ch('context', 'unigram', uw)]) }]);
 for (const [k1, b] of [[0.9, 0.75], [1.2, 0.75], [0.6, 0.6], [0.9, 0.6], [0.6, 0.9]]) {
@@ -89,7 +76,6 @@ configs.push(['… + title 0.75, k1 0.9, rerankDepth 100', { ...base, k1: 0.9, r
 configs.push(['… + title 0.75, k1 0.9, coordination 4', { ...base, k1: 0.9, coordination: 4, channels: ctx([ch('context', 'unigram', 0.75)], 0.75) }]);
 configs.push(['… + title 0.75, k1 0.9, delta 0.2', { ...base, k1: 0.9, delta: 0.2, channels: ctx([ch('context', 'unigram', 0.75)], 0.75) }]);
 for (const tw of [0, 0.25]) configs.push([`context cbigram+word+unigram 0.75 + title ${tw}, k1 0.9`, { ...base, k1: 0.9, channels: ctx([ch('context', 'unigram', 0.75)], tw) }]);
-for (const headingCoverage of [0, 0.5]) configs.push([`context cbigram+word+unigram 0.75 + title 0.75, k1 0.9, headingCoverage ${headingCoverage}`, { ...base, k1: 0.9, headingCoverage, channels: ctx([ch('context', 'unigram', 0.75)], 0.75) }]);
 for (const tw of [0.75, 1, 1.5]) configs.push([`context cbigram+word+unigram 0.75 + title ${tw} binary (k1 0), k1 0.9`, { ...base, k1: 0.9, channels: [ch('context', 'contentBigram'), ch('context', 'word'), ch('context', 'unigram', 0.75), ch('title', 'bigram', tw, { b: 0, k1: 0 })] }]);
 // What ICU's word segmenter (the `word` channel, ~45% of a 10k keyword build) buys.
 configs.push(['DEFAULT without the word channel (no ICU segmenter)', { channels: keywordDefaults.channels.filter((c) => c.analyzer !== 'word') }]);

@@ -32,6 +32,19 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/** The command that builds (or rebuilds) the index, as hints and log lines name it. */
+export const BUILD_COMMAND = 'npm run embed';
+
+/** Hints that several errors share, each written once. */
+export const Hints = {
+  buildIndex: `Build the index with \`${BUILD_COMMAND}\`.`,
+  rebuildIndex: `Rebuild it with \`${BUILD_COMMAND}\`.`,
+  /** For a damaged index file: nothing in the index is original data. */
+  rebuildDamagedIndex: `Rebuild the index with \`${BUILD_COMMAND}\` (the articles are the source of truth; nothing is lost).`,
+  rebuildForModel: `Rebuild it with \`${BUILD_COMMAND}\`, or set EMBEDDING_MODEL back to the model the index was built with.`,
+  fixEnv: 'Fix it in .env (see .env.example for the allowed values).',
+} as const;
+
 export class KijiError extends Error {
   readonly code: ErrorCode;
   /** What the user can do about it, shown after the message. */

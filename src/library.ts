@@ -1,17 +1,17 @@
 import type { Settings } from './config/settings.js';
 import type { Embedder } from './embeddings/embedder.js';
-import { loadEmbedder } from './embeddings/transformers.js';
-import { buildIndex, type ModelKey } from './store/build.js';
+import type { ModelKey } from './store/build.js';
 import { buildInWorker } from './store/build-worker.js';
+import { buildFromSettings, modelKey, openEmbedder, type Log } from './build-from-settings.js';
 import { loadIndex, releaseIndex, type LoadedIndex } from './store/load.js';
 import type { SearchTuning } from './retrieval/search.js';
 import { markDamaged, searchWithFallback, type Damage } from './store/health.js';
 import { defaultMinSimilarity } from './retrieval/relevance.js';
 import type { ArticleSummary, BuildReport, Library, SearchOptions, SearchResponse } from './retrieval/types.js';
 import type { Passage } from './passages/passage.js';
-import { ErrorCodes, KijiError, describeError, describeWithoutHint, isKijiError } from './errors.js';
+import { ErrorCodes, describeError, describeWithoutHint, isKijiError } from './errors.js';
 
-export type Log = (line: string) => void;
+export { buildFromSettings, modelKey, openEmbedder, type Log } from './build-from-settings.js';
 
 export interface OpenOptions {
   log?: Log;
@@ -23,64 +23,6 @@ export interface OpenOptions {
   tuning?: SearchTuning;
   /** Files above this many bytes are checked after loading rather than before (`LoadOptions.backgroundCheckFrom`); for tests. */
   backgroundCheckFrom?: number;
-}
-
-/** The model the settings ask for, or undefined when semantic search is turned off. */
-export function modelKey(settings: Settings): ModelKey | undefined {
-  return settings.semantic === 'off' ? undefined : { id: settings.model, dtype: settings.modelDtype };
-}
-
-/**
- * Loads the embedding model once; on failure semantic search is off for the process and the
- * reason is logged once, with what to do about it.
- */
-export async function openEmbedder(settings: Settings, log: Log): Promise<{ embedder?: Embedder; semanticOff?: string }> {
-  if (settings.semantic === 'off') return { semanticOff: 'SEMANTIC_SEARCH=off' };
-  try {
-    return { embedder: await embedderLoader(settings)() };
-  } catch (error) {
-    if (!isKijiError(error, ErrorCodes.MODEL_UNAVAILABLE)) throw error;
-    const reason = describeError(error);
-    log(`Semantic search is off, keyword search only: ${reason}`);
-    return { semanticOff: reason };
-  }
-}
-
-/** The loader the settings describe (without loading anything yet). */
-function embedderLoader(settings: Settings): () => Promise<Embedder> {
-  return () =>
-    loadEmbedder({
-      model: settings.model,
-      cacheDir: settings.modelCacheDir,
-      allowRemote: settings.allowRemoteModels,
-      dtype: settings.modelDtype,
-    });
-}
-
-/**
- * Build (or incrementally update) the index the settings name. The model is loaded only when
- * something needs embedding; pass `embedder` to reuse a loaded one, or `semanticOff` when it is
- * already known not to load. The reason semantic search is off comes back in the report.
- */
-export async function buildFromSettings(
-  settings: Settings,
-  options: { log?: Log; onProgress?: (done: number, total: number) => void; embedder?: Embedder; semanticOff?: string } = {},
-): Promise<BuildReport> {
-  const model = modelKey(settings);
-  const { embedder, semanticOff } = options;
-  return buildIndex({
-    articlesPath: settings.articlesPath,
-    articleMaxBytes: settings.articleMaxBytes,
-    indexDir: settings.indexDir,
-    ...(model ? { model } : {}),
-    getEmbedder: embedder
-      ? async () => embedder
-      : semanticOff
-        ? async () => Promise.reject(new KijiError(ErrorCodes.MODEL_UNAVAILABLE, semanticOff))
-        : embedderLoader(settings),
-    ...(options.log ? { log: options.log } : {}),
-    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-  });
 }
 
 class KijiLibrary implements Library {
@@ -185,8 +127,8 @@ class KijiLibrary implements Library {
   reindex(): Promise<BuildReport> {
     this.rebuilding ??= (async () => {
       try {
-        // In a worker thread, so the bot keeps answering while the rebuild embeds and indexes.
-        // The worker loads its own copy of the model, and only if some passage changed.
+        // In a child process, so the bot keeps answering while the rebuild embeds and indexes.
+        // The child loads its own copy of the model, and only if some passage changed.
         const report = await buildInWorker({
           settings: this.settings,
           ...(this.options.log ? { log: this.options.log } : {}),
@@ -219,8 +161,8 @@ function keywordLoadOptions(settings: Settings, options: OpenOptions): { keyword
  */
 export async function openLibrary(settings: Settings, options: OpenOptions = {}): Promise<Library & { semanticOff?: string; loaded: LoadedIndex }> {
   const log = options.log ?? (() => {});
-  // The index loads beside the model (each takes seconds at scale: ~4 s for 1M passages, ~4 s for
-  // an e5-small model), for the model the settings name. Its outcome is awaited below, or dropped
+  // The index loads beside the model (each can take seconds: a large index, a real embedding model),
+  // for the model the settings name. Its outcome is awaited below, or dropped
   // (and freed) when that model does not load: then the index is loaded again without vectors.
   const wanted = modelKey(settings);
   const loading = loadIndex(settings.indexDir, { ...(wanted ? { model: wanted } : {}), ...keywordLoadOptions(settings, options), log });
@@ -228,7 +170,7 @@ export async function openLibrary(settings: Settings, options: OpenOptions = {})
   const { embedder, semanticOff } = await openEmbedder(settings, log);
   const model = embedder ? wanted : undefined;
   const load = () => loadIndex(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings, options), log });
-  // Not searched by anyone: its graph (1.7 GB at 1M passages) is freed as soon as it has loaded.
+  // Not searched by anyone: its graph (gigabytes for a large index) is freed as soon as it has loaded.
   if (model !== wanted) loading.then(releaseIndex, () => {});
   let index: LoadedIndex;
   try {

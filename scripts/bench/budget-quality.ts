@@ -54,7 +54,7 @@ console.log('| passages | budget | R@1 | R@5 | R@10 | below floor | keyword p50 
 console.log('|---|---|---|---|---|---|---|');
 for (const size of sizes) {
   const built = await ensureSyntheticIndex(size, (line) => console.error(line));
-  const index = await loadIndex(built.indexDir, { model: syntheticModel, keywordThreads: 0 });
+  const index = await loadIndex(built.indexDir, { model: syntheticModel });
   for (const budget of budgets) {
     index.keywords.maxPostings = budget === 0 ? Infinity : budget;
     // Warm-up: JIT and the page cache for these questions' lists.

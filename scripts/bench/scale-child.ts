@@ -8,7 +8,7 @@ import { loadIndex, type LoadTimings } from '../../src/store/load.js';
 import { currentBuildDir } from '../../src/store/index-dir.js';
 import { indexFiles } from '../../src/store/manifest.js';
 import { VectorStore } from '../../src/vectors/hnsw-store.js';
-import { searchIndex, searchKeywords } from '../../src/retrieval/search.js';
+import { searchIndex } from '../../src/retrieval/search.js';
 import type { Embedder } from '../../src/embeddings/embedder.js';
 import { ensureSyntheticIndex, vectorsFor } from './cache.js';
 import { syntheticModel } from './synthetic.js';
@@ -48,9 +48,6 @@ const timings: LoadTimings = {};
 let t = performance.now();
 const index = await loadIndex(built.indexDir, { model: syntheticModel, timings });
 const loadMs = performance.now() - t;
-// Searchable now; the keyword search threads of a large index start in the background. Their memory
-// counts in the RSS after load, so it is measured once they are up.
-const keywordThreads = (await index.keywordThreads?.started()) ?? 0;
 // glibc reads its tunables at process start: this process has huge pages for malloc only when its
 // launcher set them (`npm run bench` does, as `npm start` does for the bot).
 const hugePages = (process.env.GLIBC_TUNABLES ?? '').split(':').includes(hugePagesTunable);
@@ -91,7 +88,7 @@ for (const q of questions) {
 const budgetedTops: string[][] = [];
 for (const q of questions) {
   t = performance.now();
-  const hits = await searchKeywords(index, q.trim(), candidates);
+  const hits = index.keywords.search(q.trim(), candidates);
   keywordMs.push(performance.now() - t);
   budgetedTops.push(hits.slice(0, 10).map((h) => h.id));
 }
@@ -179,7 +176,6 @@ const result = {
   loadFresh,
   rssAfterLoadMB: mb(rssAfterLoad),
   rssBeforeLoadMB: mb(rssBefore),
-  keywordThreads,
   keyword: latency(keywordMs),
   keywordMaxPostings: maxPostings,
   keywordExact: latency(keywordExactMs),

@@ -9,6 +9,7 @@ import { parseMarkdown } from './markdown.js';
 import type { ArticleParser, ProblemScope } from './parser.js';
 import { parseTextFile } from './plaintext.js';
 import { describeError, ErrorCodes, KijiError } from '../errors.js';
+import { articleLimits } from '../config/defaults.js';
 
 export interface LoadProblem {
   /** Relative to the folder given (the file name when one file was given); `:line` is in `reason`. */
@@ -44,20 +45,6 @@ export interface LoadResult {
   problems: LoadProblem[];
 }
 
-export const articleLimits = {
-  /**
-   * Larger article files are reported and skipped without being read (`ARTICLE_MAX_BYTES`). 50 MB
-   * holds tens of thousands of news articles; a file this big is more often a dump or a mistake.
-   */
-  maxBytes: 50 * 1024 * 1024,
-  /**
-   * The most `ARTICLE_MAX_BYTES` may be set to: a file is decoded into one string, and V8's strings
-   * end a little below 512 Mi characters.
-   */
-  maxBytesCeiling: 500 * 1000 * 1000,
-  /** Problems reported one by one per file (or per folder, for its entries); the rest are counted in one line. */
-  problemsPerFile: 5,
-} as const;
 
 /**
  * The file system calls the loader makes, so a test can inject failures that a root user never
@@ -334,7 +321,7 @@ export const ARTICLE_PARSERS_VERSION = 1;
 /**
  * A digest of every article file's path and bytes (and the parsers' version, and what could not be
  * read): equal digests mean `loadArticles` would return the same articles and problems, so a re-run
- * can stop before parsing anything. Hashing is I/O-bound (~0.1 s for 50 MB), parsing and chunking are not.
+ * can stop before parsing anything. Hashing is I/O-bound, parsing and chunking are not.
  */
 export async function sourceFingerprint(pathOrDir: string, options: LoadOptions = {}): Promise<{ fingerprint: string; bytes: number }> {
   const fs = options.fs ?? nodeArticleFs;

@@ -1,12 +1,9 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { KijiError, ErrorCodes } from '../errors.js';
+import { KijiError, ErrorCodes, Hints } from '../errors.js';
 import { withoutUndefined } from '../util.js';
-// Type and constants only: transformers.js itself is imported lazily inside loadEmbedder.
-import { embedderDefaults, embedderDtypes, type EmbedderDtype } from '../embeddings/transformers.js';
-import { keywordBudgetDefaults } from '../keywords/bm25.js';
-import { articleLimits } from '../articles/load.js';
+import { embedderDtypes, keywordBudgetDefaults, modelDefaults, articleLimits, type EmbedderDtype } from './defaults.js';
 
 /** The project root, so relative defaults work from any working directory. */
 export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,13 +35,13 @@ export const settingsDefaults: Readonly<Settings> = {
   /** Folder holding the built index (manifest, passages, keyword and vector index). */
   indexDir: path.join(projectRoot, 'data', 'index'),
   /** Hugging Face model id, or a local folder laid out like one. */
-  model: embedderDefaults.model,
+  model: modelDefaults.model,
   /** Where downloaded models are cached. */
-  modelCacheDir: embedderDefaults.cacheDir,
+  modelCacheDir: modelDefaults.cacheDir,
   /** false: never download; use the cache or a local folder only. */
   allowRemoteModels: true,
   /** ONNX weights variant; q8 is the quantized model (v3+ would otherwise pick fp32 on Node). */
-  modelDtype: embedderDefaults.dtype,
+  modelDtype: modelDefaults.dtype,
   /** auto: semantic search when the model loads, keyword-only otherwise. off: keyword-only. */
   semantic: 'auto',
   /** Passages a search returns by default (1-25). */
@@ -113,7 +110,7 @@ export function loadSettings(
     throw new KijiError(
       ErrorCodes.CONFIG_INVALID,
       `${envNames[key]}=${JSON.stringify(raw[key])} is not valid: ${issue.message}.`,
-      { hint: 'Fix it in .env (see .env.example for the allowed values).' },
+      { hint: Hints.fixEnv },
     );
   }
   const merged = { ...settingsDefaults, ...withoutUndefined(parsed.data), ...withoutUndefined(overrides) } as Settings;

@@ -7,9 +7,9 @@ export const deferAfterMsDefault = 1500;
 
 /**
  * From this many searches already running, an interaction is acknowledged before its own search
- * starts. Part of a search is synchronous (the keyword half: ~20-50 ms at 1M passages), so in a burst
- * each search queues behind the others and a 1.5 s timer can only fire once they are done: eight
- * ahead keep that wait well under a second even at 1M passages.
+ * starts. Part of a search is synchronous (the keyword half), so in a burst each search queues behind
+ * the others and the defer timer can only fire once they are done: eight ahead keep that wait well
+ * under a second even on the largest index kiji is built for (docs/benchmarks.md).
  */
 export const deferWhenBusyDefault = 8;
 
@@ -18,7 +18,7 @@ export const deferWhenBusyDefault = 8;
  * A search takes milliseconds, so the answer nearly always goes out as the interaction's first
  * response: one request instead of a deferral and an edit, one round trip less for the asker, and no
  * edit queued behind discord.js's own limit of 50 requests a second, which interaction callbacks are
- * exempt from (20 askers at once waited ~0.6 s for it). Check `interaction.deferred` to know which
+ * exempt from (a burst of askers would wait for it). Check `interaction.deferred` to know which
  * way to answer.
  */
 export async function deferIfSlow<T>(work: Promise<T>, defer: () => Promise<unknown>, deferAfterMs: number): Promise<T> {

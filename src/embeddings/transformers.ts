@@ -1,12 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { KijiError } from '../errors.js';
+import { modelDefaults, type EmbedderDtype } from '../config/defaults.js';
 import type { Embedder } from './embedder.js';
-
-/** ONNX weight variants transformers.js can load; the settings validate EMBEDDING_DTYPE against this list. */
-export const embedderDtypes = ['q8', 'fp32', 'fp16', 'int8', 'uint8', 'q4'] as const;
-export type EmbedderDtype = (typeof embedderDtypes)[number];
 
 export interface EmbedderOptions {
   /** Hugging Face id (e.g. 'Xenova/multilingual-e5-small') or a path to a local model folder. */
@@ -26,11 +22,8 @@ export interface EmbedderOptions {
 }
 
 export const embedderDefaults: EmbedderOptions = {
-  model: 'Xenova/multilingual-e5-small',
-  cacheDir: fileURLToPath(new URL('../../.cache/models', import.meta.url)),
+  ...modelDefaults,
   allowRemote: true,
-  // Explicit: transformers.js v3+ defaults to fp32 on Node, which is 4x larger than q8.
-  dtype: 'q8',
   batchSize: 16,
   queryPrefix: 'query: ',
   passagePrefix: 'passage: ',

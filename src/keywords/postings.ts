@@ -5,40 +5,44 @@
  * (end: where each block's bytes stop, counted from block 0), each block `width u8 | gaps | impacts`
  * for c = BLOCK postings (fewer in the last): gaps are doc - previous doc - 1 (from the previous
  * block's last doc, or -1), `width` bytes each, little-endian, the block's widest gap deciding the
- * width; impacts are one byte each, the low 7 bits a step of the term's scale and the top bit the body flag.
+ * width; impacts are one byte each, the low 7 bits a step of the term's scale and the top bit set for
+ * a posting of a body channel (search does not read it).
  * The small per-block summary lets a search find the block that may hold a doc, and bound its impact
  * there, without reading the list; blocks are stored back to back, so any run of them is one read.
  *
- * Compressed (version 5) from 9 bytes a posting (docs u32, impacts f32, a flag byte) to ~3.9, then
- * (version 6) ~2.9 with impacts in one byte (10k passages, block summaries included): the keyword
- * index was most of kiji's disk (2.4 GB at 1M passages, 0.74 GB now), and a question at 1M read ~12 MB
- * of postings from the page cache (5.8 MB at version 5). Decoding costs about what the smaller reads
- * save: search time stayed within ~5%. A block is decoded into the arena in the 9-byte layout
- * when first used, so the loops that walk postings read plain arrays.
+ * Compressed because the keyword index would otherwise be most of kiji's disk and a question would
+ * read several times more bytes from the page cache; decoding costs about what the smaller reads save
+ * (docs/architecture.md). A block is decoded into the arena as plain arrays when first used, so the
+ * loops that walk postings read plain arrays.
  */
-import { fail, type Source } from './source.js';
+import { corruptFile, type Source } from '../binary-file.js';
+
+/** A damaged keyword index: what every check of keywords.bin throws. */
+export function fail(message: string): never {
+  throw corruptFile('keywords.bin', `is unreadable: ${message}`);
+}
 
 const BLOCK = 128;
 /** Summary bytes per block: last doc, highest impact, end of its bytes. */
 const SUMMARY_BYTES = 12;
-/** Bytes of one decoded block in the arena: docs u32[c] | impacts f32[c] | body u8[c]. */
-const DECODED_BYTES = 9;
+/** Bytes of one decoded block in the arena: docs u32[c] | impacts f32[c]. */
+const DECODED_BYTES = 8;
 /**
- * Impacts are kept as this many steps of the term's highest impact: within 0.4% of it, below what
- * separates passages in practice (Lucene keeps length norms in 8 bits). JSQuAD keyword R@1, R@5 and
- * MRR@10 came out the same as with 15-bit steps (0.930 / 0.976 / 0.950; R@10 0.983 for 0.983).
+ * Impacts are kept as this many steps of the term's highest impact: within a step of it, below what
+ * separates passages in practice (Lucene keeps length norms in 8 bits); finer steps gave the same
+ * JSQuAD answers (docs/retrieval-quality.md).
  */
 const IMPACT_STEPS = 0x7f;
 const BODY_BIT = 0x80;
-/** Bytes of one stored impact (its steps and the body flag). */
+/** Bytes of one stored impact (its steps and the body bit). */
 const IMPACT_BYTES = 1;
 /** A doc id above every real one: what a cursor past its last posting is at. */
-export const NO_DOC = 0xffffffff;
+const NO_DOC = 0xffffffff;
 /** Segments up to this size are read whole with their summary on first use: one read instead of two or more. */
 const WHOLE_SEGMENT_BYTES = 16 * 1024;
 /**
- * A read costs about as much as copying a few KB from the page cache (measured: ~3 us a call, ~0.5 us
- * a KB), so needed blocks separated by less than this are read in one go, the gap included.
+ * A read costs about as much as copying a few KB from the page cache, so needed blocks separated by
+ * less than this are read in one go, the gap included.
  */
 const READ_GAP_BYTES = 4 * 1024;
 /**
@@ -188,12 +192,6 @@ export class PostingCursor {
   /** Where the last `seek` stopped: block, and posting within it. */
   private blk = 0;
   private pos = 0;
-  /** Docs lo..hi-1 are all a search of part of the corpus looks at (hi NO_DOC: the whole list). */
-  private lo = 0;
-  private hi = NO_DOC;
-  /** Blocks first..end-1 can hold docs lo..hi-1; -1 until known (it takes the summary). */
-  private first = 0;
-  private end = -1;
 
   /**
    * Points the cursor at the segment of `df` postings, `size` bytes at byte `at` of `source`, its
@@ -211,33 +209,6 @@ export class PostingCursor {
     this.blk = 0;
     this.pos = 0;
     this.meta = -1;
-    this.lo = 0;
-    this.hi = NO_DOC;
-    this.first = 0;
-    this.end = -1;
-  }
-
-  /**
-   * Limits passes over the list (`rewind`, `loadAll` and the walks after them) to docs lo..hi-1, for a
-   * search split by doc range; hi NO_DOC for no upper limit. Probes (`seek`) may still go anywhere.
-   */
-  limit(lo: number, hi: number): void {
-    this.lo = lo;
-    this.hi = hi;
-    this.end = -1;
-  }
-
-  /** Computes first..end, the blocks that can hold docs lo..hi-1 (reading the summary unless the range is the whole list). */
-  private range(): void {
-    if (this.end >= 0) return;
-    if (this.lo === 0 && this.hi === NO_DOC) {
-      this.first = 0;
-      this.end = this.blocks;
-      return;
-    }
-    if (this.meta < 0) this.summary();
-    this.first = this.blockOf(this.lo, 0);
-    this.end = this.hi === NO_DOC ? this.blocks : Math.min(this.blocks, this.blockOf(this.hi, this.first) + 1);
   }
 
   /** Reads the block summary, and the whole segment with it when it is short and on file. */
@@ -305,7 +276,7 @@ export class PostingCursor {
   }
 
   /**
-   * Decodes block b from `bytes` at `at` into the arena (docs u32[c] | impacts f32[c] | body u8[c]).
+   * Decodes block b from `bytes` at `at` into the arena (docs u32[c] | impacts f32[c]).
    * A block whose length or last doc disagrees with the summary fails as a damaged index.
    */
   private decode(bytes: Uint8Array, at: number, b: number): number {
@@ -314,31 +285,25 @@ export class PostingCursor {
     if (!(width >= 1 && width <= 4) || this.blockEnd(b) - this.blockStart(b) !== 1 + c * (width + IMPACT_BYTES)) fail(`posting block ${b} of a list has a bad size`);
     const offset = this.arena.alloc(DECODED_BYTES * c);
     const { u32, f32 } = this.arena;
-    const flags = this.arena.bytes;
     const docs = offset >> 2;
     const meta = this.meta;
     const scale = this.scale;
     const impacts = docs + c;
-    const body = offset + 8 * c;
     let d = b === 0 ? -1 : (u32[meta + b - 1] as number);
-    // Gaps at at+1, impacts after them; one pass writes each posting's doc, impact and flag.
+    // Gaps at at+1, impacts after them; one pass writes each posting's doc and impact.
     let p = at + 1;
     let q = p + c * width;
     if (width === 1) {
       for (let i = 0; i < c; i++, q++) {
         u32[docs + i] = d += (bytes[p + i] as number) + 1;
-        const stored = bytes[q] as number;
-        f32[impacts + i] = (stored & IMPACT_STEPS) * scale;
-        flags[body + i] = stored >>> 7;
+        f32[impacts + i] = ((bytes[q] as number) & IMPACT_STEPS) * scale;
       }
     } else {
       for (let i = 0; i < c; i++, p += width, q++) {
         let gap = bytes[p] as number;
         for (let byte = 1; byte < width; byte++) gap += (bytes[p + byte] as number) * 2 ** (8 * byte);
         u32[docs + i] = d += gap + 1;
-        const stored = bytes[q] as number;
-        f32[impacts + i] = (stored & IMPACT_STEPS) * scale;
-        flags[body + i] = stored >>> 7;
+        f32[impacts + i] = ((bytes[q] as number) & IMPACT_STEPS) * scale;
       }
     }
     if (d !== u32[meta + b]) fail(`posting block ${b} of a list does not end at the doc its summary gives`);
@@ -347,18 +312,17 @@ export class PostingCursor {
   }
 
   /**
-   * Reads every block of the range (see `limit`) not read yet, a run of them at a time (the whole
-   * segment at once if nothing was read and the range is the whole list), and decodes them.
+   * Reads every block not read yet, a run of them at a time (the whole segment at once if nothing
+   * was read), and decodes them.
    */
   loadAll(): void {
-    this.range();
     // Nothing read yet: the whole segment in one read (in memory, its blocks are decoded in place).
     if (this.meta < 0) {
       if (this.direct) this.summary();
       else this.whole();
     }
-    const nb = this.end;
-    for (let b = this.first; b < nb; ) {
+    const nb = this.blocks;
+    for (let b = 0; b < nb; ) {
       if (this.slot[b]! !== -1) {
         b++;
         continue;
@@ -368,17 +332,16 @@ export class PostingCursor {
       this.loadRange(b, e);
       b = e;
     }
-    for (let b = this.first; b < nb; b++) this.ready(b);
+    for (let b = 0; b < nb; b++) this.ready(b);
   }
 
   private count(b: number): number {
     return b < this.blocks - 1 ? BLOCK : this.df - (this.blocks - 1) * BLOCK;
   }
 
-  /** Back to the start of the range, for another pass in doc order. */
+  /** Back to the start of the list, for another pass in doc order. */
   rewind(): void {
-    this.range();
-    this.blk = this.first;
+    this.blk = 0;
     this.pos = 0;
   }
 
@@ -448,11 +411,6 @@ export class PostingCursor {
     return this.arena.f32[(this.slot[this.blk]! >> 2) + this.count(this.blk) + this.pos] as number;
   }
 
-  /** Body flag of the posting `seek` stopped at: 1 when the term is in the passage's body. */
-  body(): number {
-    return this.arena.bytes[this.slot[this.blk]! + 8 * this.count(this.blk) + this.pos] as number;
-  }
-
   /** The impact of `d` in this list, 0 when it has none (seeks: never back). */
   impactOf(d: number): number {
     return this.maxAt(d) > 0 && this.seek(d) === d ? this.impact() : 0;
@@ -482,7 +440,7 @@ export class PostingCursor {
     const slot = this.slot;
     let b = this.blk;
     let p = this.pos;
-    for (; b < this.end; b++, p = 0) {
+    for (; b < this.blocks; b++, p = 0) {
       const w = slot[b]! >> 2;
       const c = this.count(b);
       for (; p < c; p++) {
@@ -505,15 +463,14 @@ export class PostingCursor {
 
   /**
    * Like `addWindow`, but adds in float32 (acc[x] = fround(acc[x] + impact), as a search sums a score)
-   * and adds the term's coverage mass next to it: `mass` for a body match, `headingMass` for a
-   * heading-only one.
+   * and adds the term's coverage mass next to it.
    */
-  addWindowExact(ws: number, we: number, acc: Float32Array, masses: Float64Array, seen: Int32Array, mass: number, headingMass: number): void {
-    const { u32, f32, bytes } = this.arena;
+  addWindowExact(ws: number, we: number, acc: Float32Array, masses: Float64Array, seen: Int32Array, mass: number): void {
+    const { u32, f32 } = this.arena;
     const slot = this.slot;
     let b = this.blk;
     let p = this.pos;
-    for (; b < this.end; b++, p = 0) {
+    for (; b < this.blocks; b++, p = 0) {
       const w = slot[b]! >> 2;
       const c = this.count(b);
       for (; p < c; p++) {
@@ -527,7 +484,7 @@ export class PostingCursor {
         if (impact === 0 || d < ws) continue;
         const x = d - ws;
         acc[x] = (acc[x] as number) + impact;
-        masses[x] = (masses[x] as number) + (mass === headingMass || bytes[4 * w + 8 * c + p] === 1 ? mass : headingMass);
+        masses[x] = (masses[x] as number) + mass;
         seen[x >>> 5] = (seen[x >>> 5] as number) | (1 << (x & 31));
       }
     }
@@ -550,7 +507,7 @@ export class PostingCursor {
       const { u32, f32 } = this.arena;
       let i = 0;
       let want = docs[0] as number;
-      for (let b = this.blk; b < this.end; b++) {
+      for (let b = this.blk; b < this.blocks; b++) {
         const w = this.slot[b]! >> 2;
         const c = this.count(b);
         for (let p = 0; p < c; p++) {
@@ -614,13 +571,13 @@ export class PostingCursor {
   }
 
   /** Calls `each` for every posting (reads the whole list: for reference searches). */
-  forEach(each: (doc: number, impact: number, body: number) => void): void {
+  forEach(each: (doc: number, impact: number) => void): void {
     this.loadAll();
-    const { u32, f32, bytes } = this.arena;
+    const { u32, f32 } = this.arena;
     for (let b = 0; b < this.blocks; b++) {
       const w = this.slot[b]! >> 2;
       const c = this.count(b);
-      for (let p = 0; p < c; p++) each(u32[w + p] as number, f32[w + c + p] as number, bytes[4 * w + 8 * c + p] as number);
+      for (let p = 0; p < c; p++) each(u32[w + p] as number, f32[w + c + p] as number);
     }
   }
 }

@@ -29,7 +29,7 @@ const KANJI = 4;
 const ALNUM_AT = /[\p{L}\p{N}]/uy;
 
 // Code-point ranges rather than Unicode-property regexes: this runs on every character of every
-// passage and decides build time at 100k passages.
+// passage and decides a large build's time.
 function kindOf(c: number, text: string, at: number): number {
   if (c < 0x80) {
     return (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) ? ALNUM : OTHER;
@@ -162,8 +162,8 @@ const WORD_CODES = 2 ** 41;
 export class BigramCoder {
   private readonly words = new Map<string, number>();
 
-  // A plain array, not a Float64Array: a search codes ~20 sentences, and a typed array costs ~1-2 us
-  // to allocate (its buffer lives outside the JS heap), more than coding a short sentence.
+  // A plain array, not a Float64Array: a search codes a few dozen sentences, and a typed array costs
+  // more to allocate (its buffer lives outside the JS heap) than coding a short sentence.
   codes(text: string): number[] {
     const normalized = normalizeText(text);
     const out: number[] = [];

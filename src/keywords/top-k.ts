@@ -10,7 +10,7 @@
  * result (docs, order, scores and coverage) is identical to it; bounds are float64 sums widened by
  * `slack`.
  */
-import { NO_DOC, type PostingCursor } from './postings.js';
+import type { PostingCursor } from './postings.js';
 
 export interface ScoredDoc {
   doc: number;
@@ -100,25 +100,22 @@ export class TopK {
   }
 }
 
-/** What a doc's matched mass gains from one posting: full for a body match, `headingCoverage` of it for a heading-only one. */
-export const massOf = (mass: number, body: number, headingCoverage: number): number => (headingCoverage === 1 || body === 1 ? mass : mass * headingCoverage);
-
 /**
  * Scores every posting of every term (term at a time): the reference the pruned search must equal,
  * and what it replaced. Allocates per-passage arrays; for tests and benchmarks. `done` is called after
  * each term (whose postings are not read again).
  */
-export function exhaustiveTopK(terms: readonly TermInput[], n: number, depth: number, headingCoverage: number, done: () => void = () => {}): ScoredDoc[] {
+export function exhaustiveTopK(terms: readonly TermInput[], n: number, depth: number, done: () => void = () => {}): ScoredDoc[] {
   const acc = new Float32Array(n);
   const mass = new Float64Array(n);
   const touched: number[] = [];
   for (const term of terms) {
-    term.cursor.forEach((d, impact, body) => {
+    term.cursor.forEach((d, impact) => {
       if (impact === 0 || d >= n) return;
       const before = acc[d] as number;
       if (before === 0) touched.push(d);
       acc[d] = before + impact;
-      mass[d] = (mass[d] as number) + massOf(term.mass, body, headingCoverage);
+      mass[d] = (mass[d] as number) + term.mass;
     });
     done();
   }
@@ -133,7 +130,7 @@ const WINDOW = 1 << 15;
 const FIRST_BATCH_PER_RESULT = 16;
 /**
  * A query with at most this many postings in all, or over a corpus that fits one window, is summed
- * whole: pruning would not pay (measured on the bench's 10k corpus: whole sums had the lower p95).
+ * whole: pruning would not pay for its bookkeeping (docs/benchmarks.md, keyword latency).
  */
 export const WHOLE_QUERY_POSTINGS = 1 << 17;
 
@@ -228,16 +225,10 @@ function kthLargest(values: Float64Array, count: number, depth: number, heap: Fl
  * probed at each, skipping blocks whose highest impact cannot help), and after each list a candidate
  * whose partial score plus everything still to come cannot reach the bound is dropped. The few that
  * remain are scored exactly, in query-term order.
- *
- * With `lo`/`hi`, only docs lo..hi-1 are searched (one part of a search split over threads); the
- * lists' blocks outside the range are not read.
  */
-export function prunedTopK(terms: readonly TermInput[], n: number, depth: number, headingCoverage: number, scratch: TopKScratch, lo = 0, hi = n): ScoredDoc[] {
+export function prunedTopK(terms: readonly TermInput[], n: number, depth: number, scratch: TopKScratch): ScoredDoc[] {
   const m = terms.length;
-  if (m === 0 || depth === 0 || hi <= lo) return [];
-  // A part of the corpus (a search split by doc range) holds about its share of each list.
-  const share = (hi - lo) / n;
-  for (const { cursor } of terms) cursor.limit(lo, hi >= n ? NO_DOC : hi);
+  if (m === 0 || depth === 0 || n === 0) return [];
   const order = terms.map((_, j) => j).sort((a, b) => (terms[b] as TermInput).maxImpact - (terms[a] as TermInput).maxImpact);
   // Bounds are float64 sums of float32 impacts in any order, while a score is a float32 sum in query
   // order: each can be off from the exact sum by one rounding per term. A bound rules a passage out
@@ -248,9 +239,9 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
   let postings = 0;
   for (const t of terms) {
     rest += t.maxImpact;
-    postings += t.cursor.df * share;
+    postings += t.cursor.df;
   }
-  if (postings <= WHOLE_QUERY_POSTINGS || hi - lo <= WINDOW) return wholeTopK(terms, lo, hi, depth, headingCoverage, scratch);
+  if (postings <= WHOLE_QUERY_POSTINGS || n <= WINDOW) return wholeTopK(terms, n, depth, scratch);
   let cut = 0;
   let i = 0;
   let live = 0;
@@ -261,11 +252,11 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
     do {
       const term = terms[order[i++] as number] as TermInput;
       batch.push(term.cursor);
-      size += term.cursor.df * share;
+      size += term.cursor.df;
       rest -= term.maxImpact;
     } while (i < m && rest >= cut && size < limit);
     limit *= 2;
-    live = addLists(batch, lo, hi, live, scratch);
+    live = addLists(batch, n, live, scratch);
     cut = Math.max(cut, kthLargest(scratch.scores, live, depth, heap) / slack / slack);
   }
   // Only docs these lists hold can still make the top: they are the candidates from here on.
@@ -290,7 +281,7 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
       const impact = cursor.impactOf(d);
       if (impact === 0) continue;
       score = Math.fround(score + impact);
-      mass += massOf((terms[j] as TermInput).mass, cursor.body(), headingCoverage);
+      mass += (terms[j] as TermInput).mass;
     }
     top.offer(d, score, mass);
   }
@@ -301,16 +292,16 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
  * `exhaustiveTopK` window by window: every posting is summed, in float32 and in query-term order as a
  * score is, so no doc needs scoring again. For queries with few postings in all, where pruning does not pay.
  */
-function wholeTopK(terms: readonly TermInput[], lo: number, hi: number, depth: number, headingCoverage: number, scratch: TopKScratch): ScoredDoc[] {
+function wholeTopK(terms: readonly TermInput[], n: number, depth: number, scratch: TopKScratch): ScoredDoc[] {
   const { score, acc: masses, seen } = scratch;
   for (const { cursor } of terms) {
     cursor.loadAll();
     cursor.rewind();
   }
   const top = new TopK(depth);
-  for (let ws = lo; ws < hi; ws += WINDOW) {
-    const we = Math.min(hi, ws + WINDOW);
-    for (const { cursor, mass } of terms) cursor.addWindowExact(ws, we, score, masses, seen, mass, massOf(mass, 0, headingCoverage));
+  for (let ws = 0; ws < n; ws += WINDOW) {
+    const we = Math.min(n, ws + WINDOW);
+    for (const { cursor, mass } of terms) cursor.addWindowExact(ws, we, score, masses, seen, mass);
     const words = (we - ws + 31) >>> 5;
     for (let word = 0; word < words; word++) {
       let bits = seen[word] as number;
@@ -347,7 +338,7 @@ function compact(docs: Uint32Array, scores: Float64Array, live: number, rest: nu
  * Sums `lists` whole, window by window, into the candidates (scratch.docs/scores[0..live-1], in doc
  * order): docs already there gain their impacts, docs new to them join. Returns the new count.
  */
-function addLists(lists: readonly PostingCursor[], lo: number, hi: number, live: number, scratch: TopKScratch): number {
+function addLists(lists: readonly PostingCursor[], n: number, live: number, scratch: TopKScratch): number {
   let postings = 0;
   for (const list of lists) {
     list.loadAll();
@@ -359,8 +350,8 @@ function addLists(lists: readonly PostingCursor[], lo: number, hi: number, live:
   const { docs: out, scores: outScores } = scratch.spare();
   let o = 0;
   let c = 0;
-  for (let ws = lo; ws < hi; ws += WINDOW) {
-    const we = Math.min(hi, ws + WINDOW);
+  for (let ws = 0; ws < n; ws += WINDOW) {
+    const we = Math.min(n, ws + WINDOW);
     for (const list of lists) list.addWindow(ws, we, acc, seen);
     // This window's sums, merged in doc order with the candidates already in it.
     const words = (we - ws + 31) >>> 5;

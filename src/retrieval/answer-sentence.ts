@@ -7,28 +7,24 @@ export interface SentenceGrams {
   grams: number[][];
 }
 
+/** Splits a passage into sentences and codes each sentence's bigrams. */
 export function sentenceGrams(passageText: string, coder: BigramCoder): SentenceGrams {
   const sentences = splitSentences(passageText);
   return { sentences, grams: sentences.map((s) => coder.codes(s)) };
 }
 
 /**
- * The sentence of a passage that best answers a question: the one sharing the most question
- * bigrams, each weighted by how rare it is within the passage's sentences (so a bigram every
- * sentence has decides nothing). Ties go to the earlier sentence; with no overlap at all (an
- * English question about a Japanese passage), the first sentence, which in news leads the paragraph.
+ * Picks, for one question, the sentence of a passage that best answers it: the one sharing the most
+ * question bigrams, each weighted by how rare it is within the passage's sentences (so a bigram every
+ * sentence has decides nothing). Ties go to the earlier sentence; with no overlap at all (an English
+ * question about a Japanese passage), the first sentence, which in news leads the paragraph.
  *
- * @example bestSentence('パリで首脳会合を開催。共同声明が出た。', '首脳会合はどこで開かれたか') // 'パリで首脳会合を開催。'
- */
-export function bestSentence(passageText: string, question: string): string {
-  const coder = new BigramCoder();
-  return answerSentencePicker(question, coder)(sentenceGrams(passageText, coder));
-}
-
-/**
- * `bestSentence` for many passages and one question: the question is analysed once (a search
- * picks a sentence for every result), and each passage's bigrams come in already made (a search
- * has made them for the near-duplicate check) by the same `coder`.
+ * The question is analysed once (a search picks a sentence for every result), and each passage's
+ * bigrams come in already made (a search has made them for the near-duplicate check) by the same `coder`.
+ *
+ * @example
+ * const coder = new BigramCoder();
+ * answerSentencePicker('首脳会合はどこで開かれたか', coder)(sentenceGrams('パリで首脳会合を開催。共同声明が出た。', coder)) // 'パリで首脳会合を開催。'
  */
 export function answerSentencePicker(question: string, coder: BigramCoder): (passage: SentenceGrams) => string {
   // In first-seen order: a score adds the question's bigrams in this order, as it always has.

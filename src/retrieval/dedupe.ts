@@ -1,5 +1,3 @@
-import { BigramCoder } from '../keywords/tokenize.js';
-
 /**
  * Near-duplicate passages (the same wire story filed twice, a paragraph quoted in a follow-up)
  * would fill the reply with one fact. Above this character-bigram Jaccard similarity (0-1) the
@@ -8,10 +6,10 @@ import { BigramCoder } from '../keywords/tokenize.js';
 export const NEAR_DUPLICATE_JACCARD = 0.8;
 
 /**
- * A set of bigram codes (`BigramCoder`), hashed into an open-addressing table. Made and compared
- * for every examined passage of every search, where a Set of bigram strings cost more than the
- * vector search itself, and sorting the codes to merge them cost nearly as much. Plain arrays: a
- * typed array's off-heap buffer took longer to allocate (~2 us) than filling the set.
+ * A set of bigram codes (`BigramCoder` in keywords/tokenize.ts), hashed into an open-addressing
+ * table. Made and compared for every examined passage of every search, where a Set of bigram strings
+ * cost more than the vector search itself, and sorting the codes to merge them nearly as much. Plain
+ * arrays: a typed array's off-heap buffer takes longer to allocate than filling the set.
  */
 export class GramSet {
   /** Each distinct code once. */
@@ -110,30 +108,11 @@ export interface Collapsed<T> {
 
 /**
  * Keeps items in order, dropping each one whose text is a near-duplicate of an item already kept
- * (so the better-ranked copy stays), and stops once `limit` items are kept. Lazy because every
- * item costs a text decode and a bigram set, and pairs are compared quadratically: a search that
- * shows 5 results should not pay for collapsing all ~100 fused candidates (it did: 5 ms of a
- * 0.6 ms keyword search at 10k passages).
- */
-export function collapseNearDuplicates<T>(
-  items: readonly T[],
-  textOf: (item: T) => string,
-  limit = Infinity,
-  threshold = NEAR_DUPLICATE_JACCARD,
-): Collapsed<T> {
-  const coder = new BigramCoder();
-  return collapseNearDuplicateGrams(items, (item) => nearDuplicateGrams(textOf(item), coder), limit, threshold);
-}
-
-/** What near-duplicates are compared on: the text's character bigrams (`charNgrams(text, 2)`), coded by `coder`, as a set. */
-export function nearDuplicateGrams(text: string, coder: BigramCoder): GramSet {
-  return new GramSet([coder.codes(text)]);
-}
-
-/**
- * `collapseNearDuplicates` for a caller that already has each item's `nearDuplicateGrams`, all from
- * one coder (or the same set made another way: search unites its passages' sentence bigrams, which
- * it needs anyway).
+ * (so the better-ranked copy stays), and stops once `limit` items are kept. `gramsOf` gives an
+ * item's character bigrams as a set, all coded by one `BigramCoder` (search unites its passages'
+ * sentence bigrams, which it needs anyway). Lazy because every item costs a text decode and a
+ * bigram set, and pairs are compared quadratically: a search that shows 5 results should not pay
+ * for collapsing all of its fused candidates.
  */
 export function collapseNearDuplicateGrams<T>(
   items: readonly T[],
@@ -151,13 +130,4 @@ export function collapseNearDuplicateGrams<T>(
     kept.push({ item, grams });
   }
   return { kept: kept.map((k) => k.item), examined };
-}
-
-/**
- * Every item that is not a near-duplicate of a better-ranked one (see `collapseNearDuplicates`).
- *
- * @example dropNearDuplicates([{ t: '有志連合はパリで会合。' }, { t: '有志連合はパリで会合。' }], (x) => x.t) // first only
- */
-export function dropNearDuplicates<T>(items: readonly T[], textOf: (item: T) => string, threshold = NEAR_DUPLICATE_JACCARD): T[] {
-  return collapseNearDuplicates(items, textOf, Infinity, threshold).kept;
 }

@@ -2,8 +2,8 @@
  * Fusing the keyword and vector candidate lists. The default is a convex combination of min-max
  * normalized scores (`normalizedScoreFusion`): the keyword score after coverage rescoring says how
  * decisive a match is, and rank fusion throws that away, so a noisy vector list can outvote a
- * keyword match that covers the whole question (seen in test/store/build.int.test.ts; on the seed
- * with the test model it also ranks better: R@1 0.5 vs 0.4, MRR@10 0.59 vs 0.53). Reciprocal rank
+ * keyword match that covers the whole question (seen in test/store/build.int.test.ts; it also ranks
+ * better on the seed with the test model, docs/retrieval-quality.md). Reciprocal rank
  * fusion stays available (`--fusion rrf` in `npm run eval`) for when a real model can be compared.
  * Neither is tuned on a real embedding model (none can be downloaded here): equal weights.
  */
@@ -35,8 +35,8 @@ type Key = string | number;
  * Highest score first; equal scores keep the order items were first seen in (sort is stable): the
  * lists in the order given, each best first. Search gives the keyword list first, the half tuned on
  * JSQuAD, so when each list's best is missing from the other list, both scoring exactly the list
- * weight in score fusion, the keyword match leads. That tie is common; it used to go by the keys'
- * text order, i.e. by chance: JSQuAD hybrid R@1 0.674 then, 0.839 now (test model, score fusion).
+ * weight in score fusion, the keyword match leads. That tie is common, and breaking it by the keys'
+ * text order would decide it by chance.
  */
 const byScore = (a: { score: number }, b: { score: number }) => b.score - a.score;
 

@@ -3,7 +3,7 @@
  * articles cannot answer still gets nearest neighbours and some keyword matches; these floors turn
  * them into an honest "nothing found".
  */
-import { RELEVANT_COVERAGE } from '../keywords/bm25.js';
+import { RELEVANT_COVERAGE } from '../keywords/options.js';
 
 export const relevanceDefaults = {
   /**

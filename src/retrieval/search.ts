@@ -2,7 +2,6 @@ import type { Embedder } from '../embeddings/embedder.js';
 import type { LoadedIndex } from '../store/load.js';
 import { KijiError, ErrorCodes } from '../errors.js';
 import { BigramCoder } from '../keywords/tokenize.js';
-import type { KeywordHit } from '../keywords/bm25.js';
 import { fuse, fusionDefaults, type FusionOptions } from './fuse.js';
 import { collapseNearDuplicateGrams, GramSet } from './dedupe.js';
 import { isAnswerable, keepTail, relevanceDefaults, type Evidence, type RelevanceOptions } from './relevance.js';
@@ -18,11 +17,6 @@ export const searchDefaults = {
   maxK: 50,
 } as const;
 
-/** The keyword half of a search, split over the index's threads when it has them (large indexes). */
-export async function searchKeywords(index: LoadedIndex, text: string, k: number): Promise<KeywordHit[]> {
-  return index.keywordThreads ? index.keywordThreads.search(text, k) : index.keywords.search(text, k);
-}
-
 export interface SearchTuning {
   fusion?: Partial<FusionOptions>;
   relevance?: Partial<RelevanceOptions>;
@@ -30,8 +24,8 @@ export interface SearchTuning {
 }
 
 /**
- * Question in, ranked and cited passages out: keyword and vector candidates, fused (by rank by
- * default), filtered by relevance evidence, near-duplicates collapsed onto the better-ranked copy,
+ * Question in, ranked and cited passages out: keyword and vector candidates, fused (by normalized
+ * score by default, see fuse.ts), filtered by relevance evidence, near-duplicates collapsed onto the better-ranked copy,
  * each with the sentence that best answers the question.
  *
  * @example await searchIndex(index, embedder, '有志連合の首脳会合はどこで開かれたか', { k: 5 })
@@ -64,7 +58,7 @@ export async function searchIndex(
   const keywordRows: number[] = [];
   const keywordScores: number[] = [];
   if (mode !== 'vector') {
-    for (const hit of await searchKeywords(index, text, candidates)) {
+    for (const hit of index.keywords.search(text, candidates)) {
       // Keyword docs are built in table row order; the id check keeps a mismatch from citing the wrong passage.
       const row = hit.doc < index.table.size && index.table.id(hit.doc) === hit.id ? hit.doc : index.table.rowOf(hit.id);
       if (row === undefined) continue;

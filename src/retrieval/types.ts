@@ -1,5 +1,7 @@
 import type { Passage } from '../passages/passage.js';
-import type { LoadProblem } from '../articles/load.js';
+import type { ArticleSummary, BuildReport } from '../index-types.js';
+
+export type { ArticleSummary, BuildReport } from '../index-types.js';
 
 export const searchModes = ['hybrid', 'keyword', 'vector'] as const;
 export type SearchMode = (typeof searchModes)[number];
@@ -41,33 +43,6 @@ export interface SearchResponse {
    * an upper bound: candidates past the next page are not checked for near-duplicates.
    */
   total: number;
-}
-
-export interface ArticleSummary {
-  id: string;
-  title: string;
-  source?: string;
-  published?: string;
-  url?: string;
-  passages: number;
-}
-
-export interface BuildReport {
-  articles: number;
-  passages: number;
-  /** Passages embedded in this run (0 when nothing changed). */
-  embedded: number;
-  /**
-   * Passages carried over from the previous index without embedding: those whose vector was kept, or,
-   * in an index without vectors, those unchanged since the previous build.
-   */
-  reused: number;
-  removed: number;
-  /** What the articles folder held that could not be indexed whole: files and articles skipped, fields dropped. */
-  skipped: LoadProblem[];
-  /** Why semantic search is off, when it is. */
-  semanticOff?: string;
-  ms: number;
 }
 
 /**

@@ -1,19 +1,20 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Settings } from '../config/settings.js';
-import type { BuildReport } from '../retrieval/types.js';
+import type { BuildReport } from '../index-types.js';
 import { fromErrorMessage, toErrorMessage, type ErrorMessage } from '../threads.js';
+import { BUILD_COMMAND } from '../errors.js';
 
 /**
- * Builds run in a separate process: embedding, HNSW inserts and keyword indexing are long
- * synchronous stretches that froze the bot's event loop when run on its thread (event-loop delay
- * figures in `npm run bench`). The build process loads its own embedder from the settings, and
- * only when something needs embedding, so an unchanged corpus still loads no model.
+ * Builds run in a worker process (a forked child): embedding, HNSW inserts and keyword indexing are
+ * long synchronous stretches that would freeze the bot's event loop on its own thread (`npm run
+ * bench` measures the delay). The child loads its own embedder from the settings, and only when
+ * something needs embedding, so an unchanged corpus still loads no model.
  */
 
 export interface WorkerBuildOptions {
   settings: Settings;
-  /** Known reason semantic search is off: the worker then loads no model and builds keyword-only. */
+  /** Known reason semantic search is off: the child then loads no model and builds keyword-only. */
   semanticOff?: string;
   log?: (line: string) => void;
   onProgress?: (done: number, total: number) => void;
@@ -32,7 +33,7 @@ interface ToWorker {
 }
 
 /**
- * `buildFromSettings` in a worker thread; resolves with its report, rejects with its error
+ * `buildFromSettings` in a child process; resolves with its report, rejects with its error
  * (a KijiError keeps its code and hint).
  */
 export function buildInWorker(options: WorkerBuildOptions): Promise<BuildReport> {
@@ -57,7 +58,7 @@ export function buildInWorker(options: WorkerBuildOptions): Promise<BuildReport>
       reject(error);
     });
     worker.on('exit', (code) => {
-      if (!settled) reject(new Error(`The index build worker stopped (exit code ${code}) before finishing; see the log above, then run \`npm run embed\` to rebuild by hand.`));
+      if (!settled) reject(new Error(`The index build process stopped (exit code ${code}) before finishing; see the log above, then run \`${BUILD_COMMAND}\` to rebuild by hand.`));
     });
   });
 }
@@ -82,8 +83,8 @@ async function runInWorker(data: ToWorker): Promise<void> {
       process.send!(message, undefined, {}, () => resolve());
     });
   try {
-    // Imported here, not at the top: the main thread imports this file for buildInWorker only.
-    const { buildFromSettings } = await import('../library.js');
+    // Imported here, not at the top: the parent imports this file for buildInWorker only.
+    const { buildFromSettings } = await import('../build-from-settings.js');
     const report = await buildFromSettings(data.settings, {
       log: (line) => void post({ type: 'log', line }),
       onProgress: (done, total) => void post({ type: 'progress', done, total }),

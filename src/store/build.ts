@@ -7,9 +7,10 @@ import type { Passage } from '../passages/passage.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { KeywordIndex } from '../keywords/bm25.js';
 import { VectorStore, hnswDefaults, type HnswParams } from '../vectors/hnsw-store.js';
-import type { BuildReport } from '../retrieval/types.js';
+import type { BuildReport } from '../index-types.js';
 import { ErrorCodes, describeError, describeWithoutHint, isKijiError } from '../errors.js';
-import { INDEX_FORMAT_VERSION, checkedIndexFile, indexFiles, readIndexFile, type Manifest } from './manifest.js';
+import { writeBinaryFile } from '../binary-file.js';
+import { INDEX_FORMAT_VERSION, checkedIndexFile, indexFiles, readIndexFile, readManifest, type Manifest } from './manifest.js';
 import { PassageTable } from './passage-table.js';
 import { abandonBuild, newBuildId, publishBuild, startBuild } from './index-dir.js';
 import { crc32, fileCrc32, manifestText } from './integrity.js';
@@ -45,10 +46,10 @@ export interface BuildOptions {
 }
 
 /**
- * Article bytes from which `keywordThread: 'auto'` builds the keyword index on a thread: about
- * 2,000 passages of Japanese news, whose keyword index takes ~0.7 s. Smaller corpora (the tests'
- * seed) stay on this thread: a new thread takes ~0.15 s of CPU to start (tsx, the keyword code) and
- * its first build also pays for compiling that code and loading ICU's word dictionary.
+ * Article bytes from which `keywordThread: 'auto'` builds the keyword index on a thread: a couple of
+ * thousand passages of Japanese news. Smaller corpora (the tests' seed) stay on this thread: a new
+ * thread costs CPU to start (tsx, the keyword code), and its first build also pays for compiling that
+ * code and loading ICU's word dictionary, more than a small keyword index takes to build.
  */
 export const keywordThreadMinBytes = 1 << 20;
 
@@ -130,7 +131,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
   const previous = readPrevious(checked, log);
   const docs = keywordDocs(passages);
   // The keyword index is needed unless the passages turn out unchanged below, which takes a previous
-  // build: without one the thread starts on it now (the digest takes ~1 s at 100k passages).
+  // build: without one the thread starts on it now (the digest of a large corpus takes a while).
   let onThread = previous === undefined ? thread?.build(docs) : undefined;
 
   const reusable = previous !== undefined && previous.vectorsOk && sameModel(previous.manifest, options.model);
@@ -182,9 +183,8 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
   // From here on the keyword index is needed whatever happens to the vectors: on the thread, it is
   // built while the model loads and the vectors are placed. Whenever this thread has nothing else to
   // do it takes half of the documents the keyword thread has not begun (`help`), the analysing being
-  // ~80% of a keyword build: an update of an existing index usually embeds few passages, so it helps
-  // at once (adding one article to 100k passages took 38 s before, 23 s after, on 2 cores); a fresh
-  // build helps once its vectors are placed.
+  // most of a keyword build: an update of an existing index usually embeds few passages, so it helps
+  // at once; a fresh build helps once its vectors are placed.
   if (onThread === undefined && thread) {
     onThread = thread.build(docs);
     onThread.help();
@@ -248,11 +248,11 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
     const files: Record<string, number> = {};
     const checksums: Record<string, number> = {};
     const write = async (name: string, bytes: Uint8Array): Promise<void> => {
-      checksums[name] = crc32(bytes);
-      await fs.promises.writeFile(path.join(partialDir, name), bytes);
-      files[name] = bytes.length;
+      let crc = 0;
+      files[name] = await writeBinaryFile(path.join(partialDir, name), bytes, { update: (chunk) => (crc = crc32(chunk, crc)) });
+      checksums[name] = crc;
     };
-    // Files are written on libuv's pool, concurrently: the HNSW file (1.7 GB at 1M) is written while
+    // Files are written on libuv's pool, concurrently: the HNSW file (the largest) is written while
     // the keyword index is finished, instead of one after the other.
     const writes: Promise<void>[] = [];
     const vectorFile = path.join(partialDir, indexFiles.vectors);
@@ -309,7 +309,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
     abandonBuild(partialDir);
     throw error;
   } finally {
-    // Freed now rather than when collected (1.7 GB of native memory at 1M passages), and the previous
+    // Freed now rather than when collected (a large graph is gigabytes of native memory), and the previous
     // build's file, which a loaded graph holds open, let go of.
     vectors?.release();
   }

@@ -1,5 +1,6 @@
 import type { Passage } from '../passages/passage.js';
-import { KEYWORD_FORMAT_VERSION, keywordDefaults, type KeywordDoc } from '../keywords/bm25.js';
+import { KEYWORD_FORMAT_VERSION } from '../keywords/index-file.js';
+import { keywordDefaults, type KeywordDoc } from '../keywords/options.js';
 
 /** What the keyword index sees of a passage: the subtitle counts as part of the article's title. */
 export function keywordDocs(passages: readonly Passage[]): KeywordDoc[] {

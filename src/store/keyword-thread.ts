@@ -1,11 +1,13 @@
 import { isMainThread, parentPort, workerData, type Worker } from 'node:worker_threads';
-import { KeywordAnalyzer, KeywordIndex, analyzeKeywordDocs, type KeywordAnalysis, type KeywordDoc } from '../keywords/bm25.js';
+import { KeywordIndex } from '../keywords/bm25.js';
+import { KeywordAnalyzer, analyzeKeywordDocs, type KeywordAnalysis } from '../keywords/analysis.js';
+import type { KeywordDoc } from '../keywords/options.js';
 import { fromErrorMessage, startThread, toErrorMessage, type ErrorMessage } from '../threads.js';
 
 /**
  * The keyword index built on a worker thread, so it is built while the build's own thread places
- * vectors (the two used to run one after the other, and the keyword index took longer than the
- * inserts), and the analysing is shared between the two threads once the vectors are in (`help`).
+ * vectors rather than after them, and the analysing is shared between the two threads once the
+ * vectors are in (`help`).
  * The thread runs the same analysis and layout as `KeywordIndex.build`, so keywords.bin comes out
  * byte for byte as it does inline.
  */
@@ -62,7 +64,7 @@ interface Pending {
 
 /**
  * A thread that builds keyword indexes, one at a time. Taken at the start of a build so its start-up
- * (~0.15 s: tsx, the keyword code) overlaps parsing; released at the end, it waits (unref'd, so it
+ * (tsx, the keyword code) overlaps parsing; released at the end, it waits (unref'd, so it
  * never keeps the process alive) for the next build in this process, with its code compiled and ICU's
  * word dictionary loaded, as the build's own thread would have them on a second build.
  */
@@ -125,7 +127,7 @@ export class KeywordThread {
     });
     // Never left unhandled when the build stops before asking for the result.
     bytes.catch(() => {});
-    // Structured clone of the docs: ~30 ms at 10k passages (packing them into one string was slower).
+    // Structured clone of the docs (packing them into one string was slower).
     if (!this.failed) this.worker.postMessage({ kind: JOB_KIND, task: 'shared', id, docs, split: split.buffer as SharedArrayBuffer } satisfies Job);
     let helped = false;
     const help = (): number => {
@@ -192,7 +194,7 @@ function runThread(): void {
       if (waiting?.id !== job.id) return;
       const { analyzer } = waiting;
       waiting = undefined;
-      // Appended to this thread's own analysis rather than merged into a copy of both (~3 GB at 1M).
+      // Appended to this thread's own analysis rather than merged into a copy of both (the largest thing a build holds).
       reply(job.id, () => {
         analyzer.append(job.analysis);
         return KeywordIndex.fromAnalysis(analyzer.finish());

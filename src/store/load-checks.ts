@@ -2,7 +2,8 @@ import path from 'node:path';
 import { TEXTS_IN_MEMORY_BYTES } from './passage-table.js';
 import { KEYWORDS_IN_MEMORY_BYTES } from '../keywords/bm25.js';
 import { checkFiles, damageOfFile, type FileDamage } from './integrity.js';
-import { corrupt, expectedOf, indexFiles, type Manifest } from './manifest.js';
+import { corruptFile } from '../binary-file.js';
+import { expectedOf, indexFiles, type Manifest } from './manifest.js';
 import { checksumsOf } from './repair.js';
 
 /**
@@ -27,7 +28,7 @@ export function checkLimits(override?: number): { texts: number; keywords: numbe
 export async function verifyBeforeLoad(dir: string, manifest: Manifest, name: string): Promise<void> {
   const file = path.join(dir, name);
   const damage = await damageOfFile(file, expectedOf(dir, manifest, name));
-  if (damage) throw corrupt(file, damage);
+  if (damage) throw corruptFile(file, damage);
 }
 
 /** A check of a loaded index's large files, running in the background. */

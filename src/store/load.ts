@@ -1,10 +1,11 @@
 import path from 'node:path';
-import { KEYWORD_FORMAT_VERSION, KeywordIndex } from '../keywords/bm25.js';
+import { KeywordIndex } from '../keywords/bm25.js';
+import { KEYWORD_FORMAT_VERSION } from '../keywords/index-file.js';
 import { icuOfKeywordIndexKey, runningIcu } from './keyword-docs.js';
-import { KeywordSearchThreads, searchThreadsFor } from '../keywords/search-threads.js';
 import { VectorStore } from '../vectors/hnsw-store.js';
-import { KijiError, ErrorCodes, describeError } from '../errors.js';
-import { indexFiles, readIndexFile, readManifest, corrupt, checkedIndexFile, expectedFileSize, type Manifest } from './manifest.js';
+import { BUILD_COMMAND, KijiError, ErrorCodes, Hints, describeWithoutHint } from '../errors.js';
+import { corruptFile } from '../binary-file.js';
+import { indexFiles, readIndexFile, readManifest, checkedIndexFile, expectedFileSize, type Manifest } from './manifest.js';
 import { PassageTable } from './passage-table.js';
 import { currentBuildDir } from './index-dir.js';
 import type { ModelKey } from './build.js';
@@ -15,8 +16,6 @@ export interface LoadedIndex {
   dir: string;
   manifest: Manifest;
   table: PassageTable;
-  /** Splits keyword searches of a large index over threads (see search-threads.ts); absent for small ones. */
-  keywordThreads?: KeywordSearchThreads;
   keywords: KeywordIndex;
   /** Absent for a keyword-only index, or when semantic search is off. */
   vectors?: VectorStore;
@@ -34,7 +33,6 @@ export interface LoadedIndex {
  */
 export function releaseIndex(index: LoadedIndex): void {
   index.backgroundCheck?.cancel();
-  void index.keywordThreads?.close();
   index.keywords.close();
   index.vectors?.release();
 }
@@ -49,15 +47,9 @@ export interface LoadOptions {
    * keyword search. Default: `keywordBudgetDefaults.maxPostings`.
    */
   keywordMaxPostings?: number;
-  /**
-   * Threads to split keyword searches over beside the calling one. Default: none under a budget (a
-   * budgeted search is small: split, it was slower at 1M, p95 6.5 against 5.2 ms), else
-   * `searchThreadsFor` the index's size.
-   */
-  keywordThreads?: number;
   /** Files above this many bytes are left on disk and checked after the load (default: see load-checks.ts); for tests. */
   backgroundCheckFrom?: number;
-  /** Hears of trouble that does not fail the load or a search (a keyword search thread that stopped). */
+  /** Hears of trouble that does not fail the load (a keyword index built with another ICU). */
   log?: (line: string) => void;
 }
 
@@ -82,7 +74,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   const dir = currentBuildDir(indexDir);
   if (!dir) {
     throw new KijiError(ErrorCodes.INDEX_MISSING, `No index has been built in ${indexDir} yet.`, {
-      hint: 'Build it with `npm run embed`.',
+      hint: Hints.buildIndex,
     });
   }
   const manifest = readManifest(dir);
@@ -91,19 +83,19 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   const timings = options.timings ?? {};
   const started = performance.now();
 
-  // The HNSW read goes first: it is by far the longest part (seconds at 1M passages), and it runs
+  // The HNSW read goes first: it is by far the longest part of a large index's load, and it runs
   // on libuv's pool, so the passage table and keyword index load on this thread meanwhile.
   let vectorsLoaded: Promise<VectorStore> | undefined;
   let semanticOff: string | undefined;
   if (!options.model) {
     semanticOff = 'semantic search is turned off';
   } else if (manifest.model === null) {
-    semanticOff = `the index was built without vectors (${manifest.semanticOff ?? 'no model'}); run \`npm run embed\` once the model can be loaded`;
+    semanticOff = `the index was built without vectors (${manifest.semanticOff ?? 'no model'}); run \`${BUILD_COMMAND}\` once the model can be loaded`;
   } else if (manifest.model.id !== options.model.id || manifest.model.dtype !== options.model.dtype) {
     throw new KijiError(
       ErrorCodes.INDEX_MISMATCH,
       `The index in ${indexDir} was built with the model ${manifest.model.id} (${manifest.model.dtype}, ${manifest.model.dimension} dimensions), but the model in use is ${options.model.id} (${options.model.dtype}).`,
-      { hint: 'Rebuild it with `npm run embed`, or set EMBEDDING_MODEL back to the model the index was built with.' },
+      { hint: Hints.rebuildForModel },
     );
   } else {
     const { dimension } = manifest.model;
@@ -130,7 +122,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
       limits.texts,
     );
     if (table.size !== manifest.passages) {
-      throw corrupt(path.join(dir, indexFiles.passages), `holds ${table.size} passages, the manifest says ${manifest.passages}`);
+      throw corruptFile(path.join(dir, indexFiles.passages), `holds ${table.size} passages, the manifest says ${manifest.passages}`);
     }
     rowOfLabel = labelIndex(table);
     timings.passages = performance.now() - t;
@@ -139,7 +131,7 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
     timings.keywords = performance.now() - t;
   } catch (error) {
     // The native read cannot be cancelled: let it finish (and be dropped) before reporting, so no
-    // 1.7 GB read outlives a failed load.
+    // graph's worth of memory outlives a failed load.
     await vectorsLoaded?.catch(() => {});
     throw error;
   }
@@ -160,20 +152,12 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   const builtIcu = icuOfKeywordIndexKey(manifest.keywordIndexKey);
   if (builtIcu !== undefined && builtIcu !== runningIcu()) {
     log(
-      `The keyword index in ${dir} was built on a Node with ICU ${builtIcu}; this Node has ICU ${runningIcu()}, whose word segmenter may split some words differently. Rebuild it with \`npm run embed\` (the vectors are reused).`,
+      `The keyword index in ${dir} was built on a Node with ICU ${builtIcu}; this Node has ICU ${runningIcu()}, whose word segmenter may split some words differently. Rebuild it with \`${BUILD_COMMAND}\` (the vectors are reused).`,
     );
   }
-  // Started last, once nothing can fail the load: they start in the background.
   if (options.keywordMaxPostings !== undefined) keywords.maxPostings = options.keywordMaxPostings;
-  const threads = options.keywordThreads ?? (Number.isFinite(keywords.maxPostings) ? 0 : searchThreadsFor(keywords.size));
-  const keywordThreads =
-    threads > 0
-      ? new KeywordSearchThreads(keywords, path.join(dir, indexFiles.keywords), threads, (error) =>
-          log(`${error.message} Keyword searches go on with one thread fewer (slower, the same answers).`),
-        )
-      : undefined;
   const backgroundCheck = checkInBackground(dir, manifest, onDisk);
-  return { dir, manifest, table, keywords, rowOfLabel, backgroundCheck, ...(keywordThreads ? { keywordThreads } : {}), ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
+  return { dir, manifest, table, keywords, rowOfLabel, backgroundCheck, ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
 }
 
 /** keywords.bin: read whole and checked against its checksum, or (`onDisk`) opened to be read per query. */
@@ -186,18 +170,18 @@ function openKeywords(dir: string, manifest: Manifest, onDisk: boolean): Keyword
     const expected = expectedFileSize(dir, manifest, indexFiles.keywords);
     if (keywords.byteSize !== expected) {
       keywords.close();
-      throw corrupt(file, `is ${keywords.byteSize} bytes, expected ${expected} (truncated?)`);
+      throw corruptFile(file, `is ${keywords.byteSize} bytes, expected ${expected} (truncated?)`);
     }
     return keywords;
   } catch (error) {
     const writtenBy = manifest.keywordIndexKey?.split(':')[0];
     if (writtenBy !== undefined && writtenBy !== String(KEYWORD_FORMAT_VERSION)) {
       throw new KijiError(ErrorCodes.INDEX_OUTDATED, `The keyword index ${file} has format version ${writtenBy}; this kiji reads version ${KEYWORD_FORMAT_VERSION}.`, {
-        hint: 'Rebuild it with `npm run embed`.',
+        hint: Hints.rebuildIndex,
         cause: error,
       });
     }
-    throw corrupt(file, `cannot be read (${describeError(error)})`, error);
+    throw corruptFile(file, `cannot be read (${describeWithoutHint(error)})`, error);
   }
 }
 

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
-import { KijiError, ErrorCodes } from '../errors.js';
+import { KijiError, ErrorCodes, Hints } from '../errors.js';
+import { corruptFile } from '../binary-file.js';
 import { damageOfBytes, damageOfManifestJson, type Expected } from './integrity.js';
 
 /**
@@ -59,7 +60,7 @@ const manifestSchema = z.object({
   keywordIndexKey: z.string().optional(),
   /**
    * `sourceFingerprint` of the articles and the chunking settings this build was made from: when a
-   * re-run computes the same key it stops before parsing (an unchanged 100k corpus in well under a second).
+   * re-run computes the same key it stops before parsing, so an unchanged corpus costs only a scan of its files.
    */
   sourceKey: z.string().optional(),
   /** Problems with the articles (files and articles skipped, fields dropped), repeated by a re-run that stops early. */
@@ -86,7 +87,7 @@ export function readManifest(dir: string): Manifest {
     raw = fs.readFileSync(file, 'utf8');
   } catch (cause) {
     throw new KijiError(ErrorCodes.INDEX_MISSING, `No index manifest at ${file}.`, {
-      hint: 'Build the index with `npm run embed`.',
+      hint: Hints.buildIndex,
       cause,
     });
   }
@@ -94,27 +95,27 @@ export function readManifest(dir: string): Manifest {
   try {
     json = JSON.parse(raw);
   } catch (cause) {
-    throw corrupt(file, 'is not valid JSON', cause);
+    throw corruptFile(file, 'is not valid JSON', cause);
   }
   const damage = damageOfManifestJson(json);
-  if (damage) throw corrupt(file, damage);
+  if (damage) throw corruptFile(file, damage);
   const parsed = manifestSchema.safeParse(json);
-  if (!parsed.success) throw corrupt(file, `does not look like a kiji manifest (${parsed.error.issues[0]?.message})`);
+  if (!parsed.success) throw corruptFile(file, `does not look like a kiji manifest (${parsed.error.issues[0]?.message})`);
   if (parsed.data.formatVersion !== INDEX_FORMAT_VERSION) {
     throw new KijiError(
       ErrorCodes.INDEX_OUTDATED,
       `The index at ${dir} has format version ${parsed.data.formatVersion}; this kiji reads version ${INDEX_FORMAT_VERSION}.`,
-      { hint: 'Rebuild it with `npm run embed`.' },
+      { hint: Hints.rebuildIndex },
     );
   }
-  if (parsed.data.checksum === undefined || parsed.data.checksums === undefined) throw corrupt(file, 'has no checksums');
+  if (parsed.data.checksum === undefined || parsed.data.checksums === undefined) throw corruptFile(file, 'has no checksums');
   return parsed.data;
 }
 
 /** The size and checksum the manifest records for a data file; INDEX_CORRUPT when it lists none. */
 export function expectedOf(dir: string, manifest: Manifest, name: string): Expected {
   const crc = manifest.checksums?.[name];
-  if (crc === undefined) throw corrupt(path.join(dir, name), 'has no checksum in the manifest');
+  if (crc === undefined) throw corruptFile(path.join(dir, name), 'has no checksum in the manifest');
   return { bytes: expectedFileSize(dir, manifest, name), crc };
 }
 
@@ -122,16 +123,16 @@ export function expectedOf(dir: string, manifest: Manifest, name: string): Expec
 export function readIndexFile(dir: string, manifest: Manifest, name: string): Buffer {
   const file = path.join(dir, name);
   const expected = manifest.files[name];
-  if (expected === undefined) throw corrupt(file, 'is not listed in the manifest');
+  if (expected === undefined) throw corruptFile(file, 'is not listed in the manifest');
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch (cause) {
-    throw corrupt(file, 'is missing', cause);
+    throw corruptFile(file, 'is missing', cause);
   }
-  if (bytes.length !== expected) throw corrupt(file, `is ${bytes.length} bytes, expected ${expected} (truncated?)`);
+  if (bytes.length !== expected) throw corruptFile(file, `is ${bytes.length} bytes, expected ${expected} (truncated?)`);
   const damage = damageOfBytes(bytes, expectedOf(dir, manifest, name));
-  if (damage) throw corrupt(file, damage);
+  if (damage) throw corruptFile(file, damage);
   return bytes;
 }
 
@@ -140,21 +141,14 @@ export function checkedIndexFile(dir: string, manifest: Manifest, name: string):
   const file = path.join(dir, name);
   const expected = expectedFileSize(dir, manifest, name);
   const size = fs.statSync(file, { throwIfNoEntry: false })?.size;
-  if (size === undefined) throw corrupt(file, 'is missing');
-  if (size !== expected) throw corrupt(file, `is ${size} bytes, expected ${expected} (truncated?)`);
+  if (size === undefined) throw corruptFile(file, 'is missing');
+  if (size !== expected) throw corruptFile(file, `is ${size} bytes, expected ${expected} (truncated?)`);
   return file;
 }
 
 /** The size the manifest records for a data file; INDEX_CORRUPT when it lists none. */
 export function expectedFileSize(dir: string, manifest: Manifest, name: string): number {
   const expected = manifest.files[name];
-  if (expected === undefined) throw corrupt(path.join(dir, name), 'is not listed in the manifest');
+  if (expected === undefined) throw corruptFile(path.join(dir, name), 'is not listed in the manifest');
   return expected;
-}
-
-export function corrupt(file: string, what: string, cause?: unknown): KijiError {
-  return new KijiError(ErrorCodes.INDEX_CORRUPT, `The index file ${file} ${what}.`, {
-    hint: 'Rebuild the index with `npm run embed` (the articles are the source of truth; nothing is lost).',
-    cause,
-  });
 }

@@ -1,11 +1,9 @@
-import fs from 'node:fs';
-import os from 'node:os';
 import { createHash } from 'node:crypto';
 import type { Passage } from '../passages/passage.js';
 import type { Article } from '../articles/article.js';
 import { withoutUndefined } from '../util.js';
-import type { ArticleSummary } from '../retrieval/types.js';
-import { corrupt } from './manifest.js';
+import type { ArticleSummary } from '../index-types.js';
+import { checkHeader, closeOnCollect, corruptFile, fromLeBytes, headerBytes, leBytes, memorySource, openSource, type FileHeader, type NumberArray, type NumberArrayType, type Source } from '../binary-file.js';
 
 /** Article-level fields, stored once per article rather than once per passage. */
 export type StoredArticle = Pick<Article, 'id' | 'title' | 'subtitle' | 'source' | 'published' | 'url'>;
@@ -17,20 +15,20 @@ export type StoredArticle = Pick<Article, 'id' | 'title' | 'subtitle' | 'source'
  *                      layout 1, always UTF-8, wrote 0)
  *   directory:         f64 byte offset and f64 byte length of each block, in the order of `blockNames`
  *   blocks:            each starting at a multiple of 8 bytes
- * Number columns are typed arrays viewed in place (no per-row objects at load: a million passages
- * in JSON took ~2 s to decode, mostly in JSON.parse and UTF-8 decoding). A string column is a
+ * Number columns are typed arrays viewed in place (no per-row objects at load, which for a million
+ * passages would take seconds of parsing and decoding). A string column is a
  * UTF-8 blob plus u32 offsets (no offsets when every value has the same byte length, as hashes
  * do), decoded one value at a time when asked for. Texts live in texts.bin: held whole when it is
  * small (`TEXTS_IN_MEMORY_BYTES`), read per cited passage when it is not.
  */
-const MAGIC = 'KIJIPTBL';
 const LAYOUT_VERSION = 2;
+// Layout 1 is layout 2 with UTF-8 texts: tables written before the encoding was chosen still load.
+const HEADER: FileHeader = { magic: 'KIJIPTBL', kind: 'a kiji passage table', versions: [1, LAYOUT_VERSION] };
 
 /**
  * How texts.bin spells its texts: whichever is smaller for the corpus. Japanese takes 3 bytes a
- * character in UTF-8 and 2 in UTF-16 (the bench's corpus: 27% fewer bytes), and a UTF-16 text is
- * copied into a string rather than decoded (0.2 against 1.8 us for a passage of 155 characters; a
- * search reads 6-11); English stays UTF-8.
+ * character in UTF-8 and 2 in UTF-16, and a UTF-16 text is copied into a string rather than decoded
+ * (several times faster, for every cited passage); English stays UTF-8.
  */
 type TextEncoding = 'utf8' | 'utf16le';
 const TEXT_ENCODINGS: readonly TextEncoding[] = ['utf8', 'utf16le'];
@@ -54,39 +52,6 @@ const blockNames = [
 
 function stringBlocks(name: string, optional: boolean): string[] {
   return optional ? [`${name}`, `${name}.offsets`, `${name}.present`] : [`${name}`, `${name}.offsets`];
-}
-
-const littleEndian = os.endianness() === 'LE';
-
-type NumberArray = Uint32Array | Int32Array | Float64Array;
-type NumberArrayType = { new (length: number): NumberArray; new (buffer: ArrayBufferLike, byteOffset: number, length: number): NumberArray; BYTES_PER_ELEMENT: number };
-
-/** The little-endian bytes of a typed array (a view on little-endian machines). */
-function leBytes(array: NumberArray): Uint8Array {
-  if (littleEndian) return new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
-  const out = new Uint8Array(array.byteLength);
-  const view = new DataView(out.buffer);
-  array.forEach((x, i) => {
-    if (array instanceof Float64Array) view.setFloat64(i * 8, x, true);
-    else if (array instanceof Int32Array) view.setInt32(i * 4, x, true);
-    else view.setUint32(i * 4, x, true);
-  });
-  return out;
-}
-
-/** A typed array over little-endian bytes: viewed in place when aligned, else copied. */
-function fromLeBytes<T extends NumberArray>(Type: NumberArrayType, bytes: Uint8Array): T {
-  const n = bytes.byteLength / Type.BYTES_PER_ELEMENT;
-  if (littleEndian) {
-    if (bytes.byteOffset % Type.BYTES_PER_ELEMENT === 0) return new Type(bytes.buffer, bytes.byteOffset, n) as T;
-    return new Type(new Uint8Array(bytes).buffer, 0, n) as T;
-  }
-  const out = new Type(n);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let i = 0; i < n; i++) {
-    out[i] = Type === Float64Array ? view.getFloat64(i * 8, true) : Type === Int32Array ? view.getInt32(i * 4, true) : view.getUint32(i * 4, true);
-  }
-  return out as T;
 }
 
 /** Strings as one UTF-8 blob, decoded one at a time when asked for. */
@@ -186,52 +151,37 @@ interface TextBlob {
   text(start: number, end: number, encoding: TextEncoding): string;
 }
 
-function memoryBlob(bytes: Uint8Array): TextBlob {
-  // Decoded straight from the one Buffer: a subarray view per text plus TextDecoder took ~4 us a
-  // passage, Buffer's own decoding ~2.5 (a search decodes 6-11).
-  const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  return { byteLength: bytes.byteLength, read: (start, end) => bytes.subarray(start, end), text: (start, end, encoding) => buffer.toString(encoding, start, end) };
+/**
+ * The texts as a blob, from `source`. Texts are read only to cite a passage (a handful a query), so a
+ * large table leaves them on disk and reads each by offset: holding them all would cost their whole
+ * size in memory and in load time. An open file stays open for the table's life (closed on collection).
+ */
+function textBlob(source: Source): TextBlob {
+  const bytes = source.bytes;
+  if (bytes) {
+    // Decoded straight from the one Buffer: a subarray view per text plus a TextDecoder is slower.
+    const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return { byteLength: bytes.byteLength, read: (start, end) => bytes.subarray(start, end), text: (start, end, encoding) => buffer.toString(encoding, start, end) };
+  }
+  const read = (start: number, end: number): Buffer => {
+    const out = Buffer.allocUnsafe(end - start);
+    source.readInto(out, start, end - start);
+    return out;
+  };
+  const blob: TextBlob = { byteLength: source.size, read, text: (start, end, encoding) => read(start, end).toString(encoding) };
+  closeOnCollect(blob, source);
+  return blob;
 }
 
 /**
  * Texts of at most this many bytes are read whole when a table is loaded; larger ones stay on disk.
- * A text read from the file took ~9 us (a `readSync` each), a sixth of a vector search at 10k; held
- * in memory, 100k passages cost ~31 MB (UTF-16), while 1M (309 MB) would break the memory budget.
+ * A read from the file per cited passage is slower than a copy from memory, but held in memory the
+ * texts of a large corpus would break the memory budget (docs/architecture.md).
  */
 export const TEXTS_IN_MEMORY_BYTES = 64 * 2 ** 20;
 
-/** The texts file, held whole if it has at most `inMemoryBytes` bytes, else read per cited passage. */
-function openTexts(file: string, inMemoryBytes: number): TextBlob {
-  return fs.statSync(file).size <= inMemoryBytes ? memoryBlob(fs.readFileSync(file)) : fileBlob(file);
-}
-
-/**
- * Texts are read only to cite a passage (a handful a query), so a large table leaves them on disk
- * and reads each by offset: at 1M passages the blob is 425 MB, and holding it cost that much RSS
- * and over a second of load. The descriptor stays open for the table's life (closed on collection).
- */
-function fileBlob(file: string): TextBlob {
-  const fd = fs.openSync(file, 'r');
-  const byteLength = fs.fstatSync(fd).size;
-  const read = (start: number, end: number): Buffer => {
-    const out = Buffer.allocUnsafe(end - start);
-    let done = 0;
-    while (done < out.length) {
-      const n = fs.readSync(fd, out, done, out.length - done, start + done);
-      if (n === 0) throw corrupt(file, `ended early at byte ${start + done} (changed since it was opened?)`);
-      done += n;
-    }
-    return out;
-  };
-  const blob: TextBlob = { byteLength, read, text: (start, end, encoding) => read(start, end).toString(encoding) };
-  closeOnCollect.register(blob, fd);
-  return blob;
-}
-
-const closeOnCollect = new FinalizationRegistry<number>((fd) => fs.close(fd, () => {}));
-
 export class PassageTable {
-  /** Built on first use: at 1M passages the map costs ~0.5 s, and search finds rows without it. */
+  /** Built on first use: for a large table the map takes a noticeable part of a load, and search finds rows without it. */
   private rowById: Map<string, number> | undefined;
   /** Decoded on first use, article by article. */
   private readonly articleCache: (StoredArticle | undefined)[] = [];
@@ -253,7 +203,7 @@ export class PassageTable {
     const sections: string[] = [];
     const articleRow = new Map<string, number>();
     const sectionRow = new Map<string, number>();
-    // One joined string encoded once: encoding 100k texts one by one and concatenating took ~1 s.
+    // One joined string encoded once: encoding texts one by one and concatenating is much slower.
     const texts: string[] = [];
     let utf8Bytes = 0;
     let utf16Bytes = 0;
@@ -306,20 +256,20 @@ export class PassageTable {
       sections: StringColumn.of(sections),
       articles: Object.fromEntries(articleFields.map((f) => [f, field(f)])) as Record<ArticleField, StringColumn>,
     };
-    return new PassageTable(columns, memoryBlob(blob));
+    return new PassageTable(columns, textBlob(memorySource(blob)));
   }
 
   /**
    * Reads passages.bin (`bytes`). `textsOrFile` is the text blob itself or the path of texts.bin
-   * (read whole if it has at most `textsInMemoryBytes` bytes, else per cited passage; see `fileBlob`).
+   * (read whole if it has at most `textsInMemoryBytes` bytes, else per cited passage; see `textBlob`).
    * `file` names passages.bin in errors.
    */
   static deserialize(bytes: Buffer, textsOrFile: Buffer | string, file: string, textsInMemoryBytes = TEXTS_IN_MEMORY_BYTES): PassageTable {
     let texts: TextBlob;
     try {
-      texts = typeof textsOrFile === 'string' ? openTexts(textsOrFile, textsInMemoryBytes) : memoryBlob(textsOrFile);
+      texts = textBlob(typeof textsOrFile === 'string' ? openSource(textsOrFile, textsInMemoryBytes) : memorySource(textsOrFile));
     } catch (cause) {
-      throw corrupt(typeof textsOrFile === 'string' ? textsOrFile : file, 'cannot be opened', cause);
+      throw corruptFile(typeof textsOrFile === 'string' ? textsOrFile : file, 'cannot be opened', cause);
     }
     return new PassageTable(readColumns(bytes, texts.byteLength, file), texts);
   }
@@ -334,9 +284,10 @@ export class PassageTable {
       return offset;
     });
     const out = Buffer.alloc(at);
-    out.write(MAGIC, 0, 'latin1');
-    const header = [LAYOUT_VERSION, this.size, this.columns.articles.id.length, this.columns.sections.length, blocks.length, TEXT_ENCODINGS.indexOf(this.columns.textEncoding)];
-    header.forEach((x, i) => out.writeUInt32LE(x, 8 + i * 4));
+    const magicAndVersion = headerBytes(HEADER, LAYOUT_VERSION);
+    out.set(magicAndVersion, 0);
+    const counts = [this.size, this.columns.articles.id.length, this.columns.sections.length, blocks.length, TEXT_ENCODINGS.indexOf(this.columns.textEncoding)];
+    counts.forEach((x, i) => out.writeUInt32LE(x, magicAndVersion.byteLength + i * 4));
     blocks.forEach((b, i) => {
       out.writeDoubleLE(placed[i]!, HEADER_BYTES + i * 16);
       out.writeDoubleLE(b.byteLength, HEADER_BYTES + i * 16 + 8);
@@ -469,18 +420,16 @@ function align8(n: number): number {
 }
 
 /**
- * Reads and checks passages.bin. Every check is a loop over a typed array (a few ms at 1M passages),
+ * Reads and checks passages.bin. Every check is a loop over a typed array (cheap even for a large table),
  * so a damaged file gives one INDEX_CORRUPT line here rather than a wrong citation later.
  */
 function readColumns(bytes: Buffer, textBytes: number, file: string): Columns {
   const bad = (what: string): never => {
-    throw corrupt(file, `is damaged or not a kiji passage table (${what})`);
+    throw corruptFile(file, `is damaged or not a kiji passage table (${what})`);
   };
   if (bytes.length < HEADER_BYTES) bad(`${bytes.length} bytes, shorter than its header`);
-  if (bytes.toString('latin1', 0, 8) !== MAGIC) bad('wrong magic bytes');
-  const [version, n, articles, sections, blockCount, encodingCode] = [0, 1, 2, 3, 4, 5].map((i) => bytes.readUInt32LE(8 + i * 4)) as [number, number, number, number, number, number];
-  // Layout 1 is layout 2 with UTF-8 texts: tables written before the encoding was chosen still load.
-  if (version !== 1 && version !== LAYOUT_VERSION) bad(`layout version ${version}, this kiji reads 1-${LAYOUT_VERSION}`);
+  const version = checkHeader(bytes, HEADER, bad);
+  const [n, articles, sections, blockCount, encodingCode] = [1, 2, 3, 4, 5].map((i) => bytes.readUInt32LE(8 + i * 4)) as [number, number, number, number, number];
   const textEncoding = TEXT_ENCODINGS[version === 1 ? 0 : encodingCode];
   if (textEncoding === undefined) bad(`text encoding ${encodingCode}, this kiji reads 0 (UTF-8) and 1 (UTF-16LE)`);
   if (blockCount !== blockNames.length) bad(`${blockCount} blocks, expected ${blockNames.length}`);

@@ -27,8 +27,8 @@ export type HnswParams = { m: number; efConstruction: number; efSearch: number; 
 
 /**
  * Search breadth for a loaded graph of `count` vectors: larger graphs need a wider search for the
- * same recall. `npm run bench` measured recall@10 1.00 up to 100k vectors at ef 50-200, and at 1M
- * 0.967 with ef 96-128 but 1.00 with ef 200 (vector p95 still a few ms).
+ * same recall: at a million vectors the default breadth loses some exact neighbours that a wider
+ * one keeps, for little more search time (`npm run bench`, docs/benchmarks.md).
  */
 export function efSearchFor(count: number, base: number = hnswDefaults.efSearch): number {
   return count >= 500_000 ? Math.max(base, 200) : base;
@@ -131,8 +131,8 @@ export class VectorStore {
     if (source !== undefined) {
       // Reading a mapped page of a file shortened in place kills the process (SIGBUS), so a graph
       // whose file was overwritten (`cp` onto it) is refused instead. Checked at most every
-      // FILE_CHECK_MS: an fstat before every search made searches measurably slower (README), and a
-      // human's file copy is caught as well at a hundred checks a second.
+      // FILE_CHECK_MS: an fstat on every search would be a noticeable share of a fast vector search,
+      // and a human's file copy is caught as well at a hundred checks a second.
       const at = performance.now();
       if (!source.changed && at - source.checkedAt >= FILE_CHECK_MS) {
         const now = fs.fstatSync(source.fd);
@@ -157,7 +157,7 @@ export class VectorStore {
 
   /**
    * Frees the graph now rather than whenever V8 collects this wrapper: hnswlib-node does not tell V8
-   * about its native memory (1.7 GB at 1M passages), so after a reindex swap both graphs stayed
+   * about its native memory (gigabytes for a large index), so after a reindex swap both graphs stayed
    * resident until a major GC happened to run. The store cannot be used afterwards.
    */
   release(): void {
@@ -207,7 +207,7 @@ export class VectorStore {
   /**
    * `load` in two steps: resolves once the native read is running on libuv's pool, with the promise
    * of the loaded store, so the caller can do other work on the main thread while the file is read
-   * (at 1M passages the read takes seconds). A rejection of `loaded` must be handled by the caller.
+   * (a large index's read takes seconds). A rejection of `loaded` must be handled by the caller.
    */
   static async startLoad(
     file: string,
@@ -231,7 +231,7 @@ export class VectorStore {
     }
     const merged = { ...hnswDefaults, ...params };
     const index = new HierarchicalNSW('cosine', dimension);
-    // The async read runs on libuv's pool: at 1M passages the file is 1.7 GB, and reading it
+    // The async read runs on libuv's pool: a large index's file is gigabytes, and reading it
     // synchronously after a /reindex would stall the bot for seconds.
     let reading: Promise<boolean>;
     try {
@@ -305,7 +305,7 @@ export class VectorStore {
    * results, for a renumbering that costs far less than a build. Labels are unchanged; only hnswlib's
    * internal ids move. Done when at least `RENUMBER_SHARE` of the graph was inserted since the last
    * time (a new build, not a few passages added to a large index, whose renumbering would move every
-   * element: seconds at 1M); builds call it once their vectors are in. Returns whether it renumbered.
+   * element of a large graph); builds call it once their vectors are in. Returns whether it renumbered.
    */
   renumber(): boolean {
     const index = this.index;
@@ -343,7 +343,7 @@ export class VectorStore {
     // Writing over the file this graph was loaded from would truncate the pages the write reads
     // (a crash, SIGBUS): that file is replaced by a new one instead.
     const target = this.readsFrom(file) ? `${file}.${process.pid}.${++replacements}.tmp` : file;
-    // On libuv's pool like readIndex: a 1.7 GB write must not stall the bot's event loop.
+    // On libuv's pool like readIndex: a write of gigabytes must not stall the bot's event loop.
     const writing = index.writeIndex(target);
     this.saving++;
     try {

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { articleLimits } from '../../src/config/defaults.js';
 import {
-  articleLimits,
   countProblems,
   describeProblem,
   loadArticles,

@@ -6,11 +6,65 @@ import { discordEnvNames } from '../../src/config/discord.js';
 import { sourceEnvNames } from '../../src/config/sources.js';
 import { questionLogEnvNames } from '../../src/config/question-log.js';
 
+const srcDir = path.join(projectRoot, 'src');
+
+function sourceFiles(dir: string): string[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const file = path.join(dir, entry.name);
+    if (entry.isDirectory()) return sourceFiles(file);
+    return entry.name.endsWith('.ts') ? [file] : [];
+  });
+}
+
+/** The code without its comments (a `//` after a colon or quote is part of a URL or a string). */
+function withoutComments(code: string): string {
+  return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
+}
+
+/**
+ * Every environment variable src/ reads: `process.env.NAME` and `process.env['NAME']` anywhere, and
+ * the names the config loaders look up in the environment they are given. Any other use of
+ * `process.env` (passing it whole) must go to a config loader, else it is reported in `unknown`.
+ */
+function environmentReads(): { names: Set<string>; unknown: string[] } {
+  const names = new Set<string>();
+  const unknown: string[] = [];
+  let handedToLoaders = 0;
+  for (const file of sourceFiles(srcDir)) {
+    const code = withoutComments(fs.readFileSync(file, 'utf8'));
+    const inConfig = path.relative(srcDir, file).startsWith(`config${path.sep}`);
+    for (const line of code.split('\n')) {
+      for (const match of line.matchAll(/process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"]([^'"]+)['"]\s*\])?/g)) {
+        const name = match[1] ?? match[2];
+        if (name !== undefined) names.add(name);
+        else if (/load(?:Discord)?Settings\(\s*process\.env\b/.test(line) || (inConfig && /=\s*process\.env\b/.test(line))) handedToLoaders++;
+        else unknown.push(`${path.relative(projectRoot, file)}: ${line.trim()}`);
+      }
+    }
+  }
+  // The loaders read exactly these names from the environment they are handed.
+  if (handedToLoaders > 0) for (const name of [...Object.values(envNames), ...discordEnvNames]) names.add(name);
+  return { names, unknown };
+}
+
 describe('.env.example', () => {
-  it('documents every setting kiji reads from the environment, and nothing else', () => {
-    const text = fs.readFileSync(path.join(projectRoot, '.env.example'), 'utf8');
-    const documented = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]);
-    const read = [...Object.values(envNames), ...discordEnvNames, ...Object.values(sourceEnvNames), ...questionLogEnvNames];
-    expect([...documented].sort()).toEqual([...read].sort());
+  const text = fs.readFileSync(path.join(projectRoot, '.env.example'), 'utf8');
+  const documented = new Set([...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1]!));
+  const { names, unknown } = environmentReads();
+
+  it('finds the environment reads in src/ (the scan itself works)', () => {
+    expect(unknown).toEqual([]);
+    // One read of each kind: a direct one in the CLI, and one the settings loader makes.
+    expect(names).toContain('KIJI_DEBUG');
+    expect(names).toContain('ARTICLES_PATH');
+    expect(names).toContain('DISCORD_TOKEN');
+  });
+
+  it('documents every environment variable src/ reads', () => {
+    expect([...names].filter((name) => !documented.has(name))).toEqual([]);
+  });
+
+  it('documents nothing that src/ does not read', () => {
+    expect([...documented].filter((name) => !names.has(name))).toEqual([]);
   });
 });

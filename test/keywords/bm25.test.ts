@@ -70,15 +70,6 @@ describe('KeywordIndex search', () => {
     expect(index.search('How do I bake sourdough bread?', 1)).toEqual([]);
   });
 
-  it('bounds every score by the score ceiling', () => {
-    const question = 'ベネズエラの石油資源';
-    const ceiling = index.scoreCeiling(question);
-    expect(ceiling).toBeGreaterThan(0);
-    // Coordination only ever lowers a score (coverage <= 1).
-    for (const r of index.search(question, 5)) expect(r.score).toBeLessThanOrEqual(ceiling * (1 + 1e-6));
-    expect(index.scoreCeiling('sourdough')).toBe(0);
-  });
-
   it('searches the section and the title', () => {
     expect(index.search('背景', 1)[0]?.id).toBe('ven#2');
     expect(index.search('梅雨', 1)[0]?.id).toBe('rain#1');
@@ -165,52 +156,12 @@ describe('KeywordIndex serialize', () => {
   });
 });
 
-describe('KeywordIndex heading fields (BM25F) and heading coverage', () => {
-  // Two articles on one topic: the second repeats the question in its title, the first answers it in its text.
-  const pair: KeywordDoc[] = [
-    { id: 'a#1', title: '有志連合が合意', text: '有志連合はこの日、パリで首脳会合を開催した。' },
-    { id: 'a#2', title: '有志連合が合意', text: '共同声明には拘束力のある約束が含まれる。' },
-    { id: 'b#1', title: '有志連合の首脳会合、声明草案', text: '草案には軍事力の行使や追加制裁が含まれる。' },
-  ];
-  const channels = [
-    { field: 'text' as const, analyzer: 'contentBigram' as const, weight: 1, headingWeight: 0.5 },
-    { field: 'text' as const, analyzer: 'word' as const, weight: 1, headingWeight: 0.5 },
-  ];
-
-  it('lets the heading supply a topic the text leaves implicit', () => {
-    const index = KeywordIndex.build(pair, { channels });
-    expect(index.search('声明草案', 1)[0]?.id).toBe('b#1');
-  });
-
-  it('counts heading-only matches at headingCoverage in coverage', () => {
-    const full = KeywordIndex.build(pair, { channels, headingCoverage: 1 }).search('首脳会合', 3);
-    const discounted = KeywordIndex.build(pair, { channels, headingCoverage: 0.25 }).search('首脳会合', 3);
-    const cov = (hits: typeof full, id: string) => hits.find((h) => h.id === id)?.coverage ?? 0;
-    // a#1 has it in the body: unchanged; b#1 only in the title: a quarter.
-    expect(cov(discounted, 'a#1')).toBeCloseTo(cov(full, 'a#1'));
-    expect(cov(discounted, 'b#1')).toBeCloseTo(cov(full, 'b#1') * 0.25);
-    expect(discounted[0]?.id).toBe('a#1');
-  });
-
-  it('equals plain BM25 on the text when headingWeight is 0', () => {
-    const plain = KeywordIndex.build(pair, { channels: [{ field: 'text', analyzer: 'contentBigram', weight: 1 }] });
-    const zero = KeywordIndex.build(pair, { channels: [{ field: 'text', analyzer: 'contentBigram', weight: 1, headingWeight: 0 }] });
-    expect(zero.search('パリで首脳会合', 3).map((h) => h.score)).toEqual(plain.search('パリで首脳会合', 3).map((h) => h.score));
-  });
-
-  it('counts term frequencies up to 65,535 in the body and in the heading alike', () => {
-    // Frequencies past 32,767 fill the high bit of the 16 each keeps while a build analyses. Settings
-    // keep the pseudo-frequencies short of saturation, so 40,000 and 32,767 score percents apart (far
-    // above the ~2e-5 steps impacts are stored in): a cap at 32,767 would tie, a lost bit reverse.
+describe('KeywordIndex term frequencies', () => {
+  it('counts term frequencies up to 65,535', () => {
+    // Frequencies past 32,767 fill the high bit of the 16 a build keeps. Settings keep the frequencies
+    // short of saturation, so 40,000 and 32,767 score apart: a cap at 32,767 would tie, a lost bit reverse.
     const often = 'パリ'.repeat(40_000);
     const filler: KeywordDoc[] = Array.from({ length: 1000 }, (_, i) => ({ id: `f${i}`, text: 'ロンドン' }));
-    const heading = KeywordIndex.build(
-      [{ id: 'both', title: often, text: 'パリ' }, { id: 'fewer', title: 'パリ'.repeat(32_767), text: 'パリ' }, ...filler],
-      { channels: [{ field: 'text', analyzer: 'bigram', weight: 1, headingWeight: 0.0001 }], k1: 3, b: 0 },
-    );
-    const headingHits = heading.search('パリ', 2);
-    expect(headingHits.map((h) => h.id)).toEqual(['both', 'fewer']);
-    expect(headingHits[0]!.score / headingHits[1]!.score).toBeGreaterThan(1.01);
     // Same length, so b = 1 scales both alike; the filler keeps the average length far below theirs.
     const body = KeywordIndex.build(
       [{ id: 'fewer', text: 'パリ'.repeat(32_767) + 'ー'.repeat(2 * (40_000 - 32_767)) }, { id: 'more', text: often }, ...filler],
@@ -219,12 +170,5 @@ describe('KeywordIndex heading fields (BM25F) and heading coverage', () => {
     const bodyHits = body.search('パリ', 2);
     expect(bodyHits.map((h) => h.id)).toEqual(['more', 'fewer']);
     expect(bodyHits[0]!.score / bodyHits[1]!.score).toBeGreaterThan(1.003);
-  });
-
-  it('round-trips heading frequencies and rejects headingWeight off the text field', () => {
-    const index = KeywordIndex.build(pair, { channels });
-    expect(KeywordIndex.deserialize(index.serialize()).search('声明草案', 3)).toEqual(index.search('声明草案', 3));
-    expect(() => KeywordIndex.build(pair, { channels: [{ field: 'title', analyzer: 'bigram', weight: 1, headingWeight: 1 }] })).toThrow(/headingWeight/);
-    expect(() => KeywordIndex.build(pair, { headingCoverage: 2 })).toThrow(/headingCoverage/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Arena, PostingCursor, impactScale, segmentBytesRange, segmentSize, storedImpact, writeSegment } from '../../src/keywords/postings.js';
-import { memorySource } from '../../src/keywords/source.js';
+import { memorySource } from '../../src/binary-file.js';
 import { isKijiError } from '../../src/errors.js';
 import { mulberry32 } from '../../scripts/lib/random.js';
 
@@ -23,12 +23,11 @@ function written(list: List, pad = 3): { cursor: PostingCursor; bytes: Uint8Arra
   return { cursor, bytes, size, scale };
 }
 
-function read(cursor: PostingCursor): { docs: number[]; impacts: number[]; body: number[] } {
-  const out = { docs: [] as number[], impacts: [] as number[], body: [] as number[] };
-  cursor.forEach((d, impact, body) => {
+function read(cursor: PostingCursor): { docs: number[]; impacts: number[] } {
+  const out = { docs: [] as number[], impacts: [] as number[] };
+  cursor.forEach((d, impact) => {
     out.docs.push(d);
     out.impacts.push(impact);
-    out.body.push(body);
   });
   return out;
 }
@@ -45,7 +44,7 @@ function randomList(seed: number, count: number, gaps: number[]): List {
 }
 
 describe('posting segments', () => {
-  it('give back every doc and body flag, and impacts within a step of 1/127 of the highest', () => {
+  it('give back every doc, and impacts within a step of 1/127 of the highest', () => {
     // Gaps needing 1, 2, 3 and 4 bytes, mixed within blocks and in blocks of their own, and a last short block.
     const lists = [
       randomList(1, 1000, [0, 1, 17, 255]),
@@ -61,7 +60,6 @@ describe('posting segments', () => {
       expect(size).toBeLessThanOrEqual(most);
       const got = read(cursor);
       expect(got.docs).toEqual(Array.from(list.docs));
-      expect(got.body).toEqual(Array.from(list.body));
       const max = Math.max(...list.impacts);
       list.impacts.forEach((impact, i) => {
         expect(got.impacts[i]).toBe(storedImpact(impact, scale));
@@ -93,7 +91,6 @@ describe('posting segments', () => {
       expect(cursor.maxAt(d)).toBeGreaterThanOrEqual(stored[i] as number);
       expect(cursor.seek(d)).toBe(d);
       expect(cursor.impact()).toBe(stored[i]);
-      expect(cursor.body()).toBe(list.body[i]);
     }
   });
 

@@ -53,7 +53,7 @@ export function randomCorpus(seed: number, count: number, length: number): { doc
 
 export const channels: KeywordOptions['channels'] = [
   { field: 'context', analyzer: 'bigram', weight: 1 },
-  { field: 'text', analyzer: 'unigram', weight: 0.75, headingWeight: 0.5 },
+  { field: 'text', analyzer: 'unigram', weight: 0.75 },
   { field: 'title', analyzer: 'bigram', weight: 0.5, b: 0 },
 ];
 

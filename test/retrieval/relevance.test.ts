@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { collapseNearDuplicates, dropNearDuplicates, NEAR_DUPLICATE_JACCARD } from '../../src/retrieval/dedupe.js';
+import { NEAR_DUPLICATE_JACCARD } from '../../src/retrieval/dedupe.js';
+import { collapseNearDuplicates, dropNearDuplicates } from './near-duplicates.js';
 import { charNgrams } from '../../src/keywords/tokenize.js';
 import { loadArticles } from '../../src/articles/load.js';
 import { toPassages } from '../../src/passages/chunk.js';

@@ -51,7 +51,7 @@ describe('buildInWorker', () => {
   it('passes a KijiError back with its code and hint', async () => {
     const settings = settingsFor({ ARTICLES_PATH: path.join(os.tmpdir(), 'kiji-no-such-folder') });
     const error = await buildInWorker({ settings }).catch((e: unknown) => e);
-    expect(isKijiError(error)).toBe(true);
-    expect((error as { hint?: string }).hint).toBeTruthy();
+    expect(isKijiError(error, 'ARTICLES_NOT_FOUND')).toBe(true);
+    expect(error).toMatchObject({ code: 'ARTICLES_NOT_FOUND', hint: expect.stringMatching(/\S/) });
   });
 });

@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadIndex, releaseIndex, type LoadTimings } from '../../src/store/load.js';
-import { searchIndex } from '../../src/retrieval/search.js';
 import { currentBuildDir } from '../../src/store/index-dir.js';
 import { indexFiles } from '../../src/store/manifest.js';
 import { keywordIndexKey } from '../../src/store/keyword-docs.js';
@@ -43,23 +42,6 @@ describe('loadIndex (vectors read while the rest loads)', () => {
     const labelled = [...loaded.table.labels()].filter((l) => l >= 0).length;
     expect(labelled).toBe(loaded.table.size);
     for (let row = 0; row < loaded.table.size; row++) expect(loaded.rowOfLabel[loaded.table.label(row)]).toBe(row);
-  });
-
-  it('splits keyword searches over threads when asked, with the same answers, and stops them on release', async () => {
-    const { index } = await builtIndex();
-    const plain = await loadIndex(index, { model: fakeModel });
-    expect(plain.keywordThreads).toBeUndefined();
-    const split = await loadIndex(index, { model: fakeModel, keywordThreads: 1 });
-    const threads = split.keywordThreads!;
-    expect(await threads.started()).toBe(1);
-    const embedder = new FakeEmbedder();
-    for (const question of ['有志連合の首脳会合はどこで開かれたか', 'Where did the leaders meet?', '首脳']) {
-      expect(await searchIndex(split, embedder, question, { k: 5 })).toEqual(await searchIndex(plain, embedder, question, { k: 5 }));
-    }
-    releaseIndex(split);
-    releaseIndex(plain);
-    await settle();
-    expect(threads.ready).toBe(0);
   });
 
   it('reports a vector file hnswlib cannot read as INDEX_CORRUPT', async () => {

@@ -1,0 +1,32 @@
+/**
+ * What the index reports to the layers above it (retrieval, front ends): its articles and the
+ * outcome of a build. Here rather than in retrieval/ so that store/ never imports upward.
+ */
+import type { LoadProblem } from './articles/load.js';
+
+export interface ArticleSummary {
+  id: string;
+  title: string;
+  source?: string;
+  published?: string;
+  url?: string;
+  passages: number;
+}
+
+export interface BuildReport {
+  articles: number;
+  passages: number;
+  /** Passages embedded in this run (0 when nothing changed). */
+  embedded: number;
+  /**
+   * Passages carried over from the previous index without embedding: those whose vector was kept, or,
+   * in an index without vectors, those unchanged since the previous build.
+   */
+  reused: number;
+  removed: number;
+  /** What the articles folder held that could not be indexed whole: files and articles skipped, fields dropped. */
+  skipped: LoadProblem[];
+  /** Why semantic search is off, when it is. */
+  semanticOff?: string;
+  ms: number;
+}

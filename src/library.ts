@@ -5,7 +5,7 @@ import { buildInWorker } from './store/build-worker.js';
 import { buildFromSettings, modelKey, openEmbedder, type Log } from './build-from-settings.js';
 import { loadIndex, releaseIndex, type LoadedIndex } from './store/load.js';
 import type { SearchTuning } from './retrieval/search.js';
-import { markDamaged, searchWithFallback, type Damage } from './store/health.js';
+import { markDamaged, searchWithFallback, type Damage } from './retrieval/fallback.js';
 import { defaultMinSimilarity } from './retrieval/relevance.js';
 import type { ArticleSummary, BuildReport, Library, SearchOptions, SearchResponse } from './retrieval/types.js';
 import type { Passage } from './passages/passage.js';

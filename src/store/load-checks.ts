@@ -9,11 +9,12 @@ import { checksumsOf } from './repair.js';
 /**
  * When a load checks each file against its checksum. A file read whole is checked as it is read
  * (passages.bin always; texts.bin and keywords.bin when small enough to be held in memory). A graph
- * up to `VECTORS_CHECKED_BEFORE_LOAD_BYTES` is checked before hnswlib reads it, since the graph
- * loader follows offsets and ids from the file. Larger files (texts and keywords read per query, a
- * large graph mapped from its file) are checked in the background once the index is loaded and
- * serving: checking 2.6 GB first would put the 1M load past its floor. Until that check ends they
- * are used as they are; when it fails, the index is marked damaged (see health.ts).
+ * up to `VECTORS_CHECKED_BEFORE_LOAD_BYTES` is checked before hnswlib reads it: the patched loader
+ * refuses a graph it cannot walk safely, but only the checksum sees changed vector values. Larger
+ * files (texts and keywords read per query, a large graph mapped from its file) are checked in the
+ * background once the index is loaded and serving, so that a large index still loads within its
+ * floor (docs/benchmarks.md). Until that check ends they are used as they are; when it fails, the
+ * index is marked damaged (see retrieval/fallback.ts).
  */
 export const VECTORS_CHECKED_BEFORE_LOAD_BYTES = 256 * 2 ** 20;
 

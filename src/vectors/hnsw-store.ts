@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import os from 'node:os';
-import { KijiError, ErrorCodes } from '../errors.js';
+import { KijiError, ErrorCodes, Hints } from '../errors.js';
 
 /**
  * HNSW parameters. M=16 / efConstruction=200 is hnswlib's recommended quality point for
@@ -220,13 +220,13 @@ export class VectorStore {
     try {
       fd = fs.openSync(file, 'r');
     } catch {
-      throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} is missing.`, { hint: 'Rebuild it with `npm run embed`.' });
+      throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} is missing.`, { hint: Hints.rebuildIndex });
     }
     const source: LoadedFile = { file, fd, stats: fs.fstatSync(fd), checkedAt: performance.now(), changed: false };
     if (source.stats.size !== expectedBytes) {
       fs.closeSync(fd);
       throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} is ${source.stats.size} bytes, expected ${expectedBytes}.`, {
-        hint: 'Rebuild it with `npm run embed`.',
+        hint: Hints.rebuildIndex,
       });
     }
     const merged = { ...hnswDefaults, ...params };
@@ -251,7 +251,7 @@ export class VectorStore {
         // The patched loader says what it found wrong ("the graph file is damaged: element 12 links to ...").
         const detail = (cause instanceof Error ? cause.message : String(cause)).replace(/^Hnswlib Error: /, '');
         throw new KijiError(ErrorCodes.INDEX_CORRUPT, `The vector index ${file} could not be read: ${detail}.`, {
-          hint: 'Rebuild it with `npm run embed`.',
+          hint: Hints.rebuildIndex,
           cause,
         });
       },

@@ -21,29 +21,40 @@ function withoutComments(code: string): string {
   return code.replace(/\/\*[\s\S]*?\*\//g, '').replace(/(^|[^:'"`\\])\/\/.*$/gm, '$1');
 }
 
+/** The config loaders and the names each reads from the environment it is handed. */
+const loaders: Record<string, readonly string[]> = {
+  loadSettings: Object.values(envNames),
+  loadDiscordSettings: discordEnvNames,
+  loadSourceSettings: Object.values(sourceEnvNames),
+  loadQuestionLogSettings: questionLogEnvNames,
+};
+
 /**
  * Every environment variable src/ reads: `process.env.NAME` and `process.env['NAME']` anywhere, and
- * the names the config loaders look up in the environment they are given. Any other use of
- * `process.env` (passing it whole) must go to a config loader, else it is reported in `unknown`.
+ * the names of each config loader that is handed `process.env` (by a caller, or as its own default).
+ * Any other use of `process.env` (passing it whole elsewhere) is reported in `unknown`.
  */
 function environmentReads(): { names: Set<string>; unknown: string[] } {
   const names = new Set<string>();
   const unknown: string[] = [];
-  let handedToLoaders = 0;
   for (const file of sourceFiles(srcDir)) {
     const code = withoutComments(fs.readFileSync(file, 'utf8'));
-    const inConfig = path.relative(srcDir, file).startsWith(`config${path.sep}`);
+    // A loader's own default (`env = process.env`) may sit on a line of its own below `function name(`.
+    let lastFunction: string | undefined;
     for (const line of code.split('\n')) {
+      lastFunction = /function (\w+)\(/.exec(line)?.[1] ?? lastFunction;
       for (const match of line.matchAll(/process\.env(?:\.([A-Za-z_][A-Za-z0-9_]*)|\[\s*['"]([^'"]+)['"]\s*\])?/g)) {
         const name = match[1] ?? match[2];
-        if (name !== undefined) names.add(name);
-        else if (/load(?:Discord)?Settings\(\s*process\.env\b/.test(line) || (inConfig && /=\s*process\.env\b/.test(line))) handedToLoaders++;
+        if (name !== undefined) {
+          names.add(name);
+          continue;
+        }
+        const loader = /(\w+)\(\s*process\.env\b/.exec(line)?.[1] ?? (/=\s*process\.env\b/.test(line) ? lastFunction : undefined);
+        if (loader !== undefined && loaders[loader]) for (const read of loaders[loader]) names.add(read);
         else unknown.push(`${path.relative(projectRoot, file)}: ${line.trim()}`);
       }
     }
   }
-  // The loaders read exactly these names from the environment they are handed.
-  if (handedToLoaders > 0) for (const name of [...Object.values(envNames), ...discordEnvNames]) names.add(name);
   return { names, unknown };
 }
 

@@ -1,9 +1,9 @@
 import type { Embedder } from '../embeddings/embedder.js';
 import { ErrorCodes, KijiError, isKijiError } from '../errors.js';
-import { searchIndex, type SearchTuning } from '../retrieval/search.js';
-import type { SearchMode, SearchOptions, SearchResponse } from '../retrieval/types.js';
-import { indexFiles } from './manifest.js';
-import type { LoadedIndex } from './load.js';
+import { searchIndex, type SearchTuning } from './search.js';
+import type { SearchMode, SearchOptions, SearchResponse } from './types.js';
+import { indexFiles } from '../store/manifest.js';
+import type { LoadedIndex } from '../store/load.js';
 
 /**
  * What is known to be damaged in a loaded index: found by its background check (load-checks.ts) or

@@ -1,3 +1,4 @@
+import { articleLimits } from '../../src/config/defaults.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -78,6 +79,8 @@ export async function ensureSyntheticIndex(size: number, log: (line: string) => 
   let last = 0;
   const report = await buildIndex({
     articlesPath: articles,
+    // One synthetic JSONL holds the whole corpus: past the default per-file limit at 1M.
+    articleMaxBytes: articleLimits.maxBytesCeiling,
     indexDir,
     model: syntheticModel,
     getEmbedder: async () => embedder,

@@ -1,3 +1,4 @@
+import { articleLimits } from '../../src/config/defaults.js';
 import { buildIndex } from '../../src/store/build.js';
 import { ensureSyntheticIndex } from './cache.js';
 import { SyntheticEmbedder, syntheticModel } from './synthetic.js';
@@ -14,6 +15,8 @@ export async function benchIncremental(size: number, runs: number, log: (l: stri
     const t = performance.now();
     const report = await buildIndex({
       articlesPath: built.articles,
+      // One synthetic JSONL holds the whole corpus: past the default per-file limit at 1M.
+      articleMaxBytes: articleLimits.maxBytesCeiling,
       indexDir: built.indexDir,
       model: syntheticModel,
       hnsw: built.hnsw,

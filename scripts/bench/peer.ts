@@ -1,3 +1,4 @@
+import { articleLimits } from '../../src/config/defaults.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,7 +90,7 @@ export async function benchPeer(size: number, rounds: number, queries: number, l
     // kiji: articles file -> passages -> keyword index + HNSW, written and published (its save is inside the build).
     kijiIndexDir = path.join(root, `kiji-${r}`);
     let t = performance.now();
-    await buildIndex({ articlesPath: built.articles, indexDir: kijiIndexDir, model: syntheticModel, getEmbedder: async () => kijiEmbedder, embedChunk: 1024 });
+    await buildIndex({ articlesPath: built.articles, articleMaxBytes: articleLimits.maxBytesCeiling, indexDir: kijiIndexDir, model: syntheticModel, getEmbedder: async () => kijiEmbedder, embedChunk: 1024 });
     times.kiji.build.push(performance.now() - t);
     kijiBytes = dirBytes(currentBuildDir(kijiIndexDir)!);
     // LangChain: the same articles file -> passages (kiji's parser and chunker) -> texts + metadata

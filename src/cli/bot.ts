@@ -54,15 +54,16 @@ runMain(async () => {
     if (stopping) return;
     stopping = true;
     logEvent({ event: 'shutdown', signal });
+    // The poller first, so no index update starts while the gateway closes.
     Promise.resolve(updates?.stop())
       .then(() => bot.stop())
       .then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logEvent({ event: 'shutdown_error', error: describeError(error) });
-        process.exit(1);
-      },
-    );
+        () => process.exit(0),
+        (error: unknown) => {
+          logEvent({ event: 'shutdown_error', error: describeError(error) });
+          process.exit(1);
+        },
+      );
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

@@ -288,7 +288,7 @@ export class ArticleUpdates {
 
   /**
    * Polls the feeds of the feeds file, each on its interval (a restart waits out the interval since
-   * the last poll); after a poll that added or changed articles, updates the index, then hands the new
+   * the last poll); feeds added or removed later with /feeds take effect at once. After a poll that added or changed articles, updates the index, then hands the new
    * ones to `onNewArticles`. One log entry per poll.
    */
   async startPolling(options: PollingOptions = {}): Promise<void> {
@@ -296,18 +296,18 @@ export class ArticleUpdates {
     const clock = options.clock ?? systemClock;
     const log = this.options.log ?? (() => {});
     this.feeds = await loadFeedsFile(this.options.feedsFile, { required: false });
-    const started = clock.now();
     this.poller = new Poller({
       clock,
+      // Not queued behind /add: a poll fetches pages for seconds, and the sources already write their files one at a time.
       poll: async (feed) => {
-        const [report] = await this.serial(() => pollFeeds([feed], sources, () => new Date(clock.now())));
+        const [report] = await pollFeeds([feed], sources, () => new Date(clock.now()));
         return report!;
       },
       onReport: (report) => this.afterPoll(report, log, options.onNewArticles),
       onError: (feed, error) => log({ event: 'feed_poll_error', feed: feed.url, error: describeError(error) }),
       firstDelay: (feed) => {
         const last = sources.feeds.get(feed.url).lastPollAt;
-        return last === undefined ? 0 : Date.parse(last) + feed.intervalMinutes * 60_000 - started;
+        return last === undefined ? 0 : Date.parse(last) + feed.intervalMinutes * 60_000 - clock.now();
       },
     });
     this.poller.setFeeds(this.feeds);

@@ -234,7 +234,8 @@ export class ArticleUpdates {
         uploads.remove(target.id);
         await uploads.save();
       } else {
-        sources.articles.remove(sources.articles.all().find((a) => a.id === target.id)!.url);
+        const record = sources.articles.remove(sources.articles.all().find((a) => a.id === target.id)!.url)!;
+        forgetFeedItem(sources, record);
         await sources.save();
       }
       return target;
@@ -243,10 +244,15 @@ export class ArticleUpdates {
     return removed;
   }
 
+  /** What the last polls of `url` found. */
+  feedState(url: string): FeedState {
+    return this.options.sources.feeds.get(url);
+  }
+
   /** The feeds of the feeds file with what the last polls found. */
   async listFeeds(): Promise<FeedListing[]> {
     const feeds = await loadFeedsFile(this.options.feedsFile, { required: false });
-    return feeds.map((feed) => ({ feed, state: this.options.sources.feeds.get(feed.url) }));
+    return feeds.map((feed) => ({ feed, state: this.feedState(feed.url) }));
   }
 
   /**
@@ -342,6 +348,21 @@ export class ArticleUpdates {
     await this.poller?.stop();
     await this.index.idle();
     this.options.sources.close();
+  }
+}
+
+/** A removed article stays removed: the feed item it came from counts as refused, so the next poll does not fetch it again. */
+function forgetFeedItem(sources: Sources, record: StoredArticle): void {
+  for (const state of sources.feeds.list()) {
+    const items = { ...state.items };
+    let touched = false;
+    for (const key of [record.link, record.url]) {
+      const item = key === undefined ? undefined : items[key];
+      if (!item || !key) continue;
+      items[key] = { ...item, outcome: 'rejected', reason: 'removed with /remove' };
+      touched = true;
+    }
+    if (touched) sources.feeds.set({ ...state, items });
   }
 }
 

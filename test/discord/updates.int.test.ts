@@ -1,7 +1,7 @@
 import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadSettings, projectRoot } from '../../src/config/settings.js';
 import { loadSourceSettings } from '../../src/config/sources.js';
 import { postNews } from '../../src/discord/news.js';
@@ -202,6 +202,16 @@ describe('the bot’s feed poller', () => {
     const fresh = await second;
     expect(fresh.map((a) => a.url)).toEqual([`${server.base}/articles/subway.html`]);
     expect(cites(await ask('御堂筋線 新型車両'), 'subway.html')).toBe(true);
+
+    // Removed, it stays removed: the next poll of the feed does not bring it back.
+    const subway = (await harness.fake.choices(harness.fake.autocomplete('remove', { article: '御堂筋線' }, 'article', manager)))[0]!;
+    await harness.fake.reply(harness.fake.slash('remove', { article: String(subway.value) }, manager));
+    const polled = server.hits.get('/live.xml')!;
+    clock.advance(5 * 60_000);
+    await vi.waitFor(() => expect(updates.feedState(`${server.base}/live.xml`).lastPollAt).toBe(new Date(clock.time).toISOString()));
+    expect(server.hits.get('/live.xml')).toBe(polled + 1);
+    expect(server.hits.get('/articles/subway.html')).toBe(1);
+    expect(cites(await ask('御堂筋線 新型車両'), 'subway.html')).toBe(false);
 
     // The optional news post: titles and links, escaped, pinging nobody.
     await postNews(harness.bot.client, harness.fake.channelId, fresh);

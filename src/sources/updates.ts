@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { SourceSettings } from '../config/sources.js';
-import { describeError, ErrorCodes, isKijiError, KijiError } from '../errors.js';
+import { describeError, ErrorCodes, KijiError } from '../errors.js';
 import type { BuildReport, Library } from '../retrieval/types.js';
 import type { PutOutcome, StoredArticle } from './article-store.js';
 import type { FeedState } from './feed-store.js';
@@ -382,9 +382,4 @@ export async function openArticleUpdates(
     maxUploadBytes: sourceSettings.maxBytes,
     ...(log ? { log } : {}),
   });
-}
-
-/** A KijiError's one line for a member; anything else is a bug the caller logs. */
-export function refusalOf(error: unknown): string | undefined {
-  return isKijiError(error) ? describeError(error) : undefined;
 }

@@ -3,7 +3,7 @@ import { loadDiscordSettings } from '../config/discord.js';
 import { deployCommands } from '../discord/deploy.js';
 import { runMain } from './run.js';
 
-/** `npm run deploy-commands`: registers /ask, /sources and /reindex with Discord. */
+/** `npm run deploy-commands`: registers every slash command (src/discord/commands/index.ts) with Discord. */
 runMain(async () => {
   loadDotenv();
   const discord = loadDiscordSettings(process.env);

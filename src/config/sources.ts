@@ -23,6 +23,8 @@ export interface SourceSettings {
   maxRedirects: number;
   /** Requests in flight to one host at a time (1-16). */
   hostConcurrency: number;
+  /** Channel where the bot posts "New articles" after a poll; unset: the bot announces nothing. */
+  newsChannelId?: string;
 }
 
 export const sourceDefaults: Readonly<SourceSettings> = {
@@ -47,6 +49,7 @@ export const sourceEnvNames = {
   maxBytes: 'INGEST_MAX_BYTES',
   maxRedirects: 'INGEST_MAX_REDIRECTS',
   hostConcurrency: 'INGEST_HOST_CONCURRENCY',
+  newsChannelId: 'NEWS_CHANNEL_ID',
 } as const satisfies Record<Exclude<keyof SourceSettings, 'feedsFileNamed'>, string>;
 
 const yesNo = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -60,6 +63,7 @@ const envSchema = z.object({
   maxBytes: z.coerce.number().int().min(1024).max(100 * 1024 * 1024).optional(),
   maxRedirects: z.coerce.number().int().min(0).max(20).optional(),
   hostConcurrency: z.coerce.number().int().min(1).max(16).optional(),
+  newsChannelId: z.string().regex(/^\d{17,20}$/, 'a channel id is 17 to 20 digits (Discord: right-click the channel > Copy Channel ID)').optional(),
 });
 
 /** Reads the source settings from an environment (default `process.env`) over `sourceDefaults`. */

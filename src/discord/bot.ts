@@ -12,6 +12,7 @@ import {
 import { describeError, ErrorCodes, isKijiError, KijiError } from '../errors.js';
 import type { DiscordSettings } from '../config/discord.js';
 import type { Library } from '../retrieval/types.js';
+import type { ArticleUpdates } from '../sources/updates.js';
 import { disabledQuestionLog, recordingNeverThrows, type QuestionLog } from '../questionlog/question-log.js';
 import { handleButton } from './buttons.js';
 import { allowedMentions, quiet, type BotContext, type Command, type Outcome } from './command.js';
@@ -38,6 +39,8 @@ export interface BotOptions {
   deferWhenBusy?: number;
   /** Records every answered question; none recorded when absent. The caller opens and closes it. */
   questionLog?: QuestionLog;
+  /** The article stores and feeds behind /add, /remove and /feeds; the caller starts and stops it. */
+  updates?: ArticleUpdates;
 }
 
 export interface Bot {
@@ -126,6 +129,7 @@ export function createBot(options: BotOptions): Bot {
     questionLog: recordingNeverThrows(options.questionLog ?? disabledQuestionLog(), (error) =>
       log({ event: 'question_log_error', error: describeError(error) }),
     ),
+    ...(options.updates ? { updates: options.updates } : {}),
   };
   const presses = new PressLimit();
   const client = new Client({
@@ -154,6 +158,14 @@ export function createBot(options: BotOptions): Bot {
   }
 
   client.on(Events.InteractionCreate, async (interaction: Interaction) => {
+    if (interaction.isAutocomplete()) {
+      // Suggestions only: no reply to apologize with, and too many to log one line each.
+      await commands
+        .get(interaction.commandName)
+        ?.autocomplete?.(interaction, context)
+        .catch((error: unknown) => log({ event: 'autocomplete_error', command: interaction.commandName, error: describeError(error) }));
+      return;
+    }
     if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
     const started = performance.now();
     let result: Outcome & { error?: string; replyError?: string };

@@ -84,7 +84,7 @@ describe('npm run deploy-commands', () => {
   it('registers guild commands when DISCORD_GUILD_ID is set, through DISCORD_API_BASE_URL', async () => {
     const result = await cli('deploy-commands.ts', { ...base(), DISCORD_GUILD_ID: fake.guildId });
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('Registered 4 commands (/ask, /sources, /reindex, /stats) in guild');
+    expect(result.stdout).toContain('Registered 7 commands (/ask, /sources, /reindex, /stats, /add, /remove, /feeds) in guild');
     const put = await fake.waitFor((r) => r.method === 'PUT' && r.path === `/api/v10/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
     expect(put.headers.authorization).toBe(`Bot ${testToken}`);
     const [ask, , reindex] = put.body;
@@ -94,11 +94,20 @@ describe('npm run deploy-commands', () => {
       ['private', 5, false],
     ]);
     expect(reindex.default_member_permissions).toBe('32');
+    const byName = new Map<string, any>(put.body.map((c: any) => [c.name, c]));
+    for (const name of ['add', 'remove', 'feeds']) expect(byName.get(name).default_member_permissions).toBe('32');
+    expect(byName.get('add').options.map((o: any) => [o.name, o.type])).toEqual([['url', 3], ['file', 11]]);
+    expect(byName.get('remove').options[0]).toMatchObject({ name: 'article', type: 3, required: true, autocomplete: true });
+    expect(byName.get('feeds').options.map((o: any) => [o.name, o.type, (o.options ?? []).map((p: any) => p.name)])).toEqual([
+      ['list', 1, []],
+      ['add', 1, ['url', 'name', 'interval_minutes', 'full_text']],
+      ['remove', 1, ['name']],
+    ]);
   });
 
   it('registers global commands otherwise', async () => {
     const settings = { token: testToken, clientId: fake.applicationId, apiBaseUrl: fake.apiBaseUrl, askCooldownSeconds: 0 };
-    expect(await deployCommands(settings)).toEqual({ scope: 'global', names: ['ask', 'sources', 'reindex', 'stats'] });
+    expect(await deployCommands(settings)).toEqual({ scope: 'global', names: ['ask', 'sources', 'reindex', 'stats', 'add', 'remove', 'feeds'] });
     await fake.waitFor((r) => r.method === 'PUT' && r.path === `/api/v10/applications/${fake.applicationId}/commands`);
   });
 

@@ -18,7 +18,7 @@ export interface Harness {
 }
 
 /** The fake Discord plus the real bot logged in to it, talking to `library`. */
-export async function startHarness(library: Library, settings: Partial<DiscordSettings> = {}, bot: Pick<BotOptions, 'deferAfterMs' | 'deferWhenBusy' | 'questionLog'> = {}): Promise<Harness> {
+export async function startHarness(library: Library, settings: Partial<DiscordSettings> = {}, bot: Pick<BotOptions, 'deferAfterMs' | 'deferWhenBusy' | 'questionLog' | 'updates'> = {}): Promise<Harness> {
   const fake = await FakeDiscord.start({ token: testToken });
   const logs: Record<string, any>[] = [];
   const logged = new EventEmitter().setMaxListeners(0);

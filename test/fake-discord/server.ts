@@ -43,6 +43,18 @@ export interface Actor {
   permissions?: string;
 }
 
+/** A file a member attached to a slash command; its bytes are served at `url` by the fake. */
+export interface FakeAttachment {
+  id: string;
+  filename: string;
+  size: number;
+  url: string;
+  proxy_url: string;
+  content_type?: string;
+}
+
+type OptionValue = string | number | boolean | FakeAttachment;
+
 interface InteractionRecord {
   id: string;
   token: string;
@@ -90,6 +102,7 @@ export class FakeDiscord {
   readonly #byToken = new Map<string, InteractionRecord>();
   readonly #messages = new Map<string, any>();
   readonly #sockets = new Set<WebSocket>();
+  readonly #attachments = new Map<string, { bytes: Buffer; type: string }>();
   #sequence = 0;
   #counter = 0n;
   #rateLimitedCallbacks = 0;
@@ -160,19 +173,51 @@ export class FakeDiscord {
     return (((BigInt(Date.now()) - discordEpoch) << 22n) | (this.#counter & 0x3fffffn)).toString();
   }
 
-  /** Sends a slash command as a guild member; returns the interaction id. */
-  slash(name: string, options: Record<string, string | number | boolean> = {}, actor: Actor = {}): string {
-    const optionType = (value: string | number | boolean) =>
-      typeof value === 'string' ? 3 : typeof value === 'boolean' ? 5 : Number.isInteger(value) ? 4 : 10;
-    return this.#interact(2, actor, {
-      data: {
-        id: this.snowflake(),
-        name,
-        type: 1,
-        guild_id: this.guildId,
-        options: Object.entries(options).map(([key, value]) => ({ name: key, type: optionType(value), value })),
-      },
-    });
+  /**
+   * Sends a slash command as a guild member; returns the interaction id. `name` may name a subcommand
+   * (`'feeds add'`); an attachment (from `attachment()`) goes in the options and in the resolved data, as Discord sends it.
+   */
+  slash(name: string, options: Record<string, OptionValue> = {}, actor: Actor = {}): string {
+    return this.#interact(2, actor, { data: this.#commandData(name, options) });
+  }
+
+  /** Sends an autocomplete interaction for option `focused` of command `name`; `choices(id)` gives the answer. */
+  autocomplete(name: string, options: Record<string, string | number | boolean>, focused: string, actor: Actor = {}): string {
+    const data = this.#commandData(name, options);
+    const list = data.options[0]?.type === 1 ? data.options[0].options : data.options;
+    for (const option of list) if (option.name === focused) option.focused = true;
+    return this.#interact(4, actor, { data });
+  }
+
+  /** The choices the bot answered autocomplete interaction `id` with. */
+  async choices(id: string, timeoutMs = 15000): Promise<{ name: string; value: string | number }[]> {
+    const request = await this.waitFor((r) => r.interactionId === id && r.path.endsWith('/callback') && r.status < 300, `choices for interaction ${id}`, timeoutMs);
+    return request.body?.data?.choices ?? [];
+  }
+
+  /** A file to attach to a slash command: served (its bytes as given) at the returned attachment's url. */
+  attachment(filename: string, bytes: Buffer | string, contentType = 'text/plain; charset=utf-8'): FakeAttachment {
+    const id = this.snowflake();
+    const body = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+    this.#attachments.set(id, { bytes: body, type: contentType });
+    const url = `http://127.0.0.1:${this.#port}/attachments/${this.channelId}/${id}/${encodeURIComponent(filename)}`;
+    return { id, filename, size: body.length, url, proxy_url: url, content_type: contentType };
+  }
+
+  #commandData(name: string, options: Record<string, OptionValue>): any {
+    const optionType = (value: OptionValue) =>
+      typeof value === 'object' ? 11 : typeof value === 'string' ? 3 : typeof value === 'boolean' ? 5 : Number.isInteger(value) ? 4 : 10;
+    const attachments = Object.values(options).filter((value): value is FakeAttachment => typeof value === 'object');
+    const list = Object.entries(options).map(([key, value]) => ({ name: key, type: optionType(value), value: typeof value === 'object' ? value.id : value }));
+    const [command, subcommand] = name.split(' ');
+    return {
+      id: this.snowflake(),
+      name: command,
+      type: 1,
+      guild_id: this.guildId,
+      options: subcommand ? [{ name: subcommand, type: 1, options: list }] : list,
+      ...(attachments.length > 0 ? { resolved: { attachments: Object.fromEntries(attachments.map((a) => [a.id, a])) } } : {}),
+    };
   }
 
   /** Presses a button `customId` on `message` (a message object as `message()` returns it). */
@@ -370,6 +415,14 @@ export class FakeDiscord {
       body: text && req.headers['content-type']?.includes('json') ? JSON.parse(text) : text || undefined,
       status: 0,
     };
+    const attachment = request.method === 'GET' && request.path.startsWith('/attachments/') ? this.#attachments.get(request.path.split('/')[3] ?? '') : undefined;
+    if (attachment) {
+      request.status = 200;
+      this.requests.push(request);
+      res.writeHead(200, { 'content-type': attachment.type, 'content-length': attachment.bytes.length }).end(attachment.bytes);
+      this.#events.emit('request', request);
+      return;
+    }
     const [status, body, headers] = this.#route(request);
     request.status = status;
     this.requests.push(request);
@@ -425,6 +478,15 @@ export class FakeDiscord {
         return [200, { interaction: { id: record.id, type: 2 }, resource: { type: body.type, ...(record.messageId ? { message: this.#messages.get(record.messageId) } : {}) } }];
       }
       return [204, undefined];
+    }
+
+    if (parts[0] === 'channels' && parts[2] === 'messages' && method === 'POST') {
+      if (!authorized) return unauthorized;
+      if (parts[1] !== this.channelId) return [404, { message: 'Unknown Channel', code: 10003 }];
+      const id = this.snowflake();
+      const message = { ...this.#message(id, request.body ?? {}, false), type: 0, webhook_id: undefined, allowed_mentions: request.body?.allowed_mentions };
+      this.#messages.set(id, message);
+      return [200, message];
     }
 
     if (parts[0] === 'webhooks') {

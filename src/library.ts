@@ -27,6 +27,8 @@ export interface OpenOptions {
 
 class KijiLibrary implements Library {
   private rebuilding: Promise<BuildReport> | undefined;
+  /** The rebuild that starts when the running one ends, for changes made while it runs. */
+  private queued: Promise<BuildReport> | undefined;
   /** Loaded indexes whose damage started a rebuild: one each, not one per question. */
   private readonly repairing = new WeakSet<LoadedIndex>();
   /** Searches running on each index: one swapped out by a reindex is released when its last search ends. */
@@ -123,24 +125,41 @@ class KijiLibrary implements Library {
     return row === undefined ? undefined : this.index.table.passage(row);
   }
 
-  /** One rebuild at a time; a second caller shares the running one. The old index serves until the swap. */
+  /**
+   * A rebuild that starts after this call, so it sees every article change made before it. One runs at
+   * a time: a call during a rebuild queues one more after it, shared by every call made until that one
+   * starts. The old index serves until each swap.
+   */
   reindex(): Promise<BuildReport> {
-    this.rebuilding ??= (async () => {
-      try {
-        // In a child process, so the bot keeps answering while the rebuild embeds and indexes.
-        // The child loads its own copy of the model, and only if some passage changed.
-        const report = await buildInWorker({
-          settings: this.settings,
-          ...(this.options.log ? { log: this.options.log } : {}),
-          ...(this.embedder ? {} : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
-        });
-        this.swap(await loadIndex(this.settings.indexDir, { ...this.modelForLoad(), ...keywordLoadOptions(this.settings, this.options), ...(this.options.log ? { log: this.options.log } : {}) }));
-        return report;
-      } finally {
-        this.rebuilding = undefined;
-      }
-    })();
-    return this.rebuilding;
+    if (!this.rebuilding) return this.startRebuild();
+    this.queued ??= this.rebuilding.then(
+      () => undefined,
+      () => undefined,
+    ).then(() => {
+      this.queued = undefined;
+      return this.startRebuild();
+    });
+    return this.queued;
+  }
+
+  private startRebuild(): Promise<BuildReport> {
+    const rebuilding: Promise<BuildReport> = this.rebuild().finally(() => {
+      if (this.rebuilding === rebuilding) this.rebuilding = undefined;
+    });
+    this.rebuilding = rebuilding;
+    return rebuilding;
+  }
+
+  private async rebuild(): Promise<BuildReport> {
+    // In a child process, so the bot keeps answering while the rebuild embeds and indexes.
+    // The child loads its own copy of the model, and only if some passage changed.
+    const report = await buildInWorker({
+      settings: this.settings,
+      ...(this.options.log ? { log: this.options.log } : {}),
+      ...(this.embedder ? {} : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
+    });
+    this.swap(await loadIndex(this.settings.indexDir, { ...this.modelForLoad(), ...keywordLoadOptions(this.settings, this.options), ...(this.options.log ? { log: this.options.log } : {}) }));
+    return report;
   }
 
   modelForLoad(): { model?: ModelKey } {

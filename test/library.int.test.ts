@@ -106,6 +106,30 @@ describe('openLibrary with the local test model', () => {
     expect(response.results[0]?.passage).toMatchObject({ title: '東京で国際会議', source: 'テスト通信', url: 'https://example.com/tokyo' });
   });
 
+  it('queues one more rebuild for a reindex asked during a rebuild, shared by every call until it starts', async () => {
+    const settings = settingsFor({ SEMANTIC_SEARCH: 'off' });
+    const articles = path.join(path.dirname(settings.indexDir), 'articles');
+    fs.cpSync(seed, articles, { recursive: true });
+    settings.articlesPath = articles;
+    const library = await openLibrary(settings, { buildIfMissing: true });
+    const running = library.reindex();
+    // Written after the first rebuild started: only a rebuild that starts later is sure to see it.
+    fs.writeFileSync(path.join(articles, 'osaka.md'), '# 大阪で港湾会議\n\n大阪港の再開発について港湾会議が開かれ、物流倉庫の建設計画が議論された。');
+    const queued = library.reindex();
+    expect(queued).not.toBe(running);
+    expect(library.reindex()).toBe(queued);
+    const first = await running;
+    const second = await queued;
+    expect(second.articles).toBe(4);
+    expect(first.articles + second.articles).toBeGreaterThanOrEqual(7);
+    const response = await library.search('物流倉庫の建設計画', { k: 3 });
+    expect(response.results[0]?.passage.title).toBe('大阪で港湾会議');
+    // With nothing running, a call starts a rebuild of its own.
+    const alone = library.reindex();
+    expect(alone).not.toBe(queued);
+    await alone;
+  });
+
   it('gives keyword searches the postings budget the settings name (0: none), after a reindex too', async () => {
     const budgeted = await openLibrary(settingsFor({ SEMANTIC_SEARCH: 'off', KEYWORD_MAX_POSTINGS: '500' }), { buildIfMissing: true });
     expect(budgeted.loaded.keywords.maxPostings).toBe(500);

@@ -324,17 +324,44 @@ export class VectorStore {
     return Float32Array.from(this.index.getPoint(label));
   }
 
-  /** Nearest neighbours by cosine similarity; `k` is clamped to the live count and ef raised to k. */
-  search(query: Float32Array, k: number): VectorHit[] {
+  /**
+   * Nearest neighbours by cosine similarity; `k` is clamped to the live count and ef raised to k.
+   * With `allow`, only labels it accepts: hnswlib keeps walking the graph until it holds k of them
+   * (or has seen every element it can reach), so a filter never costs results.
+   */
+  search(query: Float32Array, k: number, allow?: (label: number) => boolean): VectorHit[] {
     this.checkDimension(query);
     const index = this.index;
     // Deleted slots still count here; hnswlib then simply returns fewer neighbours.
     const n = Math.min(k, index.getCurrentCount());
     if (n <= 0) return [];
     if (index.getEf() < n) index.setEf(n);
-    const { neighbors, distances } = index.searchKnn(query, n);
+    const { neighbors, distances } = allow === undefined ? index.searchKnn(query, n) : index.searchKnn(query, n, allow);
     if (index.getEf() !== this.params.efSearch && this.params.efSearch >= n) index.setEf(this.params.efSearch);
     return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
+  }
+
+  /**
+   * The `k` nearest of `labels` by exact cosine similarity, reading each one's vector: for a filter
+   * that allows few passages, where a filtered graph search would walk most of the graph to find them.
+   */
+  searchAmong(query: Float32Array, k: number, labels: ArrayLike<number>): VectorHit[] {
+    this.checkDimension(query);
+    const index = this.index;
+    let norm = 0;
+    for (let i = 0; i < query.length; i++) norm += (query[i] as number) ** 2;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    const hits: VectorHit[] = [];
+    for (let i = 0; i < labels.length; i++) {
+      const label = labels[i] as number;
+      // hnswlib stores cosine vectors normalized, so the dot product is the similarity.
+      const point = index.getPoint(label);
+      let dot = 0;
+      for (let j = 0; j < point.length; j++) dot += (point[j] as number) * (query[j] as number);
+      // As hnswlib computes it: one minus a float32 distance.
+      hits.push({ label, similarity: 1 - Math.fround(1 - Math.fround(dot * scale)) });
+    }
+    return hits.sort((a, b) => b.similarity - a.similarity || a.label - b.label).slice(0, k);
   }
 
   /** Writes the graph to `file` (as it is: see `renumber`); returns the file's size. */

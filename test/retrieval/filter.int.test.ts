@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { FakeEmbedder } from '../../src/embeddings/fake.js';
 import { KeywordIndex } from '../../src/keywords/bm25.js';
@@ -190,6 +193,20 @@ describe('searchIndex with a filter', async () => {
       const got = await searchIndex(index, embedder, question, { k: 5, mode: 'vector', filter }, { ...everything, exactVectorRows: Infinity });
       expect(got.results.map((r) => r.passage.id)).toEqual(truth);
     }
+  });
+
+  it("vector: the exact path reads a loaded graph's vectors from its file, as getPoint gives them", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-filter-'));
+    const file = path.join(dir, 'vectors.hnsw');
+    const bytes = await index.vectors!.save(file);
+    const loaded = await VectorStore.load(file, embedder.dimension, {}, bytes);
+    const labels = Array.from({ length: 300 }, (_, i) => (i * 7) % passages.length);
+    for (const question of questions) {
+      const q = await embedder.embedQuery(question);
+      expect(loaded.searchAmong(q, 20, labels)).toEqual(index.vectors!.searchAmong(q, 20, labels));
+    }
+    loaded.release();
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('keyword and hybrid: cites only allowed passages, and finds the one passage a filter allows', async () => {

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { sizeLabel } from './cache.js';
 import { speedHistory } from './speed-history.js';
+import type { FilteredResult } from './filtered.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the figures come back from report.json as plain data. */
 type R = Record<string, any>;
@@ -17,6 +18,14 @@ export function floors(r: R): { floor: string; figure: string; ok: boolean | und
   if (inc) out.push({ floor: `unchanged ${sizeLabel(inc.size)} re-run < 3 s, no model load`, figure: `${inc.median} ms median, ${inc.modelLoads} model loads`, ok: inc.size >= 100_000 ? inc.median < 3000 && inc.modelLoads === 0 : undefined });
   for (const s of r.scale ?? []) {
     out.push({ floor: `recall@10 >= 0.98 at ${sizeLabel(s.size)}`, figure: String(s.recallAt10), ok: s.recallAt10 >= 0.98 });
+    if (s.filtered && s.size >= 100_000) {
+      const f = s.filtered;
+      out.push({
+        floor: `filtered search (~1% of passages) p95 < 20 ms at ${sizeLabel(s.size)}, exactly k results`,
+        figure: `${ms(f.fused.p95)}, ${f.exactK} of ${f.queries} queries with k results, ${f.outside} outside the filter`,
+        ok: f.fused.p95 < 20 && f.exactK === f.queries && f.outside === 0,
+      });
+    }
     if (s.size >= 1_000_000) {
       out.push({ floor: 'search p95 (all but the query embedding) < 10 ms at 1M', figure: ms(s.fused.p95), ok: s.fused.p95 < 10 });
       out.push({ floor: 'RSS after load < 3 GB at 1M', figure: `${s.rssAfterLoadMB} MB`, ok: s.rssAfterLoadMB < 3072 });
@@ -133,6 +142,14 @@ function reportBody(r: R): string[] {
       const f = s.files;
       const mbOf = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MB`;
       lines.push(`| ${sizeLabel(s.size)} | ${ms(s.loadBreakdownMs.passages)} | ${ms(s.loadBreakdownMs.keywords)} | ${ms(s.loadBreakdownMs.vectors)} | ${mbOf((f['passages.bin'] ?? f['passages.json']) + f['texts.bin'])} | ${mbOf(f['keywords.bin'])} | ${mbOf(f['vectors.hnsw'])} |`);
+    }
+    const filtered = (r.scale as { size: number; filtered?: FilteredResult }[]).filter((s) => s.filtered);
+    if (filtered.length > 0) {
+      lines.push('', 'Filtered search: a filter allowing every hundredth article (about 1% of passages), inside both halves; query embedding excluded. "k results": queries that got exactly k, searched with no relevance floor so that the filter alone decides the count. The vector half searches a filter allowing at most `searchDefaults.exactVectorRows` passages exactly over their vectors, a wider one through the graph with hnswlib\'s filter.', '');
+      lines.push('| passages | allowed | keyword p50/p95 | vector p50/p95 | fused p50/p95 | k results | outside the filter |', '|---|---|---|---|---|---|---|');
+      for (const { size, filtered: f } of filtered) {
+        lines.push(`| ${sizeLabel(size)} | ${f!.allowed} (${pct(f!.share)}) | ${ms(f!.keyword.p50)} / ${ms(f!.keyword.p95)} | ${ms(f!.vector.p50)} / ${ms(f!.vector.p95)} | ${ms(f!.fused.p50)} / ${ms(f!.fused.p95)} | ${f!.exactK} of ${f!.queries} | ${f!.outside} |`);
+      }
     }
     lines.push('', 'Recall@10 by ef (search breadth), same queries:', '');
     const efs = Object.keys(r.scale[0].recallByEf);

@@ -5,6 +5,7 @@ import { searchModes, type SearchMode, type SearchResponse } from '../retrieval/
 import { describeError } from '../errors.js';
 import { commonFlags, log, parseFlags, parseMode, runMain, settingsFromFlags } from './run.js';
 import { formatResults } from './format.js';
+import { describeFilter, isFiltering, parseDay, type SearchFilter } from '../retrieval/filter.js';
 
 const usage = 'npm run repl -- [--index DIR] [--articles PATH] [--model ID_OR_DIR]';
 
@@ -12,6 +13,10 @@ const help = `Type a question (Japanese or English) and press Enter.
   :more    the next results for the last question
   :k N     results per question (1-${searchDefaults.maxK})
   :mode M  ${searchModes.join(', ')}: both halves fused, or one of them alone
+  :source NAME     only this source's articles (nothing after it: any source)
+  :article ID      only this article (nothing after it: any article)
+  :since DATE      only articles from this day on (YYYY-MM-DD, Japan time; nothing: no limit)
+  :until DATE      only articles up to this day (YYYY-MM-DD; nothing: no limit)
   :help    this help
   :quit    leave (Ctrl-D works too)`;
 
@@ -26,17 +31,19 @@ runMain(async () => {
   console.log(`kiji: ${articles.length} articles, ${articles.reduce((n, a) => n + a.passages, 0)} passages, ${searchKind}. :help for commands.`);
   let k = settings.k;
   let mode: SearchMode = 'hybrid';
+  let filter: SearchFilter = {};
   /** The question on screen and its response, for `:more`. */
   let last: { question: string; response: SearchResponse; offset: number } | undefined;
 
   const show = async (question: string, offset: number): Promise<void> => {
     try {
       const started = performance.now();
-      const response = await library.search(question, { k, mode, offset });
+      const response = await library.search(question, { k, mode, offset, ...(isFiltering(filter) ? { filter } : {}) });
       const width = Math.min(process.stdout.columns ?? 100, 120);
       process.stdout.write(formatResults(response, { width, color: process.stdout.isTTY === true }));
       const shown = response.results.length === 0 ? '0' : `${offset + 1}-${offset + response.results.length}`;
-      console.log(`(${shown} of ${response.total} relevant, ${response.mode}, ${(performance.now() - started).toFixed(1)} ms)`);
+      const only = isFiltering(filter) ? `, only ${describeFilter(filter)}` : '';
+      console.log(`(${shown} of ${response.total} relevant, ${response.mode}${only}, ${(performance.now() - started).toFixed(1)} ms)`);
       last = { question, response, offset };
     } catch (error) {
       console.log(`Search failed: ${describeError(error)}`);
@@ -73,6 +80,15 @@ runMain(async () => {
       } catch (error) {
         console.log(describeError(error));
       }
+    } else if (command === ':source' || command === ':article' || command === ':since' || command === ':until') {
+      try {
+        filter = withFilter(filter, command, argument);
+        // Pages of another filter would not continue the last ones.
+        last = undefined;
+        console.log(isFiltering(filter) ? `Only passages with ${describeFilter(filter)}.` : 'No filter: every passage.');
+      } catch (error) {
+        console.log(describeError(error));
+      }
     } else if (command === ':more' || command === ':m') {
       const next = last ? last.offset + last.response.results.length : 0;
       if (!last) console.log('Ask a question first.');
@@ -87,3 +103,13 @@ runMain(async () => {
   }
   rl.close();
 });
+
+/** `filter` with one REPL filter command applied; an empty argument clears that part. */
+function withFilter(filter: SearchFilter, command: ':source' | ':article' | ':since' | ':until', argument: string): SearchFilter {
+  const next = { ...filter };
+  const key = ({ ':source': 'sources', ':article': 'articleIds', ':since': 'since', ':until': 'until' } as const)[command];
+  if (argument === '') delete next[key];
+  else if (key === 'sources' || key === 'articleIds') next[key] = [argument];
+  else next[key] = parseDay(argument, command);
+  return next;
+}

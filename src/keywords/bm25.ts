@@ -177,21 +177,31 @@ export class KeywordIndex {
   }
 
   /**
-   * Best `k` passages for `query`, highest score first, only those sharing a term with it.
+   * Best `k` passages for `query`, highest score first, only those sharing a term with it and, with
+   * `allowed` (a byte per passage, 1 allowed), only those it allows.
    *
    * @example index.search('有志連合の首脳会合はどこで開かれたか', 3) // [{ id: 'a#4', score: 21.3, coverage: 0.82 }, ...]
    */
-  search(query: string, k: number): KeywordHit[] {
-    return this.rank(query, k, (terms, depth) => prunedTopK(terms, this.head.n, depth, this.scratch));
+  search(query: string, k: number, allowed?: Uint8Array): KeywordHit[] {
+    this.checkAllowed(allowed);
+    return this.rank(query, k, (terms, depth) => prunedTopK(terms, this.head.n, depth, this.scratch, allowed));
   }
 
   /**
    * What `search` returns, found by scoring every posting of every query term: the reference the pruned
    * search is tested and benchmarked against (it reads whole posting lists; not for serving).
    */
-  searchExhaustive(query: string, k: number): KeywordHit[] {
+  searchExhaustive(query: string, k: number, allowed?: Uint8Array): KeywordHit[] {
+    this.checkAllowed(allowed);
     // Each list is read whole and used once: the read buffer is emptied after each.
-    return this.rank(query, k, (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, () => this.arena.reset(64 << 20)), Infinity);
+    return this.rank(query, k, (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, () => this.arena.reset(64 << 20), allowed), Infinity);
+  }
+
+  /** `allowed` (a byte per passage, 1: the search may return it) must cover every passage. */
+  private checkAllowed(allowed: Uint8Array | undefined): void {
+    if (allowed !== undefined && allowed.length < this.head.n) {
+      throw new KijiError(ErrorCodes.BAD_ARGUMENT, `The search filter covers ${allowed.length} passages of ${this.head.n}.`);
+    }
   }
 
   private checkK(k: number): void {

@@ -105,7 +105,7 @@ export class TopK {
  * and what it replaced. Allocates per-passage arrays; for tests and benchmarks. `done` is called after
  * each term (whose postings are not read again).
  */
-export function exhaustiveTopK(terms: readonly TermInput[], n: number, depth: number, done: () => void = () => {}): ScoredDoc[] {
+export function exhaustiveTopK(terms: readonly TermInput[], n: number, depth: number, done: () => void = () => {}, allowed?: Uint8Array): ScoredDoc[] {
   const acc = new Float32Array(n);
   const mass = new Float64Array(n);
   const touched: number[] = [];
@@ -120,7 +120,7 @@ export function exhaustiveTopK(terms: readonly TermInput[], n: number, depth: nu
     done();
   }
   const top = new TopK(depth);
-  for (const d of touched) top.offer(d, acc[d] as number, mass[d] as number);
+  for (const d of touched) if (allowed === undefined || allowed[d] === 1) top.offer(d, acc[d] as number, mass[d] as number);
   return top.sorted();
 }
 
@@ -225,8 +225,11 @@ function kthLargest(values: Float64Array, count: number, depth: number, heap: Fl
  * probed at each, skipping blocks whose highest impact cannot help), and after each list a candidate
  * whose partial score plus everything still to come cannot reach the bound is dropped. The few that
  * remain are scored exactly, in query-term order.
+ *
+ * With `allowed` (a byte per doc, 1 allowed), a doc it does not allow never becomes a candidate: the
+ * bound is then the k-th best allowed partial score, so the top is exactly the allowed docs' top.
  */
-export function prunedTopK(terms: readonly TermInput[], n: number, depth: number, scratch: TopKScratch): ScoredDoc[] {
+export function prunedTopK(terms: readonly TermInput[], n: number, depth: number, scratch: TopKScratch, allowed?: Uint8Array): ScoredDoc[] {
   const m = terms.length;
   if (m === 0 || depth === 0 || n === 0) return [];
   const order = terms.map((_, j) => j).sort((a, b) => (terms[b] as TermInput).maxImpact - (terms[a] as TermInput).maxImpact);
@@ -241,7 +244,7 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
     rest += t.maxImpact;
     postings += t.cursor.df;
   }
-  if (postings <= WHOLE_QUERY_POSTINGS || n <= WINDOW) return wholeTopK(terms, n, depth, scratch);
+  if (postings <= WHOLE_QUERY_POSTINGS || n <= WINDOW) return wholeTopK(terms, n, depth, scratch, allowed);
   let cut = 0;
   let i = 0;
   let live = 0;
@@ -256,7 +259,7 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
       rest -= term.maxImpact;
     } while (i < m && rest >= cut && size < limit);
     limit *= 2;
-    live = addLists(batch, n, live, scratch);
+    live = addLists(batch, n, live, scratch, allowed);
     cut = Math.max(cut, kthLargest(scratch.scores, live, depth, heap) / slack / slack);
   }
   // Only docs these lists hold can still make the top: they are the candidates from here on.
@@ -292,7 +295,7 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
  * `exhaustiveTopK` window by window: every posting is summed, in float32 and in query-term order as a
  * score is, so no doc needs scoring again. For queries with few postings in all, where pruning does not pay.
  */
-function wholeTopK(terms: readonly TermInput[], n: number, depth: number, scratch: TopKScratch): ScoredDoc[] {
+function wholeTopK(terms: readonly TermInput[], n: number, depth: number, scratch: TopKScratch, allowed: Uint8Array | undefined): ScoredDoc[] {
   const { score, acc: masses, seen } = scratch;
   for (const { cursor } of terms) {
     cursor.loadAll();
@@ -312,7 +315,9 @@ function wholeTopK(terms: readonly TermInput[], n: number, depth: number, scratc
         bits ^= low;
         const x = (word << 5) | (31 - Math.clz32(low));
         // Most docs rank below a full top: rejected here without a call.
-        if (!top.full || (score[x] as number) >= top.min) top.offer(ws + x, score[x] as number, masses[x] as number);
+        if ((!top.full || (score[x] as number) >= top.min) && (allowed === undefined || allowed[ws + x] === 1)) {
+          top.offer(ws + x, score[x] as number, masses[x] as number);
+        }
         score[x] = 0;
         masses[x] = 0;
       }
@@ -338,7 +343,7 @@ function compact(docs: Uint32Array, scores: Float64Array, live: number, rest: nu
  * Sums `lists` whole, window by window, into the candidates (scratch.docs/scores[0..live-1], in doc
  * order): docs already there gain their impacts, docs new to them join. Returns the new count.
  */
-function addLists(lists: readonly PostingCursor[], n: number, live: number, scratch: TopKScratch): number {
+function addLists(lists: readonly PostingCursor[], n: number, live: number, scratch: TopKScratch, allowed: Uint8Array | undefined): number {
   let postings = 0;
   for (const list of lists) {
     list.loadAll();
@@ -370,7 +375,9 @@ function addLists(lists: readonly PostingCursor[], n: number, live: number, scra
         }
         let s = acc[x] as number;
         acc[x] = 0;
+        // Candidates already held were allowed when they joined.
         if (c < live && old[c] === d) s += oldScores[c++] as number;
+        else if (allowed !== undefined && allowed[d] !== 1) continue;
         out[o] = d;
         outScores[o++] = s;
       }

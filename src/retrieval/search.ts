@@ -7,6 +7,8 @@ import { collapseNearDuplicateGrams, GramSet } from './dedupe.js';
 import { isAnswerable, keepTail, relevanceDefaults, type Evidence, type RelevanceOptions } from './relevance.js';
 import { answerSentencePicker, sentenceGrams, type SentenceGrams } from './answer-sentence.js';
 import type { SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
+import { compileFilter, isFiltering, type RowFilter } from './filter.js';
+import type { VectorHit } from '../vectors/hnsw-store.js';
 
 export const searchDefaults = {
   /** Candidates taken from each half before fusion (>= k + offset). */
@@ -15,12 +17,19 @@ export const searchDefaults = {
   maxQuestionChars: 500,
   /** Largest k a caller may ask for. */
   maxK: 50,
+  /**
+   * A filter allowing at most this many passages has its vector half searched exactly over their
+   * vectors; a larger one through the graph with the filter (docs/benchmarks.md, filtered search).
+   */
+  exactVectorRows: 2000,
 } as const;
 
 export interface SearchTuning {
   fusion?: Partial<FusionOptions>;
   relevance?: Partial<RelevanceOptions>;
   candidates?: number;
+  /** Overrides `searchDefaults.exactVectorRows` (tests and benchmarks compare both ways). */
+  exactVectorRows?: number;
 }
 
 /**
@@ -54,11 +63,13 @@ export async function searchIndex(
   const fusion = { ...fusionDefaults, ...tuning.fusion };
   const relevance = { ...relevanceDefaults, ...tuning.relevance };
   const evidence = new Map<number, Evidence>();
+  const filter: RowFilter | undefined = isFiltering(options.filter) ? compileFilter(index.table, options.filter) : undefined;
+  if (filter !== undefined && filter.rows.length === 0) return { question, results: [], mode, total: 0, ...fellBack };
 
   const keywordRows: number[] = [];
   const keywordScores: number[] = [];
   if (mode !== 'vector') {
-    for (const hit of index.keywords.search(text, candidates)) {
+    for (const hit of index.keywords.search(text, candidates, filter?.allowed)) {
       // Keyword docs are built in table row order; the id check keeps a mismatch from citing the wrong passage.
       const row = hit.doc < index.table.size && index.table.id(hit.doc) === hit.id ? hit.doc : index.table.rowOf(hit.id);
       if (row === undefined) continue;
@@ -71,7 +82,7 @@ export async function searchIndex(
   const vectorScores: number[] = [];
   if (mode !== 'keyword') {
     const query = await embedder!.embedQuery(text);
-    for (const hit of index.vectors!.search(query, candidates)) {
+    for (const hit of vectorSearch(index, query, candidates, filter, tuning.exactVectorRows ?? searchDefaults.exactVectorRows)) {
       const row = index.rowOfLabel[hit.label] ?? -1;
       if (row < 0) continue;
       vectorRows.push(row);
@@ -120,4 +131,21 @@ export async function searchIndex(
   // if none were near-duplicates, an upper bound (see SearchResponse.total).
   const total = kept.length + (relevant.length - examined);
   return { question, results, mode, total, ...fellBack };
+}
+
+/** The vector half: the graph, the graph with the filter, or, for a filter allowing few passages, exactly over theirs. */
+function vectorSearch(index: LoadedIndex, query: Float32Array, k: number, filter: RowFilter | undefined, exactRows: number): VectorHit[] {
+  const vectors = index.vectors!;
+  if (filter === undefined) return vectors.search(query, k);
+  if (filter.rows.length <= exactRows) {
+    const labels: number[] = [];
+    for (const row of filter.rows) {
+      const label = index.table.label(row);
+      if (label >= 0) labels.push(label);
+    }
+    return vectors.searchAmong(query, k, labels);
+  }
+  const { allowed } = filter;
+  const rowOfLabel = index.rowOfLabel;
+  return vectors.search(query, k, (label) => allowed[rowOfLabel[label] ?? -1] === 1);
 }

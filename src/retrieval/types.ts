@@ -1,5 +1,8 @@
 import type { Passage } from '../passages/passage.js';
 import type { ArticleSummary, BuildReport } from '../index-types.js';
+import type { SearchFilter } from './filter.js';
+
+export type { SearchFilter } from './filter.js';
 
 export type { ArticleSummary, BuildReport } from '../index-types.js';
 
@@ -13,6 +16,8 @@ export interface SearchOptions {
   mode?: SearchMode;
   /** Skip the first `offset` relevant results (for paging). */
   offset?: number;
+  /** Only passages this filter allows, in both halves of the search (see filter.ts). */
+  filter?: SearchFilter;
 }
 
 export interface SearchResult {

@@ -369,6 +369,11 @@ export class PassageTable {
     return this.storedArticle(this.columns.article[row]!);
   }
 
+  /** Each row's article number (an index into `articleSummaries()`); the table's own column, not a copy. */
+  articleNumbers(): Uint32Array {
+    return this.columns.article;
+  }
+
   private storedArticle(a: number): StoredArticle {
     let stored = this.articleCache[a];
     if (!stored) {

@@ -111,6 +111,10 @@ export class VectorStore {
   private saving = 0;
   /** Elements inserted since the graph was last renumbered (`load` is told how many a saved graph had). */
   private inserted = 0;
+  /** Where each label's vector sits in the file the graph was loaded from, found on first use. */
+  private fileVectors?: VectorPlaces;
+  /** False once an insert or delete changed the graph in memory: its file then no longer tells its vectors. */
+  private asLoaded = true;
 
   private constructor(
     private readonly native: HnswIndex,
@@ -150,6 +154,7 @@ export class VectorStore {
 
   /** The graph no longer reads its file (an insert copied it out, or it was freed): the file is let go. */
   private letGoOfSource(): void {
+    this.fileVectors = undefined;
     if (this.source === undefined) return;
     fs.closeSync(this.source.fd);
     this.source = undefined;
@@ -273,6 +278,7 @@ export class VectorStore {
   addMany(labels: readonly number[], vectors: readonly Float32Array[], threads: number = insertThreads()): void {
     if (labels.length !== vectors.length) throw new Error(`addMany: ${labels.length} labels for ${vectors.length} vectors`);
     if (labels.length === 0) return;
+    this.asLoaded = false;
     const points = new Float32Array(vectors.length * this.dimension);
     vectors.forEach((vector, i) => {
       this.checkDimension(vector);
@@ -317,6 +323,7 @@ export class VectorStore {
   }
 
   remove(label: number): void {
+    this.asLoaded = false;
     this.index.markDelete(label);
   }
 
@@ -324,17 +331,50 @@ export class VectorStore {
     return Float32Array.from(this.index.getPoint(label));
   }
 
-  /** Nearest neighbours by cosine similarity; `k` is clamped to the live count and ef raised to k. */
-  search(query: Float32Array, k: number): VectorHit[] {
+  /**
+   * Nearest neighbours by cosine similarity; `k` is clamped to the live count and ef raised to k.
+   * With `allow`, only labels it accepts: hnswlib keeps walking the graph until it holds k of them
+   * (or has seen every element it can reach), so a filter never costs results.
+   */
+  search(query: Float32Array, k: number, allow?: (label: number) => boolean): VectorHit[] {
     this.checkDimension(query);
     const index = this.index;
     // Deleted slots still count here; hnswlib then simply returns fewer neighbours.
     const n = Math.min(k, index.getCurrentCount());
     if (n <= 0) return [];
     if (index.getEf() < n) index.setEf(n);
-    const { neighbors, distances } = index.searchKnn(query, n);
+    const { neighbors, distances } = allow === undefined ? index.searchKnn(query, n) : index.searchKnn(query, n, allow);
     if (index.getEf() !== this.params.efSearch && this.params.efSearch >= n) index.setEf(this.params.efSearch);
     return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
+  }
+
+  /**
+   * The `k` nearest of `labels` by exact cosine similarity: for a filter that allows few passages,
+   * where a filtered graph search would walk most of the graph to find them. A graph loaded from a
+   * file reads the vectors from that file (the graph's own pages, in the page cache): hnswlib-node's
+   * getPoint builds a JS array number by number, many times slower than the similarity itself.
+   */
+  searchAmong(query: Float32Array, k: number, labels: ArrayLike<number>): VectorHit[] {
+    this.checkDimension(query);
+    const index = this.index;
+    let norm = 0;
+    for (let i = 0; i < query.length; i++) norm += (query[i] as number) ** 2;
+    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    const file = this.source === undefined || !this.asLoaded ? undefined : (this.fileVectors ??= readVectorPlaces(this.source.fd, index.getCurrentCount()));
+    const buffer = Buffer.alloc(this.dimension * 4);
+    const point = new Float32Array(buffer.buffer, buffer.byteOffset, this.dimension);
+    const hits: VectorHit[] = [];
+    for (let i = 0; i < labels.length; i++) {
+      const label = labels[i] as number;
+      const at = file?.place(label);
+      // hnswlib stores cosine vectors normalized, so the dot product is the similarity.
+      const vector: ArrayLike<number> = at === undefined ? index.getPoint(label) : (fs.readSync(this.source!.fd, buffer, 0, buffer.length, at), point);
+      let dot = 0;
+      for (let j = 0; j < vector.length; j++) dot += (vector[j] as number) * (query[j] as number);
+      // As hnswlib computes it: one minus a float32 distance.
+      hits.push({ label, similarity: 1 - Math.fround(1 - Math.fround(dot * scale)) });
+    }
+    return hits.sort((a, b) => b.similarity - a.similarity || a.label - b.label).slice(0, k);
   }
 
   /** Writes the graph to `file` (as it is: see `renumber`); returns the file's size. */
@@ -395,4 +435,46 @@ function fileStats(file: string): fs.Stats | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The file offset of each label's vector in an hnswlib index file. */
+interface VectorPlaces {
+  place(label: number): number | undefined;
+}
+
+/**
+ * Reads the labels of an hnswlib file's bottom layer (element by element: links, vector, label) in
+ * large chunks, once: the labels are spread over the whole layer, so this reads all of it.
+ */
+function readVectorPlaces(fd: number, count: number): VectorPlaces {
+  const header = Buffer.alloc(96);
+  fs.readSync(fd, header, 0, 96, 0);
+  const u64 = (b: Buffer, o: number): number => Number(b.readBigUInt64LE(o));
+  const offsetLevel0 = u64(header, 0);
+  const elements = Math.min(count, u64(header, 16));
+  const sizePerElement = u64(header, 24);
+  const labelOffset = u64(header, 32);
+  const offsetData = u64(header, 40);
+  const base = 96 + offsetLevel0;
+  const perChunk = Math.max(1, Math.floor((16 << 20) / sizePerElement));
+  const chunk = Buffer.alloc(perChunk * sizePerElement);
+  let maxLabel = -1;
+  const labels = new Float64Array(elements);
+  for (let first = 0; first < elements; first += perChunk) {
+    const n = Math.min(perChunk, elements - first);
+    fs.readSync(fd, chunk, 0, n * sizePerElement, base + first * sizePerElement);
+    for (let i = 0; i < n; i++) {
+      const label = u64(chunk, i * sizePerElement + labelOffset);
+      labels[first + i] = label;
+      if (label > maxLabel) maxLabel = label;
+    }
+  }
+  const element = new Int32Array(maxLabel + 1).fill(-1);
+  for (let i = 0; i < elements; i++) element[labels[i] as number] = i;
+  return {
+    place: (label) => {
+      const e = element[label];
+      return e === undefined || e < 0 ? undefined : base + e * sizePerElement + offsetData;
+    },
+  };
 }

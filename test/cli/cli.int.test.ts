@@ -112,6 +112,70 @@ describe('npm run query', () => {
   });
 });
 
+describe('npm run query with filters', () => {
+  /** The shipped articles (ロイター日本語版, 2026-01-06 and 07) and one from another source a day later. */
+  function filteredDirs() {
+    const dirs = tempDirs();
+    fs.writeFileSync(
+      path.join(dirs.articles, 'nhk.md'),
+      '---\ntitle: パリ首脳会合の続報\nsource: NHK\ndate: 2026-01-08\nid: nhk-1\n---\n\n有志連合の首脳会合はパリで開かれ、安全の保証について議論した。\n\n米国も会合に代表を送った。\n',
+    );
+    return dirs;
+  }
+  const question = '有志連合の首脳会合はどこで開かれたか\n';
+  const results = (out: { stdout: string }) => JSON.parse(out.stdout).results as { source: string; published: string; articleId: string }[];
+
+  it('--source, --since, --until and --article keep only matching passages', () => {
+    const { articles, index } = filteredDirs();
+    const run = (...flags: string[]) => cli('query.ts', ['--json', '--k', '10', '--articles', articles, '--index', index, ...flags], { input: question });
+    const all = results(run());
+    expect(new Set(all.map((r) => r.source))).toEqual(new Set(['NHK', 'ロイター日本語版']));
+    const nhk = run('--source', 'NHK');
+    expect(nhk.stderr).toContain('Only passages with source: NHK.');
+    expect(results(nhk).length).toBeGreaterThan(0);
+    expect(results(nhk).every((r) => r.articleId === 'nhk-1')).toBe(true);
+    const both = results(run('--source', 'NHK', '--source', 'ロイター日本語版'));
+    expect(both.length).toBe(all.length);
+    const since = results(run('--since', '2026-01-08'));
+    expect(since.length).toBeGreaterThan(0);
+    expect(since.every((r) => r.source === 'NHK')).toBe(true);
+    const until = results(run('--until', '2026-01-07'));
+    expect(until.length).toBeGreaterThan(0);
+    expect(until.every((r) => r.source === 'ロイター日本語版' && r.published < '2026-01-08')).toBe(true);
+    const article = results(run('--article', 'nhk-1', '--mode', 'keyword'));
+    expect(article.map((r) => r.articleId)).toContain('nhk-1');
+    expect(article.every((r) => r.articleId === 'nhk-1')).toBe(true);
+    expect(results(run('--source', 'nobody'))).toEqual([]);
+  });
+
+  it('rejects a bad date with one line naming it and the format', () => {
+    const out = cli('query.ts', ['--since', '2026/01/07']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('--since "2026/01/07" is not a date: use YYYY-MM-DD');
+    expect(out.stderr).not.toMatch(/^\s+at /m);
+    expect(cli('query.ts', ['--until', '2026-13-01']).stderr).toContain('--until "2026-13-01"');
+  });
+
+  it('the REPL sets and clears filters with :source, :since, :until and :article', () => {
+    const { articles, index } = filteredDirs();
+    const out = cli('repl.ts', ['--articles', articles, '--index', index], {
+      input: [':help', ':source NHK', '有志連合の首脳会合はどこで開かれたか', ':source', ':since 2026-13-40', ':until 2026-01-07', '有志連合の首脳会合はどこで開かれたか', ':until', ':article nhk-1', ':quit', ''].join('\n'),
+    });
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain(':source NAME');
+    expect(out.stdout).toContain('Only passages with source: NHK.');
+    expect(out.stdout).toMatch(/relevant, hybrid, only source: NHK, /);
+    expect(out.stdout).toContain('No filter: every passage.');
+    expect(out.stdout).toContain(':since "2026-13-40" is not a date');
+    expect(out.stdout).toMatch(/relevant, hybrid, only until 2026-01-07, /);
+    expect(out.stdout).toContain('Only passages with article: nhk-1.');
+    // Each answer cites only its filter's articles.
+    const [nhkPart, reutersPart] = out.stdout.split('Only passages with until 2026-01-07.');
+    expect(nhkPart).toContain('NHK');
+    expect(reutersPart).not.toMatch(/NHK/);
+  });
+});
+
 describe('npm run repl', () => {
   it('pages through a question with :more and switches modes with :mode', () => {
     const { articles, index } = tempDirs();

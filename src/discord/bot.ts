@@ -8,12 +8,13 @@ import {
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
+  type ModalSubmitInteraction,
 } from 'discord.js';
 import { describeError, ErrorCodes, isKijiError, KijiError } from '../errors.js';
 import type { DiscordSettings } from '../config/discord.js';
 import type { Library } from '../retrieval/types.js';
 import { disabledQuestionLog, recordingNeverThrows, type QuestionLog } from '../questionlog/question-log.js';
-import { handleButton } from './buttons.js';
+import { handleButton, handleModal } from './buttons.js';
 import { allowedMentions, quiet, type BotContext, type Command, type Outcome } from './command.js';
 import { commands as allCommands } from './commands/index.js';
 import { Cooldown, PressLimit } from './cooldown.js';
@@ -142,8 +143,9 @@ export function createBot(options: BotOptions): Bot {
     write(line);
   };
 
-  async function dispatch(interaction: ChatInputCommandInteraction | ButtonInteraction): Promise<Outcome> {
+  async function dispatch(interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction): Promise<Outcome> {
     if (interaction.isButton()) return handleButton(interaction, context, presses);
+    if (interaction.isModalSubmit()) return handleModal(interaction, context);
     const command = commands.get(interaction.commandName);
     if (!command) {
       // Registered by another version of the bot: say so rather than leave "The application did not respond".
@@ -154,7 +156,7 @@ export function createBot(options: BotOptions): Bot {
   }
 
   client.on(Events.InteractionCreate, async (interaction: Interaction) => {
-    if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
+    if (!interaction.isChatInputCommand() && !interaction.isButton() && !interaction.isModalSubmit()) return;
     const started = performance.now();
     let result: Outcome & { error?: string; replyError?: string };
     try {
@@ -170,7 +172,9 @@ export function createBot(options: BotOptions): Bot {
     log(
       {
         event: 'interaction',
-        command: interaction.isChatInputCommand() ? interaction.commandName : `button:${interaction.customId.split(':')[1] ?? '?'}`,
+        command: interaction.isChatInputCommand()
+          ? interaction.commandName
+          : `${interaction.isModalSubmit() ? 'modal' : 'button'}:${interaction.customId.split(':')[1] ?? '?'}`,
         interaction: interaction.id,
         user: interaction.user.id,
         guild: interaction.guildId,
@@ -220,7 +224,7 @@ export function createBot(options: BotOptions): Bot {
  * The private apology after a failed handler. A public "thinking…" placeholder is replaced by a private
  * follow-up (a deferred public reply cannot turn private); a button's message is left as it was.
  */
-async function apologize(interaction: ChatInputCommandInteraction | ButtonInteraction): Promise<void> {
+async function apologize(interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction): Promise<void> {
   const apology = quiet({ content: stringsFor(interaction.locale).apology, flags: MessageFlags.Ephemeral });
   if (!interaction.deferred && !interaction.replied) {
     await interaction.reply(apology);

@@ -25,7 +25,7 @@ export interface RecordedRequest {
 
 export interface Reply {
   interactionId: string;
-  /** The accepted interaction callback: type 4 message, 5 deferred message, 6 deferred update, 7 update. */
+  /** The accepted interaction callback: type 4 message, 5 deferred message, 6 deferred update, 7 update, 9 modal. */
   callback: { type: number; data?: any };
   /** What the user finally sees: the callback's message, the edit of the deferred reply, or the first follow-up. */
   message: any;
@@ -180,6 +180,15 @@ export class FakeDiscord {
     return this.#interact(3, actor, { data: { custom_id: customId, component_type: 2 }, message }, message.id);
   }
 
+  /**
+   * Submits a modal the bot showed (`customId` from its type 9 callback) with text field values by
+   * custom id. With `message`, as when the modal was opened from a button on that message.
+   */
+  modalSubmit(customId: string, values: Record<string, string>, actor: Actor = {}, message?: any): string {
+    const components = Object.entries(values).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] }));
+    return this.#interact(5, actor, { data: { custom_id: customId, components }, ...(message ? { message } : {}) }, message?.id);
+  }
+
   /** The current state of the message interaction `id` created or edited. */
   message(id: string): any {
     const messageId = this.#interactions.get(id)?.messageId;
@@ -219,7 +228,7 @@ export class FakeDiscord {
   async reply(id: string, timeoutMs = 15000): Promise<Reply> {
     const isFinal = (request: RecordedRequest) => {
       if (request.interactionId !== id || request.status >= 300) return false;
-      if (request.path.endsWith('/callback')) return request.body?.type === 4 || request.body?.type === 7;
+      if (request.path.endsWith('/callback')) return request.body?.type === 4 || request.body?.type === 7 || request.body?.type === 9;
       return (request.method === 'PATCH' && request.path.endsWith('/messages/@original')) || (request.method === 'POST' && request.path.startsWith('/api/v10/webhooks/'));
     };
     const final = await this.waitFor(isFinal, `a reply to interaction ${id}`, timeoutMs).catch((error: Error) => {

@@ -71,21 +71,19 @@ export default {
     );
     // Answered in the first response unless the search was slow enough to be deferred.
     const send = (body: MessageBody) => (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.reply(quiet({ ...body, ...visibility })));
-    // Once the reader has the answer, so the log never delays it.
-    const record = () =>
-      context.questionLog.recordQuestion({
-        guildId: interaction.guildId,
-        channelId: interaction.channelId,
-        userId: interaction.user.id,
-        question: question.text,
-        mode: response.mode,
-        private: args.private ?? false,
-        results: citedPassages(response.results),
-        latencyMs: performance.now() - started,
-      });
+    // Before the answer is sent, so its 👍 / 👎 buttons can carry the question's id in the log.
+    const questionId = context.questionLog.recordQuestion({
+      guildId: interaction.guildId,
+      channelId: interaction.channelId,
+      userId: interaction.user.id,
+      question: question.text,
+      mode: response.mode,
+      private: args.private ?? false,
+      results: citedPassages(response.results),
+      latencyMs: performance.now() - started,
+    });
     if (response.results.length === 0) {
       await send({ content: nothingRelevantText(response, strings), embeds: [], components: [] });
-      record();
       return { outcome: 'nothing', results: 0 };
     }
     const body = answerMessage({
@@ -96,9 +94,9 @@ export default {
       buildId: context.library.buildId,
       strings,
       ...(question.shortened ? { shortened: { max: questionMax } } : {}),
+      ...(questionId === undefined ? {} : { questionId }),
     });
     await send(body);
-    record();
     return { outcome: 'answered', results: response.results.length };
   },
 } satisfies Command<typeof data>;

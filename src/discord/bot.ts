@@ -19,6 +19,7 @@ import { allowedMentions, quiet, type BotContext, type Command, type Outcome } f
 import { commands as allCommands } from './commands/index.js';
 import { Cooldown, PressLimit } from './cooldown.js';
 import { SearchGate } from './defer.js';
+import { Conversations } from './followup.js';
 import { stringsFor } from './strings.js';
 
 /** The bot's log format: one JSON object a line, with the time first. */
@@ -123,6 +124,7 @@ export function createBot(options: BotOptions): Bot {
     cooldown: new Cooldown(discord.askCooldownSeconds),
     reindexing: undefined,
     searches: new SearchGate(options.deferAfterMs, options.deferWhenBusy),
+    conversations: new Conversations(),
     // A question the log failed to keep must not cost the reader the answer: logged, then ignored.
     questionLog: recordingNeverThrows(options.questionLog ?? disabledQuestionLog(), (error) =>
       log({ event: 'question_log_error', error: describeError(error) }),

@@ -3,6 +3,7 @@ import { quiet, type BotContext, type Outcome } from './command.js';
 import type { PressLimit } from './cooldown.js';
 import { buildTag, decodeButton } from './custom-id.js';
 import { handleReason, handleVote } from './feedback.js';
+import { handleFollowButton, handleFollowUp } from './followup.js';
 import { answerMessage, nothingRelevantText, passageMessage, questionOf, sourcesMessage } from './messages.js';
 import { stringsFor, type Strings } from './strings.js';
 
@@ -50,7 +51,7 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
   if (!state) return refuse(interaction, strings.unknownButton);
   if (state.kind === 'vote') return handleVote(interaction, context, state);
   // Modal ids are never on a button.
-  if (state.kind === 'why' || state.kind === 'then' || state.kind === 'follow') return refuse(interaction, strings.unknownButton);
+  if (state.kind === 'why' || state.kind === 'then') return refuse(interaction, strings.unknownButton);
   if (state.kind === 'sources') {
     const articles = context.library.articles();
     await interaction.update(quiet(sourcesMessage(articles, state.page, strings)));
@@ -67,6 +68,7 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
 
   const question = questionOf(interaction.message.embeds, state.question);
   if (question === undefined) return refuse(interaction, strings.staleButton);
+  if (state.kind === 'follow') return handleFollowButton(interaction, state);
   if (state.kind === 'rank') {
     const response = await context.searches.run(
       () => context.library.search(question, { k: 1, offset: state.rank - 1 }),
@@ -80,10 +82,11 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
   return showPage(interaction, context, strings, question, state.offset, state.k);
 }
 
-/** Handles the submit of one of the bot's modals (the 👎 reason); anything else gets the expired-button note. */
+/** Handles the submit of one of the bot's modals (the 👎 reason, a follow-up question); anything else gets the expired-button note. */
 export async function handleModal(interaction: ModalSubmitInteraction, context: BotContext): Promise<Outcome> {
   const state = decodeButton(interaction.customId);
   if (state?.kind === 'why') return handleReason(interaction, context, state);
+  if (state?.kind === 'then') return handleFollowUp(interaction, context, state);
   await interaction.reply(quiet({ content: stringsFor(interaction.locale).unknownButton, flags: MessageFlags.Ephemeral }));
   return { outcome: 'stale' };
 }

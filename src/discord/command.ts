@@ -10,6 +10,7 @@ import type { SearchGate } from './defer.js';
 import type { Library } from '../retrieval/types.js';
 import type { Cooldown } from './cooldown.js';
 import type { QuestionLog } from '../questionlog/question-log.js';
+import type { Conversations } from './followup.js';
 
 type OptionBase = {
   readonly name: string;
@@ -102,6 +103,8 @@ export interface BotContext {
   searches: SearchGate;
   /** Where answered questions are recorded (a log that records nothing when the log is off); recording never throws. */
   questionLog: QuestionLog;
+  /** Follow-up conversations (kiji threads and private follow-ups), in memory. */
+  conversations: Conversations;
 }
 
 export interface Command<D extends CommandDefinition = CommandDefinition> {

@@ -100,6 +100,8 @@ export interface AnswerPage {
   shortened?: { max: number };
   /** The question's id in the question log: the answer gets 👍 / 👎 buttons. None when the log is off. */
   questionId?: number;
+  /** No Previous / More: pages are searched with the question alone, which would not be this answer's search. */
+  paging?: false;
   /** Offer a "Follow up" button. */
   followUp?: boolean;
   /** What context a follow-up was searched with, shown above the citations. */
@@ -156,7 +158,7 @@ export function answerMessage(page: AnswerPage): MessageBody {
 
   const build = buildTag(page.buildId);
   const question = questionTag(page.question);
-  const pageButtons = [
+  const pageButtons = page.paging === false ? [] : [
     page.offset > 0
       ? button(strings.previous, { kind: 'page', build, question, offset: Math.max(0, page.offset - page.k), k: page.k })
       : undefined,

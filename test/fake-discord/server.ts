@@ -41,6 +41,18 @@ export interface Actor {
   locale?: string;
   /** Member permission bits (decimal string); default all but Administrator and Manage Server. */
   permissions?: string;
+  /** The channel the interaction comes from: a thread the bot started (see `threads`), or the guild's text channel by default. */
+  channelId?: string;
+}
+
+/** A thread started from a message (POST /channels/{channel}/messages/{message}/threads). */
+export interface FakeThread {
+  id: string;
+  parentId: string;
+  messageId: string;
+  name: string;
+  /** Messages the bot posted in it, oldest first. */
+  messages: any[];
 }
 
 interface InteractionRecord {
@@ -84,6 +96,10 @@ export class FakeDiscord {
   readonly botUserId: string;
   /** Gateway connections that identified; the bot has logged in when this is > 0. */
   identified = 0;
+  /** Threads started by the bot, by id. */
+  readonly threads = new Map<string, FakeThread>();
+  /** With it, starting a thread is refused as Discord does without the permission (403, 50001 Missing Access). */
+  refuseThreads = false;
 
   readonly #events = new EventEmitter();
   readonly #interactions = new Map<string, InteractionRecord>();
@@ -258,6 +274,10 @@ export class FakeDiscord {
     if (messageId) record.ephemeral = ((this.#messages.get(messageId)?.flags ?? 0) & ephemeralFlag) !== 0;
     this.#interactions.set(id, record);
     this.#byToken.set(token, record);
+    const thread = actor.channelId ? this.threads.get(actor.channelId) : undefined;
+    const channel = thread
+      ? { id: thread.id, type: 11, guild_id: this.guildId, parent_id: thread.parentId, name: thread.name, permissions: managerPermissions, thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false } }
+      : { id: this.channelId, type: 0, guild_id: this.guildId, name: 'general', permissions: managerPermissions };
     // A new member per interaction unless the test names one, so cooldowns only apply when meant to.
     const userId = actor.userId ?? this.snowflake();
     const locale = actor.locale ?? 'en-US';
@@ -269,8 +289,8 @@ export class FakeDiscord {
       version: 1,
       guild_id: this.guildId,
       guild: { id: this.guildId, locale: 'en-US', features: [] },
-      channel_id: this.channelId,
-      channel: { id: this.channelId, type: 0, guild_id: this.guildId, name: 'general', permissions: managerPermissions },
+      channel_id: channel.id,
+      channel,
       member: {
         user: { id: userId, username: `user${userId.slice(-4)}`, discriminator: '0', global_name: null, avatar: null },
         roles: [],
@@ -434,6 +454,27 @@ export class FakeDiscord {
         return [200, { interaction: { id: record.id, type: 2 }, resource: { type: body.type, ...(record.messageId ? { message: this.#messages.get(record.messageId) } : {}) } }];
       }
       return [204, undefined];
+    }
+
+    if (parts[0] === 'channels' && method === 'POST' && parts[2] === 'messages' && parts[4] === 'threads' && parts.length === 5) {
+      if (!authorized) return unauthorized;
+      const [, channelId, , messageId] = parts as [string, string, string, string];
+      const message = this.#messages.get(messageId);
+      if (channelId !== this.channelId || !message || message.channel_id !== channelId) return [404, { message: 'Unknown Message', code: 10008 }];
+      if (this.refuseThreads) return [403, { message: 'Missing Access', code: 50001 }];
+      if ([...this.threads.values()].some((t) => t.messageId === messageId)) return [400, { message: 'A thread has already been created for this message', code: 160004 }];
+      const thread: FakeThread = { id: this.snowflake(), parentId: channelId, messageId, name: String(request.body?.name ?? ''), messages: [] };
+      this.threads.set(thread.id, thread);
+      return [201, { id: thread.id, type: 11, guild_id: this.guildId, parent_id: channelId, name: thread.name, owner_id: this.botUserId, message_count: 0, member_count: 1, thread_metadata: { archived: false, auto_archive_duration: request.body?.auto_archive_duration ?? 1440, archive_timestamp: new Date().toISOString(), locked: false } }];
+    }
+    if (parts[0] === 'channels' && method === 'POST' && parts[2] === 'messages' && parts.length === 3) {
+      if (!authorized) return unauthorized;
+      const thread = this.threads.get(parts[1] ?? '');
+      if (!thread) return [403, { message: 'Missing Access', code: 50001 }];
+      const message = { ...this.#message(this.snowflake(), request.body ?? {}, false), channel_id: thread.id, type: 0, webhook_id: undefined, allowed_mentions: request.body?.allowed_mentions };
+      this.#messages.set(message.id, message);
+      thread.messages.push(message);
+      return [200, message];
     }
 
     if (parts[0] === 'webhooks') {

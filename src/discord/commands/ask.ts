@@ -5,6 +5,7 @@ import { argumentsOf, quiet, type Command, type CommandDefinition } from '../com
 import { cutEnd } from '../excerpt.js';
 import { answerMessage, nothingRelevantText, type MessageBody } from '../messages.js';
 import { stringsFor } from '../strings.js';
+import { extended, searchInConversation } from '../followup.js';
 
 /** Longer questions are searched by their start: retrieval gains nothing from more, and embedding time grows. */
 export const questionMax = 500;
@@ -65,8 +66,13 @@ export default {
     }
     const k = Math.min(args.k ?? context.defaultK, kMax);
     const visibility = args.private ? ({ flags: MessageFlags.Ephemeral } as const) : {};
-    const response = await context.searches.run(
-      () => context.library.search(question.text, { k, offset: 0 }),
+    // Inside a kiji thread, /ask is one more question of its conversation.
+    const conversation = context.conversations.get(interaction.channelId ?? '');
+    const { response, note } = await context.searches.run(
+      () =>
+        conversation
+          ? searchInConversation(context, question.text, conversation, k, strings)
+          : context.library.search(question.text, { k, offset: 0 }).then((found) => ({ response: found, note: undefined })),
       () => interaction.deferReply(visibility),
     );
     // Answered in the first response unless the search was slow enough to be deferred.
@@ -95,8 +101,11 @@ export default {
       strings,
       ...(question.shortened ? { shortened: { max: questionMax } } : {}),
       ...(questionId === undefined ? {} : { questionId }),
+      followUp: true,
+      ...(conversation ? { paging: false as const, ...(note ? { context: note } : {}) } : {}),
     });
     await send(body);
+    if (conversation && !args.private) context.conversations.set(interaction.channelId!, extended(conversation, question.text, response));
     return { outcome: 'answered', results: response.results.length };
   },
 } satisfies Command<typeof data>;

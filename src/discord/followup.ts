@@ -4,7 +4,7 @@ import { conversationSearch } from '../retrieval/conversation.js';
 import { searchConversation } from '../retrieval/conversation-search.js';
 import type { SearchResponse } from '../retrieval/types.js';
 import { allowedMentions, quiet, type BotContext, type Outcome } from './command.js';
-import { normalizeQuestion, questionMax } from './commands/ask.js';
+import { normalizeQuestion, questionMax } from './question.js';
 import { buildTag, decodeButton, encodeButton, type ButtonState } from './custom-id.js';
 import { cutEnd } from './excerpt.js';
 import { textInput } from './feedback.js';

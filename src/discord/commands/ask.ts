@@ -2,13 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { ApplicationCommandOptionType, MessageFlags } from 'discord.js';
 import { citedPassages } from '../../questionlog/question-log.js';
 import { argumentsOf, quiet, type Command, type CommandDefinition } from '../command.js';
-import { cutEnd } from '../excerpt.js';
+import { normalizeQuestion, questionMax } from '../question.js';
 import { answerMessage, nothingRelevantText, type MessageBody } from '../messages.js';
 import { stringsFor } from '../strings.js';
 import { extended, searchInConversation } from '../followup.js';
 
-/** Longer questions are searched by their start: retrieval gains nothing from more, and embedding time grows. */
-export const questionMax = 500;
+// The question's rules are shared with follow-ups (followup.ts).
+export { normalizeQuestion, questionMax } from '../question.js';
+
 /** Most excerpts per page: ten fields keep each excerpt readable within the 6000 characters of a message. */
 export const kMax = 10;
 
@@ -40,13 +41,6 @@ const data = {
     },
   ],
 } as const satisfies CommandDefinition;
-
-/** Whitespace runs (pasted line breaks) become one space; the result is capped at `questionMax`. */
-export function normalizeQuestion(raw: string): { text: string; shortened: boolean } {
-  const text = raw.replace(/\s+/g, ' ').trim();
-  const capped = cutEnd(text, questionMax, '');
-  return { text: capped, shortened: capped.length < text.length };
-}
 
 export default {
   data,

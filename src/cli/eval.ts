@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { openLibrary, buildFromSettings } from '../library.js';
 import { readQuestions } from '../eval/questions.js';
 import { runEval, type EvalReport } from '../eval/run-eval.js';
+import { readFollowups, runFollowupEval, type FollowupReport } from '../eval/followups.js';
 import { projectRoot } from '../config/settings.js';
 import { KijiError, ErrorCodes } from '../errors.js';
 import { fusionDefaults, type FusionMethod } from '../retrieval/fuse.js';
@@ -10,17 +11,17 @@ import { commonFlags, log, parseFlags, parseMode, parsePositiveInt, runMain, set
 import { progressBar } from './progress.js';
 
 const usage =
-  'npm run eval -- --questions FILE.jsonl [--articles PATH] [--k 10] [--mode hybrid|keyword|vector] [--fusion score|rrf] [--json] [--index DIR] [--model ID_OR_DIR]';
+  'npm run eval -- (--questions FILE.jsonl | --followups FILE.jsonl) [--articles PATH] [--k 10] [--mode hybrid|keyword|vector] [--fusion score|rrf] [--json] [--index DIR] [--model ID_OR_DIR]';
 const fusionMethods: readonly FusionMethod[] = ['rrf', 'score'];
 
 /** Retrieval quality on a question set: builds (or reuses) an index for the articles and scores every question. */
 runMain(async () => {
   const flags = parseFlags(
-    { ...commonFlags, questions: { type: 'string' }, k: { type: 'string', short: 'k' }, mode: { type: 'string' }, fusion: { type: 'string' }, json: { type: 'boolean' } },
+    { ...commonFlags, questions: { type: 'string' }, followups: { type: 'string' }, k: { type: 'string', short: 'k' }, mode: { type: 'string' }, fusion: { type: 'string' }, json: { type: 'boolean' } },
     usage,
   );
   if (flags.help) return void console.log(usage);
-  if (!flags.questions) throw new KijiError(ErrorCodes.BAD_ARGUMENT, '--questions is required.', { hint: `Usage: ${usage}` });
+  if (!flags.questions === !flags.followups) throw new KijiError(ErrorCodes.BAD_ARGUMENT, 'Give one of --questions and --followups.', { hint: `Usage: ${usage}` });
   const mode = parseMode(flags.mode) ?? 'hybrid';
   // Fusion is a search-time choice (the index is the same), so comparing methods needs no rebuild.
   // The default is search's own, so an eval without --fusion measures what the bot answers with.
@@ -33,20 +34,42 @@ runMain(async () => {
     const key = createHash('sha256').update(`${path.resolve(flags.articles)}\n${settings.model}\n${settings.semantic}`).digest('hex').slice(0, 12);
     settings.indexDir = path.join(projectRoot, '.cache', 'eval-index', key);
   }
-  const questions = readQuestions(flags.questions);
+  const questions = flags.questions ? readQuestions(flags.questions) : [];
+  const followups = flags.followups ? readFollowups(flags.followups) : [];
   const build = await buildFromSettings(settings, { log, onProgress: progressBar('Embedding', 'passages') });
   log(`Index: ${build.articles} articles, ${build.passages} passages (${build.embedded} embedded now) in ${settings.indexDir}`);
   const library = await openLibrary(settings, { log, tuning: { fusion: { method: fusion } } });
   if (mode !== 'keyword' && library.semanticOff) log(`Note: ${mode} mode runs as keyword-only because semantic search is off.`);
+  if (flags.followups) {
+    const followupReport = await runFollowupEval(library, followups, { mode, onProgress: progressBar('Conversations', 'pairs') });
+    if (flags.json) console.log(JSON.stringify({ ...followupReport, fusion }));
+    else console.log(followupTable(followupReport, fusion));
+    return;
+  }
   const report = await runEval(library, questions, { k, mode, onProgress: progressBar('Questions', 'q') });
   if (flags.json) console.log(JSON.stringify({ ...report, fusion, misses: report.misses.slice(0, 100) }));
   else console.log(table(report, fusion));
 });
 
+const f = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
+const modeName = (mode: string, fusion: FusionMethod) => (mode === 'hybrid' ? `hybrid (${fusion} fusion)` : mode);
+
+/** The second question of each pair alone vs with its conversation, and whether the issue's floor is met. */
+function followupTable(r: FollowupReport, fusion: FusionMethod): string {
+  const gain = r.withContext.recallAt5 - r.alone.recallAt5;
+  return [
+    `Follow-ups: ${r.pairs} conversations · ${modeName(r.mode, fusion)}`,
+    '| second question | R@1 | R@5 |',
+    '|---|---|---|',
+    `| alone | ${f(r.alone.recallAt1)} | ${f(r.alone.recallAt5)} |`,
+    `| with its conversation | ${f(r.withContext.recallAt1)} | ${f(r.withContext.recallAt5)} |`,
+    `R@5 gain ${gain >= 0 ? '+' : ''}${f(gain)} (floor +0.150: ${gain >= 0.15 - 1e-9 ? 'met' : 'not met'})`,
+  ].join('\n');
+}
+
 function table(r: EvalReport, fusion: FusionMethod): string {
-  const f = (x: number): string => (Number.isNaN(x) ? 'n/a' : x.toFixed(3));
   const rows: [string, string][] = [
-    ['mode', r.mode === 'hybrid' ? `hybrid (${fusion} fusion)` : r.mode],
+    ['mode', modeName(r.mode, fusion)],
     ['questions (answerable / unanswerable)', `${r.questions} (${r.answerable} / ${r.unanswerable})`],
     ['Recall@1', f(r.recallAt1)],
     ['Recall@5', f(r.recallAt5)],

@@ -8,17 +8,19 @@ import {
   type ButtonInteraction,
   type ChatInputCommandInteraction,
   type Interaction,
+  type ModalSubmitInteraction,
 } from 'discord.js';
 import { describeError, ErrorCodes, isKijiError, KijiError } from '../errors.js';
 import type { DiscordSettings } from '../config/discord.js';
 import type { Library } from '../retrieval/types.js';
 import type { ArticleUpdates } from '../sources/updates.js';
 import { disabledQuestionLog, recordingNeverThrows, type QuestionLog } from '../questionlog/question-log.js';
-import { handleButton } from './buttons.js';
+import { handleButton, handleModal } from './buttons.js';
 import { allowedMentions, quiet, type BotContext, type Command, type Outcome } from './command.js';
 import { commands as allCommands } from './commands/index.js';
 import { Cooldown, PressLimit } from './cooldown.js';
 import { SearchGate } from './defer.js';
+import { Conversations } from './followup.js';
 import { stringsFor } from './strings.js';
 
 /** The bot's log format: one JSON object a line, with the time first. */
@@ -125,6 +127,7 @@ export function createBot(options: BotOptions): Bot {
     cooldown: new Cooldown(discord.askCooldownSeconds),
     reindexing: undefined,
     searches: new SearchGate(options.deferAfterMs, options.deferWhenBusy),
+    conversations: new Conversations(),
     // A question the log failed to keep must not cost the reader the answer: logged, then ignored.
     questionLog: recordingNeverThrows(options.questionLog ?? disabledQuestionLog(), (error) =>
       log({ event: 'question_log_error', error: describeError(error) }),
@@ -146,8 +149,9 @@ export function createBot(options: BotOptions): Bot {
     write(line);
   };
 
-  async function dispatch(interaction: ChatInputCommandInteraction | ButtonInteraction): Promise<Outcome> {
+  async function dispatch(interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction): Promise<Outcome> {
     if (interaction.isButton()) return handleButton(interaction, context, presses);
+    if (interaction.isModalSubmit()) return handleModal(interaction, context);
     const command = commands.get(interaction.commandName);
     if (!command) {
       // Registered by another version of the bot: say so rather than leave "The application did not respond".
@@ -166,7 +170,7 @@ export function createBot(options: BotOptions): Bot {
         .catch((error: unknown) => log({ event: 'autocomplete_error', command: interaction.commandName, error: describeError(error) }));
       return;
     }
-    if (!interaction.isChatInputCommand() && !interaction.isButton()) return;
+    if (!interaction.isChatInputCommand() && !interaction.isButton() && !interaction.isModalSubmit()) return;
     const started = performance.now();
     let result: Outcome & { error?: string; replyError?: string };
     try {
@@ -182,7 +186,9 @@ export function createBot(options: BotOptions): Bot {
     log(
       {
         event: 'interaction',
-        command: interaction.isChatInputCommand() ? interaction.commandName : `button:${interaction.customId.split(':')[1] ?? '?'}`,
+        command: interaction.isChatInputCommand()
+          ? interaction.commandName
+          : `${interaction.isModalSubmit() ? 'modal' : 'button'}:${interaction.customId.split(':')[1] ?? '?'}`,
         interaction: interaction.id,
         user: interaction.user.id,
         guild: interaction.guildId,
@@ -232,7 +238,7 @@ export function createBot(options: BotOptions): Bot {
  * The private apology after a failed handler. A public "thinking…" placeholder is replaced by a private
  * follow-up (a deferred public reply cannot turn private); a button's message is left as it was.
  */
-async function apologize(interaction: ChatInputCommandInteraction | ButtonInteraction): Promise<void> {
+async function apologize(interaction: ChatInputCommandInteraction | ButtonInteraction | ModalSubmitInteraction): Promise<void> {
   const apology = quiet({ content: stringsFor(interaction.locale).apology, flags: MessageFlags.Ephemeral });
   if (!interaction.deferred && !interaction.replied) {
     await interaction.reply(apology);

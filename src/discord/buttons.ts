@@ -1,7 +1,9 @@
-import { MessageFlags, type ButtonInteraction } from 'discord.js';
+import { MessageFlags, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { quiet, type BotContext, type Outcome } from './command.js';
 import type { PressLimit } from './cooldown.js';
 import { buildTag, decodeButton } from './custom-id.js';
+import { handleReason, handleVote } from './feedback.js';
+import { handleFollowButton, handleFollowUp } from './followup.js';
 import { answerMessage, nothingRelevantText, passageMessage, questionOf, sourcesMessage } from './messages.js';
 import { stringsFor, type Strings } from './strings.js';
 
@@ -17,6 +19,16 @@ function customIdsOf(components: readonly unknown[]): string[] {
     const { custom_id: id, components: inner } = json as { custom_id?: unknown; components?: unknown };
     return [...(typeof id === 'string' ? [id] : []), ...(Array.isArray(inner) ? customIdsOf(inner) : [])];
   });
+}
+
+/** The 👍 / 👎 and Follow up buttons of an answer, kept on its other pages. */
+function conversationOf(components: readonly unknown[]): { questionId?: number; followUp?: boolean } {
+  const states = customIdsOf(components).map(decodeButton);
+  const vote = states.find((state) => state?.kind === 'vote');
+  return {
+    ...(vote?.kind === 'vote' ? { questionId: vote.questionId } : {}),
+    ...(states.some((state) => state?.kind === 'follow') ? { followUp: true } : {}),
+  };
 }
 
 /**
@@ -37,6 +49,9 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
   if (!customIdsOf(interaction.message.components).includes(interaction.customId)) return refuse(interaction, strings.unknownButton);
   const state = decodeButton(interaction.customId);
   if (!state) return refuse(interaction, strings.unknownButton);
+  if (state.kind === 'vote') return handleVote(interaction, context, state);
+  // Modal ids are never on a button.
+  if (state.kind === 'why' || state.kind === 'then') return refuse(interaction, strings.unknownButton);
   if (state.kind === 'sources') {
     const articles = context.library.articles();
     await interaction.update(quiet(sourcesMessage(articles, state.page, strings)));
@@ -53,6 +68,7 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
 
   const question = questionOf(interaction.message.embeds, state.question);
   if (question === undefined) return refuse(interaction, strings.staleButton);
+  if (state.kind === 'follow') return handleFollowButton(interaction, state);
   if (state.kind === 'rank') {
     const response = await context.searches.run(
       () => context.library.search(question, { k: 1, offset: state.rank - 1 }),
@@ -64,6 +80,15 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
     return { outcome: passage ? 'shown' : 'stale', results: response.results.length };
   }
   return showPage(interaction, context, strings, question, state.offset, state.k);
+}
+
+/** Handles the submit of one of the bot's modals (the 👎 reason, a follow-up question); anything else gets the expired-button note. */
+export async function handleModal(interaction: ModalSubmitInteraction, context: BotContext): Promise<Outcome> {
+  const state = decodeButton(interaction.customId);
+  if (state?.kind === 'why') return handleReason(interaction, context, state);
+  if (state?.kind === 'then') return handleFollowUp(interaction, context, state);
+  await interaction.reply(quiet({ content: stringsFor(interaction.locale).unknownButton, flags: MessageFlags.Ephemeral }));
+  return { outcome: 'stale' };
 }
 
 /** Replaces the answer in place with results `offset`… (Previous / More). */
@@ -84,7 +109,8 @@ async function showPage(
     await (interaction.deferred ? interaction.followUp(note) : interaction.reply(note));
     return { outcome: 'nothing', results: 0 };
   }
-  const body = answerMessage({ question, response, offset, k, buildId: context.library.buildId, strings });
+  const kept = conversationOf(interaction.message.components);
+  const body = answerMessage({ question, response, offset, k, buildId: context.library.buildId, strings, ...kept });
   // The answer is replaced in place: in the first response (update) unless the search was deferred.
   await (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.update(quiet(body)));
   return { outcome: 'answered', results: response.results.length };

@@ -12,6 +12,7 @@ import type { Library } from '../retrieval/types.js';
 import type { Cooldown } from './cooldown.js';
 import type { QuestionLog } from '../questionlog/question-log.js';
 import type { ArticleUpdates } from '../sources/updates.js';
+import type { Conversations } from './followup.js';
 
 type OptionBase = {
   readonly name: string;
@@ -114,6 +115,8 @@ export interface BotContext {
   questionLog: QuestionLog;
   /** /add, /remove and /feeds work through this; absent when the bot runs without an articles folder of its own (tests). */
   updates?: ArticleUpdates;
+  /** Follow-up conversations (kiji threads and private follow-ups), in memory. */
+  conversations: Conversations;
 }
 
 export interface Command<D extends CommandDefinition = CommandDefinition> {

@@ -18,7 +18,16 @@ export type ButtonState =
   /** Show the passage at 1-based `rank` of the question (when its id is too long for a customId). */
   | { kind: 'rank'; build: string; question: string; rank: number }
   /** Page of /sources (not tied to a build: the current list is always the right one to show). */
-  | { kind: 'sources'; page: number };
+  | { kind: 'sources'; page: number }
+  /**
+   * 👍 / 👎 on the answer to question `questionId` of the question log (not tied to a build: the vote
+   * is on what the reader was shown). The 👎 modal's id has the kind `why`.
+   */
+  | { kind: 'vote'; questionId: number; vote: 'up' | 'down' }
+  | { kind: 'why'; questionId: number; vote: 'down' }
+  /** "Follow up" on an answer: the modal for the next question (its submit has the kind `then`). */
+  | { kind: 'follow'; build: string; question: string }
+  | { kind: 'then'; build: string; question: string };
 
 export const customIdMax = 100;
 
@@ -61,6 +70,14 @@ export function encodeButton(state: ButtonState): string | undefined {
     case 'sources':
       parts = [state.page];
       break;
+    case 'vote':
+    case 'why':
+      parts = [state.questionId, state.vote];
+      break;
+    case 'follow':
+    case 'then':
+      parts = [state.build, state.question];
+      break;
   }
   const id = [prefix, state.kind, ...parts].join(':');
   return id.length <= customIdMax ? id : undefined;
@@ -89,5 +106,12 @@ export function decodeButton(customId: string): ButtonState | undefined {
     const page = count(a);
     if (page) return { kind, page };
   }
+  if ((kind === 'vote' || kind === 'why') && rest.length === 2 && a && /^\d{1,15}$/.test(a) && (b === 'up' || b === 'down')) {
+    const questionId = Number(a);
+    if (kind === 'vote') return { kind, questionId, vote: b };
+    if (b === 'down') return { kind, questionId, vote: b };
+  }
+  if (kind === 'follow' && rest.length === 2 && a && b) return { kind, build: a, question: b };
+  if (kind === 'then' && rest.length === 2 && a && b) return { kind, build: a, question: b };
   return undefined;
 }

@@ -98,6 +98,14 @@ export interface AnswerPage {
   strings: Strings;
   /** The asker's question was longer than what was searched. */
   shortened?: { max: number };
+  /** The question's id in the question log: the answer gets 👍 / 👎 buttons. None when the log is off. */
+  questionId?: number;
+  /** No Previous / More: pages are searched with the question alone, which would not be this answer's search. */
+  paging?: false;
+  /** Offer a "Follow up" button. */
+  followUp?: boolean;
+  /** What context a follow-up was searched with, shown above the citations. */
+  context?: string;
 }
 
 /** What a search that found nothing says: plainly that, and, when only words could match, why a question may miss. */
@@ -150,7 +158,7 @@ export function answerMessage(page: AnswerPage): MessageBody {
 
   const build = buildTag(page.buildId);
   const question = questionTag(page.question);
-  const pageButtons = [
+  const pageButtons = page.paging === false ? [] : [
     page.offset > 0
       ? button(strings.previous, { kind: 'page', build, question, offset: Math.max(0, page.offset - page.k), k: page.k })
       : undefined,
@@ -162,7 +170,15 @@ export function answerMessage(page: AnswerPage): MessageBody {
     button(strings.fullParagraph(page.offset + result.rank), { kind: 'full', build, passageId: result.passage.id }) ??
       button(strings.fullParagraph(page.offset + result.rank), { kind: 'rank', build, question, rank: page.offset + result.rank }),
   );
-  return { embeds: [embed], components: [...rows(pageButtons), ...rows(fullButtons)].slice(0, discordLimits.rows) };
+  const conversationButtons = [
+    page.followUp ? button(strings.followUp, { kind: 'follow', build, question }, ButtonStyle.Primary) : undefined,
+    ...(page.questionId === undefined
+      ? []
+      : [button('👍', { kind: 'vote', questionId: page.questionId, vote: 'up' }), button('👎', { kind: 'vote', questionId: page.questionId, vote: 'down' })]),
+  ];
+  // The conversation row comes before the full-paragraph rows: with ten results those fill two rows, and the limit of five rows never drops it.
+  const components = [...rows(pageButtons), ...rows(conversationButtons), ...rows(fullButtons)].slice(0, discordLimits.rows);
+  return { ...(page.context ? { content: fitEscaped(page.context, discordLimits.content) } : {}), embeds: [embed], components };
 }
 
 function sum(texts: string[]): number {

@@ -15,14 +15,16 @@ const questionSchema = z.object({
 export type EvalQuestion = z.infer<typeof questionSchema>;
 
 export function readQuestions(file: string): EvalQuestion[] {
+  return readJsonl(file, questionSchema, 'Pass a JSONL file of {"id","question","gold":[...]} lines with --questions.');
+}
+
+/** The lines of a JSONL eval file, each checked against `schema`; errors name the file and line. */
+export function readJsonl<T>(file: string, schema: z.ZodType<T>, hint: string): T[] {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
   } catch (cause) {
-    throw new KijiError(ErrorCodes.BAD_ARGUMENT, `Cannot read the questions file ${file}.`, {
-      hint: 'Pass a JSONL file of {"id","question","gold":[...]} lines with --questions.',
-      cause,
-    });
+    throw new KijiError(ErrorCodes.BAD_ARGUMENT, `Cannot read ${file}.`, { hint, cause });
   }
   return text
     .split('\n')
@@ -35,7 +37,7 @@ export function readQuestions(file: string): EvalQuestion[] {
       } catch {
         throw new KijiError(ErrorCodes.BAD_ARGUMENT, `${file} line ${n} is not valid JSON.`);
       }
-      const parsed = questionSchema.safeParse(json);
+      const parsed = schema.safeParse(json);
       if (!parsed.success) {
         throw new KijiError(ErrorCodes.BAD_ARGUMENT, `${file} line ${n}: ${parsed.error.issues[0]?.path.join('.')} ${parsed.error.issues[0]?.message}.`);
       }

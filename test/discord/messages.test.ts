@@ -105,6 +105,11 @@ describe('customId', () => {
     { kind: 'full', build: 'abcd1234', passageId: 'news/2026:01.txt#3.2' },
     { kind: 'rank', build: 'abcd1234', question: '0123456789', rank: 7 },
     { kind: 'sources', page: 3 },
+    { kind: 'vote', questionId: 123456789, vote: 'up' },
+    { kind: 'vote', questionId: 1, vote: 'down' },
+    { kind: 'why', questionId: 42, vote: 'down' },
+    { kind: 'follow', build: 'abcd1234', question: '0123456789' },
+    { kind: 'then', build: 'abcd1234', question: '0123456789' },
   ])('round-trips %j', (state) => {
     const id = encodeButton(state)!;
     expect(id.length).toBeLessThanOrEqual(100);
@@ -118,7 +123,7 @@ describe('customId', () => {
     expect(decodeButton(page.components[0]!.components[0]!.custom_id)).toMatchObject({ kind: 'rank', rank: 1 });
   });
 
-  it.each(['', 'kiji', 'kiji:page:a:b:c:d', 'kiji:sources:0', 'other:page:a:b:1:1', 'kiji:unknown:x'])('rejects %j', (id) => {
+  it.each(['', 'kiji', 'kiji:page:a:b:c:d', 'kiji:sources:0', 'other:page:a:b:1:1', 'kiji:unknown:x', 'kiji:vote:12:maybe', 'kiji:vote:x:up', 'kiji:why:12:up', 'kiji:follow:a'])('rejects %j', (id) => {
     expect(decodeButton(id)).toBeUndefined();
   });
 });

@@ -25,7 +25,7 @@ export interface RecordedRequest {
 
 export interface Reply {
   interactionId: string;
-  /** The accepted interaction callback: type 4 message, 5 deferred message, 6 deferred update, 7 update. */
+  /** The accepted interaction callback: type 4 message, 5 deferred message, 6 deferred update, 7 update, 9 modal. */
   callback: { type: number; data?: any };
   /** What the user finally sees: the callback's message, the edit of the deferred reply, or the first follow-up. */
   message: any;
@@ -41,6 +41,18 @@ export interface Actor {
   locale?: string;
   /** Member permission bits (decimal string); default all but Administrator and Manage Server. */
   permissions?: string;
+  /** The channel the interaction comes from: a thread the bot started (see `threads`), or the guild's text channel by default. */
+  channelId?: string;
+}
+
+/** A thread started from a message (POST /channels/{channel}/messages/{message}/threads). */
+export interface FakeThread {
+  id: string;
+  parentId: string;
+  messageId: string;
+  name: string;
+  /** Messages the bot posted in it, oldest first. */
+  messages: any[];
 }
 
 /** A file a member attached to a slash command; its bytes are served at `url` by the fake. */
@@ -96,6 +108,10 @@ export class FakeDiscord {
   readonly botUserId: string;
   /** Gateway connections that identified; the bot has logged in when this is > 0. */
   identified = 0;
+  /** Threads started by the bot, by id. */
+  readonly threads = new Map<string, FakeThread>();
+  /** With it, starting a thread is refused as Discord does without the permission (403, 50001 Missing Access). */
+  refuseThreads = false;
 
   readonly #events = new EventEmitter();
   readonly #interactions = new Map<string, InteractionRecord>();
@@ -225,6 +241,15 @@ export class FakeDiscord {
     return this.#interact(3, actor, { data: { custom_id: customId, component_type: 2 }, message }, message.id);
   }
 
+  /**
+   * Submits a modal the bot showed (`customId` from its type 9 callback) with text field values by
+   * custom id. With `message`, as when the modal was opened from a button on that message.
+   */
+  modalSubmit(customId: string, values: Record<string, string>, actor: Actor = {}, message?: any): string {
+    const components = Object.entries(values).map(([id, value]) => ({ type: 1, components: [{ type: 4, custom_id: id, value }] }));
+    return this.#interact(5, actor, { data: { custom_id: customId, components }, ...(message ? { message } : {}) }, message?.id);
+  }
+
   /** The current state of the message interaction `id` created or edited. */
   message(id: string): any {
     const messageId = this.#interactions.get(id)?.messageId;
@@ -264,7 +289,7 @@ export class FakeDiscord {
   async reply(id: string, timeoutMs = 15000): Promise<Reply> {
     const isFinal = (request: RecordedRequest) => {
       if (request.interactionId !== id || request.status >= 300) return false;
-      if (request.path.endsWith('/callback')) return request.body?.type === 4 || request.body?.type === 7;
+      if (request.path.endsWith('/callback')) return request.body?.type === 4 || request.body?.type === 7 || request.body?.type === 9;
       return (request.method === 'PATCH' && request.path.endsWith('/messages/@original')) || (request.method === 'POST' && request.path.startsWith('/api/v10/webhooks/'));
     };
     const final = await this.waitFor(isFinal, `a reply to interaction ${id}`, timeoutMs).catch((error: Error) => {
@@ -294,6 +319,10 @@ export class FakeDiscord {
     if (messageId) record.ephemeral = ((this.#messages.get(messageId)?.flags ?? 0) & ephemeralFlag) !== 0;
     this.#interactions.set(id, record);
     this.#byToken.set(token, record);
+    const thread = actor.channelId ? this.threads.get(actor.channelId) : undefined;
+    const channel = thread
+      ? { id: thread.id, type: 11, guild_id: this.guildId, parent_id: thread.parentId, name: thread.name, permissions: managerPermissions, thread_metadata: { archived: false, auto_archive_duration: 1440, archive_timestamp: new Date().toISOString(), locked: false } }
+      : { id: this.channelId, type: 0, guild_id: this.guildId, name: 'general', permissions: managerPermissions };
     // A new member per interaction unless the test names one, so cooldowns only apply when meant to.
     const userId = actor.userId ?? this.snowflake();
     const locale = actor.locale ?? 'en-US';
@@ -305,8 +334,8 @@ export class FakeDiscord {
       version: 1,
       guild_id: this.guildId,
       guild: { id: this.guildId, locale: 'en-US', features: [] },
-      channel_id: this.channelId,
-      channel: { id: this.channelId, type: 0, guild_id: this.guildId, name: 'general', permissions: managerPermissions },
+      channel_id: channel.id,
+      channel,
       member: {
         user: { id: userId, username: `user${userId.slice(-4)}`, discriminator: '0', global_name: null, avatar: null },
         roles: [],
@@ -480,12 +509,25 @@ export class FakeDiscord {
       return [204, undefined];
     }
 
-    if (parts[0] === 'channels' && parts[2] === 'messages' && method === 'POST') {
+    if (parts[0] === 'channels' && method === 'POST' && parts[2] === 'messages' && parts[4] === 'threads' && parts.length === 5) {
       if (!authorized) return unauthorized;
-      if (parts[1] !== this.channelId) return [404, { message: 'Unknown Channel', code: 10003 }];
+      const [, channelId, , messageId] = parts as [string, string, string, string];
+      const message = this.#messages.get(messageId);
+      if (channelId !== this.channelId || !message || message.channel_id !== channelId) return [404, { message: 'Unknown Message', code: 10008 }];
+      if (this.refuseThreads) return [403, { message: 'Missing Access', code: 50001 }];
+      if ([...this.threads.values()].some((t) => t.messageId === messageId)) return [400, { message: 'A thread has already been created for this message', code: 160004 }];
+      const thread: FakeThread = { id: this.snowflake(), parentId: channelId, messageId, name: String(request.body?.name ?? ''), messages: [] };
+      this.threads.set(thread.id, thread);
+      return [201, { id: thread.id, type: 11, guild_id: this.guildId, parent_id: channelId, name: thread.name, owner_id: this.botUserId, message_count: 0, member_count: 1, thread_metadata: { archived: false, auto_archive_duration: request.body?.auto_archive_duration ?? 1440, archive_timestamp: new Date().toISOString(), locked: false } }];
+    }
+    if (parts[0] === 'channels' && method === 'POST' && parts[2] === 'messages' && parts.length === 3) {
+      if (!authorized) return unauthorized;
+      const thread = this.threads.get(parts[1] ?? '');
+      if (parts[1] !== this.channelId && !thread) return [404, { message: 'Unknown Channel', code: 10003 }];
       const id = this.snowflake();
-      const message = { ...this.#message(id, request.body ?? {}, false), type: 0, webhook_id: undefined, allowed_mentions: request.body?.allowed_mentions };
+      const message = { ...this.#message(id, request.body ?? {}, false), ...(thread ? { channel_id: thread.id } : {}), type: 0, webhook_id: undefined, allowed_mentions: request.body?.allowed_mentions };
       this.#messages.set(id, message);
+      thread?.messages.push(message);
       return [200, message];
     }
 

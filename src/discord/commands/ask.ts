@@ -2,12 +2,14 @@ import { performance } from 'node:perf_hooks';
 import { ApplicationCommandOptionType, MessageFlags } from 'discord.js';
 import { citedPassages } from '../../questionlog/question-log.js';
 import { argumentsOf, quiet, type Command, type CommandDefinition } from '../command.js';
-import { cutEnd } from '../excerpt.js';
+import { normalizeQuestion, questionMax } from '../question.js';
 import { answerMessage, nothingRelevantText, type MessageBody } from '../messages.js';
 import { stringsFor } from '../strings.js';
+import { extended, searchInConversation } from '../followup.js';
 
-/** Longer questions are searched by their start: retrieval gains nothing from more, and embedding time grows. */
-export const questionMax = 500;
+// The question's rules are shared with follow-ups (followup.ts).
+export { normalizeQuestion, questionMax } from '../question.js';
+
 /** Most excerpts per page: ten fields keep each excerpt readable within the 6000 characters of a message. */
 export const kMax = 10;
 
@@ -40,13 +42,6 @@ const data = {
   ],
 } as const satisfies CommandDefinition;
 
-/** Whitespace runs (pasted line breaks) become one space; the result is capped at `questionMax`. */
-export function normalizeQuestion(raw: string): { text: string; shortened: boolean } {
-  const text = raw.replace(/\s+/g, ' ').trim();
-  const capped = cutEnd(text, questionMax, '');
-  return { text: capped, shortened: capped.length < text.length };
-}
-
 export default {
   data,
   async execute(interaction, context) {
@@ -65,27 +60,30 @@ export default {
     }
     const k = Math.min(args.k ?? context.defaultK, kMax);
     const visibility = args.private ? ({ flags: MessageFlags.Ephemeral } as const) : {};
-    const response = await context.searches.run(
-      () => context.library.search(question.text, { k, offset: 0 }),
+    // Inside a kiji thread, /ask is one more question of its conversation.
+    const conversation = context.conversations.get(interaction.channelId ?? '');
+    const { response, note } = await context.searches.run(
+      () =>
+        conversation
+          ? searchInConversation(context, question.text, conversation, k, strings)
+          : context.library.search(question.text, { k, offset: 0 }).then((found) => ({ response: found, note: undefined })),
       () => interaction.deferReply(visibility),
     );
     // Answered in the first response unless the search was slow enough to be deferred.
     const send = (body: MessageBody) => (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.reply(quiet({ ...body, ...visibility })));
-    // Once the reader has the answer, so the log never delays it.
-    const record = () =>
-      context.questionLog.recordQuestion({
-        guildId: interaction.guildId,
-        channelId: interaction.channelId,
-        userId: interaction.user.id,
-        question: question.text,
-        mode: response.mode,
-        private: args.private ?? false,
-        results: citedPassages(response.results),
-        latencyMs: performance.now() - started,
-      });
+    // Before the answer is sent, so its 👍 / 👎 buttons can carry the question's id in the log.
+    const questionId = context.questionLog.recordQuestion({
+      guildId: interaction.guildId,
+      channelId: interaction.channelId,
+      userId: interaction.user.id,
+      question: question.text,
+      mode: response.mode,
+      private: args.private ?? false,
+      results: citedPassages(response.results),
+      latencyMs: performance.now() - started,
+    });
     if (response.results.length === 0) {
       await send({ content: nothingRelevantText(response, strings), embeds: [], components: [] });
-      record();
       return { outcome: 'nothing', results: 0 };
     }
     const body = answerMessage({
@@ -96,9 +94,12 @@ export default {
       buildId: context.library.buildId,
       strings,
       ...(question.shortened ? { shortened: { max: questionMax } } : {}),
+      ...(questionId === undefined ? {} : { questionId }),
+      followUp: true,
+      ...(conversation ? { paging: false as const, ...(note ? { context: note } : {}) } : {}),
     });
     await send(body);
-    record();
+    if (conversation && !args.private) context.conversations.set(interaction.channelId!, extended(conversation, question.text, response));
     return { outcome: 'answered', results: response.results.length };
   },
 } satisfies Command<typeof data>;

@@ -1,0 +1,202 @@
+import { ComponentType, DiscordAPIError, MessageFlags, Routes, TextInputStyle, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
+import { citedPassages } from '../questionlog/question-log.js';
+import { conversationSearch } from '../retrieval/conversation.js';
+import { searchConversation } from '../retrieval/conversation-search.js';
+import type { SearchResponse } from '../retrieval/types.js';
+import { allowedMentions, quiet, type BotContext, type Outcome } from './command.js';
+import { normalizeQuestion, questionMax } from './question.js';
+import { buildTag, decodeButton, encodeButton, type ButtonState } from './custom-id.js';
+import { cutEnd } from './excerpt.js';
+import { textInput } from './feedback.js';
+import { answerMessage, nothingRelevantText, questionOf, type MessageBody } from './messages.js';
+import { stringsFor, type Strings } from './strings.js';
+
+/** A conversation so far: the questions asked in it, oldest first, and the articles its answers cited, newest first. */
+export interface Conversation {
+  earlier: string[];
+  citedArticles: string[];
+}
+
+/**
+ * Conversations in memory, keyed by thread id (or, for private follow-ups, by the id of the answer
+ * they follow). Bounded: the least recently used goes first beyond `max`, and one untouched for
+ * `ttlMs` is forgotten; a forgotten one is rebuilt from the answer message (its question and
+ * citations), which loses only questions asked before that answer.
+ */
+export class Conversations {
+  readonly #entries = new Map<string, Conversation & { at: number }>();
+
+  constructor(
+    readonly max = 1000,
+    readonly ttlMs = 24 * 3_600_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  get(key: string): Conversation | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    this.#entries.delete(key);
+    if (this.now() - entry.at > this.ttlMs) return undefined;
+    entry.at = this.now();
+    this.#entries.set(key, entry);
+    return { earlier: entry.earlier, citedArticles: entry.citedArticles };
+  }
+
+  set(key: string, conversation: Conversation): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, { ...conversation, at: this.now() });
+    while (this.#entries.size > this.max) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** Earlier questions kept per conversation: the builder uses the newest few only. */
+const earlierKept = 10;
+const citedKept = 20;
+/** Discord's limits on a thread's name and a modal's title. */
+const threadNameMax = 100;
+const modalTextMax = 45;
+export const followUpField = 'question';
+
+/** `conversation` with one more question and its answer's articles. */
+export function extended(conversation: Conversation, question: string, response: SearchResponse): Conversation {
+  return {
+    earlier: [...conversation.earlier, question].slice(-earlierKept),
+    citedArticles: [...new Set([...response.results.map((r) => r.passage.articleId), ...conversation.citedArticles])].slice(0, citedKept),
+  };
+}
+
+/** The question searched in its conversation, and the line saying what context was used (none when there was none). */
+export async function searchInConversation(
+  context: BotContext,
+  question: string,
+  conversation: Conversation,
+  k: number,
+  strings: Strings,
+): Promise<{ response: SearchResponse; note?: string }> {
+  const plan = conversationSearch({ question, ...conversation });
+  const response = await searchConversation((q, o) => context.library.search(q, o), plan, { k });
+  const used = plan.queries.slice(1).map((query) => `“${cutEnd(query.text, 120)}”`);
+  return { response, ...(used.length > 0 ? { note: strings.followUpContext(used.join(' · ')) } : {}) };
+}
+
+/** "Follow up" pressed: the modal for the next question. The answer it follows is read again at submit. */
+export async function handleFollowButton(interaction: ButtonInteraction, state: Extract<ButtonState, { kind: 'follow' }>): Promise<Outcome> {
+  const strings = stringsFor(interaction.locale);
+  await interaction.showModal({
+    custom_id: encodeButton({ kind: 'then', build: state.build, question: state.question })!,
+    title: cutEnd(strings.followUpTitle, modalTextMax),
+    components: [
+      {
+        type: ComponentType.ActionRow,
+        components: [
+          {
+            type: ComponentType.TextInput,
+            custom_id: followUpField,
+            style: TextInputStyle.Paragraph,
+            label: cutEnd(strings.followUpLabel, modalTextMax),
+            placeholder: strings.followUpPlaceholder,
+            required: true,
+            max_length: questionMax,
+          },
+        ],
+      },
+    ],
+  });
+  return { outcome: 'shown' };
+}
+
+/** The articles an answer message cites, from its full-paragraph buttons. */
+function citedArticlesOf(components: readonly unknown[], context: BotContext): string[] {
+  const ids = components.flatMap((row) => ((row as { components?: { custom_id?: string; customId?: string }[] }).components ?? []).map((c) => c.custom_id ?? c.customId ?? ''));
+  return ids.flatMap((id) => {
+    const state = decodeButton(id);
+    const articleId = state?.kind === 'full' ? context.library.passage(state.passageId)?.articleId : undefined;
+    return articleId ? [articleId] : [];
+  });
+}
+
+/** Why the thread could not be used: Discord refused (no permission, DM, thread in a thread…). */
+function refusedThread(error: unknown): boolean {
+  return error instanceof DiscordAPIError && error.status >= 400 && error.status < 500;
+}
+
+/**
+ * A follow-up question submitted from the modal of an answer's "Follow up" button. Searched with its
+ * conversation (the thread's, or the answer's own question and citations), and answered in a thread
+ * started from that answer (or in it, when the answer is already in a kiji thread); privately where a
+ * thread cannot be: a private answer, a DM, or Discord refusing the thread.
+ */
+export async function handleFollowUp(interaction: ModalSubmitInteraction, context: BotContext, state: Extract<ButtonState, { kind: 'then' }>): Promise<Outcome> {
+  const started = performance.now();
+  const strings = stringsFor(interaction.locale);
+  const privately = { flags: MessageFlags.Ephemeral } as const;
+  const question = normalizeQuestion(textInput(interaction, followUpField));
+  const answer = interaction.message;
+  const earlierQuestion = answer ? questionOf(answer.embeds, state.question) : undefined;
+  if (!question.text || !answer || earlierQuestion === undefined || state.build !== buildTag(context.library.buildId)) {
+    await interaction.reply(quiet({ content: question.text ? strings.staleButton : strings.emptyQuestion, ...privately }));
+    return { outcome: question.text ? 'stale' : 'empty' };
+  }
+  // Acknowledged at once: a thread takes two more requests before the answer is in it.
+  await interaction.deferReply(privately);
+  const inThread = context.conversations.get(interaction.channelId ?? '') !== undefined || interaction.channel?.isThread() === true;
+  const threadKey = inThread ? interaction.channelId! : undefined;
+  const conversation = (threadKey && context.conversations.get(threadKey)) ||
+    context.conversations.get(answer.id) || { earlier: [earlierQuestion], citedArticles: citedArticlesOf(answer.components, context) };
+  const { response, note } = await searchInConversation(context, question.text, conversation, context.defaultK, strings);
+  const canThread = !answer.flags.has(MessageFlags.Ephemeral) && interaction.guildId !== null;
+
+  let threadId = canThread ? threadKey : undefined;
+  if (canThread && !threadId) {
+    try {
+      const thread = (await interaction.client.rest.post(Routes.threads(answer.channelId, answer.id), {
+        body: { name: cutEnd(strings.followUpThreadName(earlierQuestion), threadNameMax), auto_archive_duration: 1440 },
+      })) as { id: string };
+      threadId = thread.id;
+    } catch (error) {
+      if (!refusedThread(error)) throw error;
+    }
+  }
+  const questionId = context.questionLog.recordQuestion({
+    guildId: interaction.guildId,
+    channelId: threadId ?? interaction.channelId,
+    userId: interaction.user.id,
+    question: question.text,
+    filters: { conversation: conversation.earlier.slice(-3) },
+    mode: response.mode,
+    private: threadId === undefined,
+    results: citedPassages(response.results),
+    latencyMs: performance.now() - started,
+  });
+  const body: MessageBody =
+    response.results.length === 0
+      ? { content: nothingRelevantText(response, strings), embeds: [], components: [] }
+      : answerMessage({
+          question: question.text,
+          response,
+          offset: 0,
+          k: context.defaultK,
+          buildId: context.library.buildId,
+          strings,
+          paging: false,
+          followUp: true,
+          ...(questionId === undefined ? {} : { questionId }),
+          ...(note ? { context: note } : {}),
+        });
+  const next = extended(conversation, question.text, response);
+  if (threadId) {
+    await interaction.client.rest.post(Routes.channelMessages(threadId), {
+      body: { content: body.content ?? '', embeds: body.embeds, components: body.components, allowed_mentions: allowedMentions },
+    });
+    context.conversations.set(threadId, next);
+    await interaction.editReply(quiet({ content: strings.followUpInThread(threadId) }));
+  } else {
+    const sent = await interaction.editReply(quiet(body));
+    context.conversations.set(sent.id, next);
+  }
+  return { outcome: response.results.length > 0 ? 'answered' : 'nothing', results: response.results.length };
+}

@@ -12,7 +12,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import { slugifyPath } from '../articles/text.js';
-import { writeFileAtomic } from './files.js';
+import { storeLines, writeFileAtomic } from './files.js';
 import { normalizeUrl, type WebArticle } from './page.js';
 
 /** The folder (inside the articles folder) that holds what kiji fetched. */
@@ -88,15 +88,8 @@ export class ArticleStore {
     for (const name of names.filter((n) => n.endsWith('.jsonl') && !n.startsWith('.')).sort()) {
       const file: SourceFile = { foreign: [], records: [], dirty: false };
       store.files.set(name, file);
-      for (const line of (await readFile(path.join(store.folder, name), 'utf8')).split('\n')) {
-        if (line.trim() === '') continue;
-        let parsed: ReturnType<typeof recordSchema.safeParse> | undefined;
-        try {
-          parsed = recordSchema.safeParse(JSON.parse(line));
-        } catch {
-          parsed = undefined;
-        }
-        if (parsed?.success && !store.byUrlMap.has(parsed.data.url)) store.index(parsed.data, name);
+      for (const { line, record } of storeLines(await readFile(path.join(store.folder, name), 'utf8'), recordSchema)) {
+        if (record && !store.byUrlMap.has(record.url)) store.index(record, name);
         else file.foreign.push(line);
       }
     }

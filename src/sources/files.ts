@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { z } from 'zod';
 
 /**
  * Writes `text` to `file` through a hidden temporary file in the same folder and a rename, so a
@@ -16,5 +17,24 @@ export async function writeFileAtomic(file: string, text: string): Promise<void>
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;
+  }
+}
+
+/**
+ * The lines of a store's JSONL file, each with its record when it is one of the store's own (valid
+ * JSON matching `schema`), or alone when it is not: a store keeps such lines as they are, so a line a
+ * person wrote into the file is never lost when the store rewrites it.
+ */
+export function* storeLines<S extends z.ZodTypeAny>(text: string, schema: S): Generator<{ line: string; record: z.infer<S> | undefined }> {
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let record: z.infer<S> | undefined;
+    try {
+      const parsed = schema.safeParse(JSON.parse(line));
+      record = parsed.success ? parsed.data : undefined;
+    } catch {
+      record = undefined;
+    }
+    yield { line, record };
   }
 }

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import type { Article } from '../articles/article.js';
 import { contentHash } from './article-store.js';
-import { writeFileAtomic } from './files.js';
+import { storeLines, writeFileAtomic } from './files.js';
 
 /** The folder (inside the articles folder) that holds what members uploaded. */
 export const UPLOADS_FOLDER = 'uploads';
@@ -57,15 +57,8 @@ export class UploadStore {
       if (error.code === 'ENOENT') return '';
       throw error;
     });
-    for (const line of text.split('\n')) {
-      if (line.trim() === '') continue;
-      let parsed: ReturnType<typeof recordSchema.safeParse> | undefined;
-      try {
-        parsed = recordSchema.safeParse(JSON.parse(line));
-      } catch {
-        parsed = undefined;
-      }
-      if (parsed?.success && !store.records.some((r) => r.id === parsed.data.id)) store.records.push(parsed.data);
+    for (const { line, record } of storeLines(text, recordSchema)) {
+      if (record && !store.records.some((r) => r.id === record.id)) store.records.push(record);
       else store.foreign.push(line);
     }
     return store;

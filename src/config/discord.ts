@@ -1,3 +1,4 @@
+import { readEnvSettings } from './env.js';
 import { z } from 'zod';
 import { KijiError, ErrorCodes } from '../errors.js';
 
@@ -76,18 +77,13 @@ export const discordEnvNames = Object.keys(schema.shape) as readonly string[];
  *   // { token: 'MTIz…', clientId: '123456789012345678', askCooldownSeconds: 3 }
  */
 export function loadDiscordSettings(env: NodeJS.ProcessEnv = process.env): DiscordSettings {
-  // An empty value (`DISCORD_GUILD_ID=` as in .env.example) means unset.
-  const raw = Object.fromEntries(discordEnvNames.map((name) => [name, env[name]?.trim() || undefined]));
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `- ${issue.message}`);
-    // The fixes are per line, so they go in the message rather than in one trailing hint.
-    throw new KijiError(
+  // The fixes are per line, so they go in the message rather than in one trailing hint.
+  const value = readEnvSettings(schema, env, (problems) =>
+    new KijiError(
       ErrorCodes.CONFIG_INVALID,
-      `The Discord settings are not usable; set them in .env in the project folder (see .env.example) and run again:\n${lines.join('\n')}`,
-    );
-  }
-  const value = parsed.data;
+      `The Discord settings are not usable; set them in .env in the project folder (see .env.example) and run again:\n${problems}`,
+    ),
+  );
   return {
     token: value.DISCORD_TOKEN,
     clientId: value.DISCORD_CLIENT_ID,

@@ -1,3 +1,4 @@
+import { readEnvSettings } from './env.js';
 import path from 'node:path';
 import { z } from 'zod';
 import { KijiError, ErrorCodes } from '../errors.js';
@@ -47,16 +48,11 @@ export const questionLogEnvNames = Object.keys(schema.shape) as readonly string[
  *   // { enabled: true, path: '<project>/data/kiji.db', retentionDays: 30 }
  */
 export function loadQuestionLogSettings(env: NodeJS.ProcessEnv = process.env): QuestionLogSettings {
-  // An empty value (as in .env.example) means unset.
-  const raw = Object.fromEntries(questionLogEnvNames.map((name) => [name, env[name]?.trim() || undefined]));
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `- ${issue.message}`);
-    throw new KijiError(ErrorCodes.CONFIG_INVALID, `The question log settings are not usable:\n${lines.join('\n')}`, {
+  const value = readEnvSettings(schema, env, (problems) =>
+    new KijiError(ErrorCodes.CONFIG_INVALID, `The question log settings are not usable:\n${problems}`, {
       hint: 'Fix them in .env (see .env.example), or set QUESTION_LOG=off.',
-    });
-  }
-  const value = parsed.data;
+    }),
+  );
   const file = value.QUESTION_LOG_PATH ?? questionLogDefaults.path;
   return {
     enabled: value.QUESTION_LOG !== 'off',

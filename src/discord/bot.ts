@@ -20,7 +20,7 @@ import { allowedMentions, quiet, type BotContext, type Command, type Outcome } f
 import { commands as allCommands } from './commands/index.js';
 import { Cooldown, PressLimit } from './cooldown.js';
 import { SearchGate } from './defer.js';
-import { Conversations } from './followup.js';
+import { Conversations } from './conversations.js';
 import { stringsFor } from './strings.js';
 
 /** The bot's log format: one JSON object a line, with the time first. */

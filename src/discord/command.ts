@@ -12,7 +12,7 @@ import type { Library } from '../retrieval/types.js';
 import type { Cooldown } from './cooldown.js';
 import type { QuestionLog } from '../questionlog/question-log.js';
 import type { ArticleUpdates } from '../sources/updates.js';
-import type { Conversations } from './followup.js';
+import type { Conversations } from './conversations.js';
 
 type OptionBase = {
   readonly name: string;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Conversations, extended } from '../../src/discord/followup.js';
+import { Conversations } from '../../src/discord/conversations.js';
+import { extended } from '../../src/discord/followup.js';
 import type { SearchResponse } from '../../src/retrieval/types.js';
 
 const one = (question: string) => ({ earlier: [question], citedArticles: [] });

@@ -21,6 +21,7 @@ import { commands as allCommands } from './commands/index.js';
 import { Cooldown, PressLimit } from './cooldown.js';
 import { SearchGate } from './defer.js';
 import { Conversations } from './conversations.js';
+import { catalogOf } from './filters.js';
 import { stringsFor } from './strings.js';
 
 /** The bot's log format: one JSON object a line, with the time first. */
@@ -227,6 +228,8 @@ export function createBot(options: BotOptions): Bot {
         throw loginError(error);
       }
       log({ event: 'ready', user: client.user?.tag, guilds: client.guilds.cache.size, build: library.buildId });
+      // The first /ask autocomplete must answer within Discord's 3 s: its lists are built now instead.
+      catalogOf(library);
     },
     async stop() {
       await client.destroy();

@@ -1,11 +1,13 @@
 import { MessageFlags, type ButtonInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { quiet, type BotContext, type Outcome } from './command.js';
 import type { PressLimit } from './cooldown.js';
-import { buildTag, decodeButton } from './custom-id.js';
+import { buildTag, decodeButton, type ButtonState } from './custom-id.js';
 import { handleReason, handleVote } from './feedback.js';
 import { handleFollowButton, handleFollowUp } from './followup.js';
 import { answerMessage, nothingRelevantText, passageMessage, questionOf, sourcesMessage } from './messages.js';
 import { stringsFor, type Strings } from './strings.js';
+import { filterFromTag, filterLine } from './filters.js';
+import type { SearchFilter } from '../retrieval/types.js';
 
 async function refuse(interaction: ButtonInteraction, text: string): Promise<Outcome> {
   await interaction.reply(quiet({ content: text, flags: MessageFlags.Ephemeral }));
@@ -69,9 +71,13 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
   const question = questionOf(interaction.message.embeds, state.question);
   if (question === undefined) return refuse(interaction, strings.staleButton);
   if (state.kind === 'follow') return handleFollowButton(interaction, state);
+  // The answer's filter, which every page and paragraph of it keeps.
+  const kept = filterFromTag(state.filter, context.library);
+  if (!kept) return refuse(interaction, strings.staleButton);
+  const { filter } = kept;
   if (state.kind === 'rank') {
     const response = await context.searches.run(
-      () => context.library.search(question, { k: 1, offset: state.rank - 1 }),
+      () => context.library.search(question, { k: 1, offset: state.rank - 1, ...(filter ? { filter } : {}) }),
       () => interaction.deferReply({ flags: MessageFlags.Ephemeral }),
     );
     const passage = response.results[0]?.passage;
@@ -79,7 +85,7 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
     await (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.reply(quiet({ ...body, flags: MessageFlags.Ephemeral })));
     return { outcome: passage ? 'shown' : 'stale', results: response.results.length };
   }
-  return showPage(interaction, context, strings, question, state.offset, state.k);
+  return showPage(interaction, context, strings, question, state, filter);
 }
 
 /** Handles the submit of one of the bot's modals (the 👎 reason, a follow-up question); anything else gets the expired-button note. */
@@ -97,20 +103,30 @@ async function showPage(
   context: BotContext,
   strings: Strings,
   question: string,
-  offset: number,
-  k: number,
+  { offset, k, filter: tag }: Extract<ButtonState, { kind: 'page' }>,
+  filter: SearchFilter | undefined,
 ): Promise<Outcome> {
   const response = await context.searches.run(
-    () => context.library.search(question, { k, offset }),
+    () => context.library.search(question, { k, offset, ...(filter ? { filter } : {}) }),
     () => interaction.deferUpdate(),
   );
+  const line = filterLine(filter, context.library, strings);
   if (response.results.length === 0) {
-    const note = quiet({ content: nothingRelevantText(response, strings), flags: MessageFlags.Ephemeral });
+    const note = quiet({ content: nothingRelevantText(response, strings, line), flags: MessageFlags.Ephemeral });
     await (interaction.deferred ? interaction.followUp(note) : interaction.reply(note));
     return { outcome: 'nothing', results: 0 };
   }
-  const kept = conversationOf(interaction.message.components);
-  const body = answerMessage({ question, response, offset, k, buildId: context.library.buildId, strings, ...kept });
+  const conversation = conversationOf(interaction.message.components);
+  const body = answerMessage({
+    question,
+    response,
+    offset,
+    k,
+    buildId: context.library.buildId,
+    strings,
+    ...conversation,
+    ...(filter && tag ? { filter: { tag, line } } : {}),
+  });
   // The answer is replaced in place: in the first response (update) unless the search was deferred.
   await (interaction.deferred ? interaction.editReply(quiet(body)) : interaction.update(quiet(body)));
   return { outcome: 'answered', results: response.results.length };

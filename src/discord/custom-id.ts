@@ -5,18 +5,21 @@ import { createHash } from 'node:crypto';
  * after a restart. Each id carries a short hash of the index build it was made from; a button from
  * another build is stale, because offsets and passage ids may no longer mean the same thing.
  * The question itself is too long for an id: it is re-read from the answer's embed and checked
- * against the hash kept here.
+ * against the hash kept here. A search filter rides along as a short tag (filters.ts) made of
+ * positions in the build's own lists, so it too needs the build to mean the same thing.
  *
  * @example encodeButton({ kind: 'page', build: 'a1b2c3d4', question: '0f3e…', offset: 5, k: 5 })
  *   // 'kiji:page:a1b2c3d4:0f3e5a6b7c:5:5'
+ * @example encodeButton({ kind: 'page', build: 'a1b2c3d4', question: '0f3e…', offset: 5, k: 5, filter: 's0.f20260107' })
+ *   // 'kiji:page:a1b2c3d4:0f3e5a6b7c:5:5:s0.f20260107'
  */
 export type ButtonState =
   /** Show results `offset`… of the question (Previous / More). */
-  | { kind: 'page'; build: string; question: string; offset: number; k: number }
+  | { kind: 'page'; build: string; question: string; offset: number; k: number; filter?: string }
   /** Show one passage in full, by id. */
   | { kind: 'full'; build: string; passageId: string }
   /** Show the passage at 1-based `rank` of the question (when its id is too long for a customId). */
-  | { kind: 'rank'; build: string; question: string; rank: number }
+  | { kind: 'rank'; build: string; question: string; rank: number; filter?: string }
   /** Page of /sources (not tied to a build: the current list is always the right one to show). */
   | { kind: 'sources'; page: number }
   /**
@@ -26,8 +29,8 @@ export type ButtonState =
   | { kind: 'vote'; questionId: number; vote: 'up' | 'down' }
   | { kind: 'why'; questionId: number; vote: 'down' }
   /** "Follow up" on an answer: the modal for the next question (its submit has the kind `then`). */
-  | { kind: 'follow'; build: string; question: string }
-  | { kind: 'then'; build: string; question: string };
+  | { kind: 'follow'; build: string; question: string; filter?: string }
+  | { kind: 'then'; build: string; question: string; filter?: string };
 
 export const customIdMax = 100;
 
@@ -59,13 +62,13 @@ export function encodeButton(state: ButtonState): string | undefined {
   let parts: (string | number)[];
   switch (state.kind) {
     case 'page':
-      parts = [state.build, state.question, state.offset, state.k];
+      parts = [state.build, state.question, state.offset, state.k, ...filterPart(state.filter)];
       break;
     case 'full':
       parts = [state.build, state.passageId];
       break;
     case 'rank':
-      parts = [state.build, state.question, state.rank];
+      parts = [state.build, state.question, state.rank, ...filterPart(state.filter)];
       break;
     case 'sources':
       parts = [state.page];
@@ -76,12 +79,19 @@ export function encodeButton(state: ButtonState): string | undefined {
       break;
     case 'follow':
     case 'then':
-      parts = [state.build, state.question];
+      parts = [state.build, state.question, ...filterPart(state.filter)];
       break;
   }
   const id = [prefix, state.kind, ...parts].join(':');
   return id.length <= customIdMax ? id : undefined;
 }
+
+/** A filter tag is an optional last part; an empty one is left out, so unfiltered ids stay as they were. */
+const filterPart = (tag: string | undefined): string[] => (tag ? [tag] : []);
+/** What a filter tag may look like (filters.ts makes them): anything else is not ours. */
+const filterTag = /^[a-z0-9.]{1,60}$/;
+const withFilter = (tag: string | undefined): { filter?: string } | undefined =>
+  tag === undefined ? {} : filterTag.test(tag) ? { filter: tag } : undefined;
 
 const count = (text: string | undefined): number | undefined =>
   text !== undefined && /^\d{1,6}$/.test(text) ? Number(text) : undefined;
@@ -90,17 +100,19 @@ const count = (text: string | undefined): number | undefined =>
 export function decodeButton(customId: string): ButtonState | undefined {
   const [head, kind, ...rest] = customId.split(':');
   if (head !== prefix) return undefined;
-  const [a, b, c, d] = rest;
-  if (kind === 'page' && rest.length === 4 && a && b) {
+  const [a, b, c, d, e] = rest;
+  if (kind === 'page' && (rest.length === 4 || rest.length === 5) && a && b) {
     const offset = count(c);
     const k = count(d);
-    if (offset !== undefined && offset <= buttonLimits.offsetMax && k && k <= buttonLimits.kMax) return { kind, build: a, question: b, offset, k };
+    const filter = withFilter(e);
+    if (offset !== undefined && offset <= buttonLimits.offsetMax && k && k <= buttonLimits.kMax && filter) return { kind, build: a, question: b, offset, k, ...filter };
   }
   // A passage id may itself contain colons: everything after the build is the id.
   if (kind === 'full' && a && rest.length >= 2) return { kind, build: a, passageId: rest.slice(1).join(':') };
-  if (kind === 'rank' && rest.length === 3 && a && b) {
+  if (kind === 'rank' && (rest.length === 3 || rest.length === 4) && a && b) {
     const rank = count(c);
-    if (rank && rank <= buttonLimits.offsetMax + buttonLimits.kMax) return { kind, build: a, question: b, rank };
+    const filter = withFilter(d);
+    if (rank && rank <= buttonLimits.offsetMax + buttonLimits.kMax && filter) return { kind, build: a, question: b, rank, ...filter };
   }
   if (kind === 'sources' && rest.length === 1) {
     const page = count(a);
@@ -111,7 +123,9 @@ export function decodeButton(customId: string): ButtonState | undefined {
     if (kind === 'vote') return { kind, questionId, vote: b };
     if (b === 'down') return { kind, questionId, vote: b };
   }
-  if (kind === 'follow' && rest.length === 2 && a && b) return { kind, build: a, question: b };
-  if (kind === 'then' && rest.length === 2 && a && b) return { kind, build: a, question: b };
+  if ((kind === 'follow' || kind === 'then') && (rest.length === 2 || rest.length === 3) && a && b) {
+    const filter = withFilter(c);
+    if (filter) return { kind, build: a, question: b, ...filter };
+  }
   return undefined;
 }

@@ -2,11 +2,12 @@ import { ComponentType, DiscordAPIError, MessageFlags, Routes, TextInputStyle, t
 import { citedPassages } from '../questionlog/question-log.js';
 import { conversationSearch } from '../retrieval/conversation.js';
 import { searchConversation } from '../retrieval/conversation-search.js';
-import type { SearchResponse } from '../retrieval/types.js';
+import type { SearchFilter, SearchResponse } from '../retrieval/types.js';
 import { allowedMentions, quiet, type BotContext, type Outcome } from './command.js';
 import { normalizeQuestion, questionMax } from './question.js';
 import { buildTag, decodeButton, encodeButton, type ButtonState } from './custom-id.js';
 import { cutEnd } from './excerpt.js';
+import { filterFromTag, filterLine } from './filters.js';
 import { textInput } from './feedback.js';
 import { answerMessage, nothingRelevantText, questionOf, type MessageBody } from './messages.js';
 import { stringsFor, type Strings } from './strings.js';
@@ -35,9 +36,10 @@ export async function searchInConversation(
   conversation: Conversation,
   k: number,
   strings: Strings,
+  filter?: SearchFilter,
 ): Promise<{ response: SearchResponse; note?: string }> {
   const plan = conversationSearch({ question, ...conversation });
-  const response = await searchConversation((q, o) => context.library.search(q, o), plan, { k });
+  const response = await searchConversation((q, o) => context.library.search(q, filter ? { ...o, filter } : o), plan, { k });
   const used = plan.queries.slice(1).map((query) => `“${cutEnd(query.text, 120)}”`);
   return { response, ...(used.length > 0 ? { note: strings.followUpContext(used.join(' · ')) } : {}) };
 }
@@ -46,7 +48,7 @@ export async function searchInConversation(
 export async function handleFollowButton(interaction: ButtonInteraction, state: Extract<ButtonState, { kind: 'follow' }>): Promise<Outcome> {
   const strings = stringsFor(interaction.locale);
   await interaction.showModal({
-    custom_id: encodeButton({ kind: 'then', build: state.build, question: state.question })!,
+    custom_id: encodeButton({ kind: 'then', build: state.build, question: state.question, ...(state.filter ? { filter: state.filter } : {}) })!,
     title: cutEnd(strings.followUpTitle, modalTextMax),
     components: [
       {
@@ -96,17 +98,21 @@ export async function handleFollowUp(interaction: ModalSubmitInteraction, contex
   const question = normalizeQuestion(textInput(interaction, followUpField));
   const answer = interaction.message;
   const earlierQuestion = answer ? questionOf(answer.embeds, state.question) : undefined;
-  if (!question.text || !answer || earlierQuestion === undefined || state.build !== buildTag(context.library.buildId)) {
+  // The answer's filter holds for its follow-ups.
+  const kept = filterFromTag(state.filter, context.library);
+  if (!question.text || !answer || earlierQuestion === undefined || state.build !== buildTag(context.library.buildId) || !kept) {
     await interaction.reply(quiet({ content: question.text ? strings.staleButton : strings.emptyQuestion, ...privately }));
     return { outcome: question.text ? 'stale' : 'empty' };
   }
+  const { filter } = kept;
+  const line = filterLine(filter, context.library, strings);
   // Acknowledged at once: a thread takes two more requests before the answer is in it.
   await interaction.deferReply(privately);
   const inThread = context.conversations.get(interaction.channelId ?? '') !== undefined || interaction.channel?.isThread() === true;
   const threadKey = inThread ? interaction.channelId! : undefined;
   const conversation = (threadKey && context.conversations.get(threadKey)) ||
     context.conversations.get(answer.id) || { earlier: [earlierQuestion], citedArticles: citedArticlesOf(answer.components, context) };
-  const { response, note } = await searchInConversation(context, question.text, conversation, context.defaultK, strings);
+  const { response, note } = await searchInConversation(context, question.text, conversation, context.defaultK, strings, filter);
   const canThread = !answer.flags.has(MessageFlags.Ephemeral) && interaction.guildId !== null;
 
   let threadId = canThread ? threadKey : undefined;
@@ -125,7 +131,7 @@ export async function handleFollowUp(interaction: ModalSubmitInteraction, contex
     channelId: threadId ?? interaction.channelId,
     userId: interaction.user.id,
     question: question.text,
-    filters: { conversation: conversation.earlier.slice(-3) },
+    filters: { conversation: conversation.earlier.slice(-3), ...filter },
     mode: response.mode,
     private: threadId === undefined,
     results: citedPassages(response.results),
@@ -133,7 +139,7 @@ export async function handleFollowUp(interaction: ModalSubmitInteraction, contex
   });
   const body: MessageBody =
     response.results.length === 0
-      ? { content: nothingRelevantText(response, strings), embeds: [], components: [] }
+      ? { content: nothingRelevantText(response, strings, line), embeds: [], components: [] }
       : answerMessage({
           question: question.text,
           response,
@@ -145,6 +151,7 @@ export async function handleFollowUp(interaction: ModalSubmitInteraction, contex
           followUp: true,
           ...(questionId === undefined ? {} : { questionId }),
           ...(note ? { context: note } : {}),
+          ...(filter && state.filter ? { filter: { tag: state.filter, line } } : {}),
         });
   const next = extended(conversation, question.text, response);
   if (threadId) {

@@ -106,11 +106,17 @@ export interface AnswerPage {
   followUp?: boolean;
   /** What context a follow-up was searched with, shown above the citations. */
   context?: string;
+  /** The search's filter: said above the citations (`line`, plain text) and kept by every button (`tag`, filters.ts). */
+  filter?: { tag: string; line: string };
 }
 
-/** What a search that found nothing says: plainly that, and, when only words could match, why a question may miss. */
-export function nothingRelevantText(response: SearchResponse, strings: Strings): string {
-  return response.semanticOff ? `${strings.nothingRelevant}\n${strings.semanticOffHint}` : strings.nothingRelevant;
+/**
+ * What a search that found nothing says: plainly that (naming the filter it was limited to, plain
+ * text), and, when only words could match, why a question may miss.
+ */
+export function nothingRelevantText(response: SearchResponse, strings: Strings, filterLine = ''): string {
+  const nothing = filterLine ? strings.nothingInFilter(escapeText(filterLine)) : strings.nothingRelevant;
+  return response.semanticOff ? `${nothing}\n${strings.semanticOffHint}` : nothing;
 }
 
 /**
@@ -158,27 +164,29 @@ export function answerMessage(page: AnswerPage): MessageBody {
 
   const build = buildTag(page.buildId);
   const question = questionTag(page.question);
+  const filter = page.filter?.tag ? { filter: page.filter.tag } : {};
   const pageButtons = page.paging === false ? [] : [
     page.offset > 0
-      ? button(strings.previous, { kind: 'page', build, question, offset: Math.max(0, page.offset - page.k), k: page.k })
+      ? button(strings.previous, { kind: 'page', build, question, offset: Math.max(0, page.offset - page.k), k: page.k, ...filter })
       : undefined,
     page.offset + shown < response.total
-      ? button(strings.more, { kind: 'page', build, question, offset: page.offset + shown, k: page.k }, ButtonStyle.Primary)
+      ? button(strings.more, { kind: 'page', build, question, offset: page.offset + shown, k: page.k, ...filter }, ButtonStyle.Primary)
       : undefined,
   ];
   const fullButtons = results.slice(0, shown).map((result) =>
     button(strings.fullParagraph(page.offset + result.rank), { kind: 'full', build, passageId: result.passage.id }) ??
-      button(strings.fullParagraph(page.offset + result.rank), { kind: 'rank', build, question, rank: page.offset + result.rank }),
+      button(strings.fullParagraph(page.offset + result.rank), { kind: 'rank', build, question, rank: page.offset + result.rank, ...filter }),
   );
   const conversationButtons = [
-    page.followUp ? button(strings.followUp, { kind: 'follow', build, question }, ButtonStyle.Primary) : undefined,
+    page.followUp ? button(strings.followUp, { kind: 'follow', build, question, ...filter }, ButtonStyle.Primary) : undefined,
     ...(page.questionId === undefined
       ? []
       : [button('👍', { kind: 'vote', questionId: page.questionId, vote: 'up' }), button('👎', { kind: 'vote', questionId: page.questionId, vote: 'down' })]),
   ];
   // The conversation row comes before the full-paragraph rows: with ten results those fill two rows, and the limit of five rows never drops it.
   const components = [...rows(pageButtons), ...rows(conversationButtons), ...rows(fullButtons)].slice(0, discordLimits.rows);
-  return { ...(page.context ? { content: fitEscaped(page.context, discordLimits.content) } : {}), embeds: [embed], components };
+  const above = [page.context, page.filter?.line && strings.filtered(page.filter.line)].filter(Boolean).join('\n');
+  return { ...(above ? { content: fitEscaped(above, discordLimits.content) } : {}), embeds: [embed], components };
 }
 
 function sum(texts: string[]): number {

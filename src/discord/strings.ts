@@ -43,6 +43,29 @@ const en = {
   feedbackGone: 'This answer is no longer in the question log, so the vote could not be recorded.',
   feedbackTitle: 'What was wrong?',
   feedbackLabel: 'What was wrong? (optional)',
+  filterSource: (name: string) => `source: ${name}`,
+  filterArticle: (title: string) => `article: ${title}`,
+  filterSince: (day: string) => `since ${day}`,
+  filterUntil: (day: string) => `until ${day}`,
+  filtered: (line: string) => `Searched only: ${line}`,
+  nothingInFilter: (line: string) =>
+    `Nothing relevant to this question is indexed within the filter (${line}). Try other words, or ask without the filter.`,
+  filterAllowsNothing: (line: string) =>
+    `No indexed article matches the filter (${line}), so nothing was searched. Change the filter, or see what is indexed with /sources.`,
+  badDay: (option: string, typed: string) =>
+    `\`${option}\` takes a date written YYYY-MM-DD (for example 2026-01-07) or one of the suggestions; "${typed}" is not one.`,
+  badRange: (since: string, until: string) => `\`since\` (${since}) is after \`until\` (${until}), so no article could match. Swap them or leave one out.`,
+  unknownSource: (typed: string, known: string[]) =>
+    `No indexed source is called "${typed}". Pick one of the suggestions while typing${known.length > 0 ? ` (for example ${known.join(', ')})` : ''}.`,
+  unknownArticle: (typed: string, matches: number) =>
+    matches > 1
+      ? `${matches} indexed titles contain "${typed}". Pick one of the suggestions while typing.`
+      : `No indexed article title contains "${typed}". Pick one of the suggestions while typing.`,
+  sinceToday: (day: string) => `Today (${day})`,
+  sinceDays: (days: number, day: string) => `Last ${days} days (since ${day})`,
+  untilToday: (day: string) => `Until today (${day})`,
+  untilDaysAgo: (days: number, day: string) => (days === 1 ? `Until yesterday (${day})` : `Until ${days} days ago (${day})`),
+  publishedDay: (day: string) => `${day} (articles published)`,
   staleButton:
     'This button belongs to an older answer (the index has been rebuilt since). Please ask again with /ask.',
   unknownButton: 'This button has expired. Please ask again with /ask.',
@@ -90,6 +113,26 @@ const ja: Strings = {
   feedbackGone: 'この回答はもう質問ログにないため、評価を記録できませんでした。',
   feedbackTitle: '何が違いましたか？',
   feedbackLabel: '何が違いましたか？（任意）',
+  filterSource: (name) => `情報源: ${name}`,
+  filterArticle: (title) => `記事: ${title}`,
+  filterSince: (day) => `${day}以降`,
+  filterUntil: (day) => `${day}まで`,
+  filtered: (line) => `絞り込み: ${line}`,
+  nothingInFilter: (line) => `絞り込み（${line}）の範囲には、この質問に関係する記事がありません。言葉を変えるか、絞り込みを外して質問してください。`,
+  filterAllowsNothing: (line) => `絞り込み（${line}）に合う記事が索引にないため、検索しませんでした。絞り込みを変えるか、/sources で索引済みの記事をご確認ください。`,
+  badDay: (option, typed) => `\`${option}\` には YYYY-MM-DD 形式の日付（例: 2026-01-07）か候補を指定してください。「${typed}」は日付ではありません。`,
+  badRange: (since, until) => `\`since\`（${since}）が \`until\`（${until}）より後のため、合う記事はありません。入れ替えるか、どちらかを外してください。`,
+  unknownSource: (typed, known) =>
+    `「${typed}」という情報源は索引にありません。入力中に表示される候補から選んでください${known.length > 0 ? `（例: ${known.join('、')}）` : ''}。`,
+  unknownArticle: (typed, matches) =>
+    matches > 1
+      ? `「${typed}」を含むタイトルが${matches}件あります。入力中に表示される候補から選んでください。`
+      : `「${typed}」を含むタイトルの記事は索引にありません。入力中に表示される候補から選んでください。`,
+  sinceToday: (day) => `今日（${day}）`,
+  sinceDays: (days, day) => `過去${days}日（${day}以降）`,
+  untilToday: (day) => `今日まで（${day}）`,
+  untilDaysAgo: (days, day) => (days === 1 ? `昨日まで（${day}）` : `${days}日前まで（${day}）`),
+  publishedDay: (day) => `${day}（記事の日付）`,
   staleButton: 'このボタンは以前の回答のものです（その後索引が再構築されました）。/ask でもう一度質問してください。',
   unknownButton: 'このボタンは期限切れです。/ask でもう一度質問してください。',
   unknownCommand: 'このコマンドは現在使えません。/ を入力して今のコマンドをご確認ください。',

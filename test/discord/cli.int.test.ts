@@ -88,10 +88,14 @@ describe('npm run deploy-commands', () => {
     const put = await fake.waitFor((r) => r.method === 'PUT' && r.path === `/api/v10/applications/${fake.applicationId}/guilds/${fake.guildId}/commands`);
     expect(put.headers.authorization).toBe(`Bot ${testToken}`);
     const [ask, , reindex] = put.body;
-    expect(ask.options.map((o: any) => [o.name, o.type, o.required ?? false])).toEqual([
-      ['question', 3, true],
-      ['k', 4, false],
-      ['private', 5, false],
+    expect(ask.options.map((o: any) => [o.name, o.type, o.required ?? false, o.autocomplete ?? false])).toEqual([
+      ['question', 3, true, false],
+      ['k', 4, false, false],
+      ['private', 5, false, false],
+      ['source', 3, false, true],
+      ['article', 3, false, true],
+      ['since', 3, false, true],
+      ['until', 3, false, true],
     ]);
     expect(reindex.default_member_permissions).toBe('32');
     const byName = new Map<string, any>(put.body.map((c: any) => [c.name, c]));

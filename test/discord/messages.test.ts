@@ -110,6 +110,11 @@ describe('customId', () => {
     { kind: 'why', questionId: 42, vote: 'down' },
     { kind: 'follow', build: 'abcd1234', question: '0123456789' },
     { kind: 'then', build: 'abcd1234', question: '0123456789' },
+    // The largest filter tag /ask makes: a source, an article among a million and both days.
+    { kind: 'page', build: 'abcd1234', question: '0123456789', offset: 500, k: 10, filter: 's999999.a9999999.f20260107.t20261231' },
+    { kind: 'rank', build: 'abcd1234', question: '0123456789', rank: 510, filter: 's999999.a9999999.f20260107.t20261231' },
+    { kind: 'follow', build: 'abcd1234', question: '0123456789', filter: 's0.f20260107' },
+    { kind: 'then', build: 'abcd1234', question: '0123456789', filter: 'a12' },
   ])('round-trips %j', (state) => {
     const id = encodeButton(state)!;
     expect(id.length).toBeLessThanOrEqual(100);
@@ -123,7 +128,7 @@ describe('customId', () => {
     expect(decodeButton(page.components[0]!.components[0]!.custom_id)).toMatchObject({ kind: 'rank', rank: 1 });
   });
 
-  it.each(['', 'kiji', 'kiji:page:a:b:c:d', 'kiji:sources:0', 'other:page:a:b:1:1', 'kiji:unknown:x', 'kiji:vote:12:maybe', 'kiji:vote:x:up', 'kiji:why:12:up', 'kiji:follow:a'])('rejects %j', (id) => {
+  it.each(['', 'kiji', 'kiji:page:a:b:c:d', 'kiji:sources:0', 'other:page:a:b:1:1', 'kiji:unknown:x', 'kiji:vote:12:maybe', 'kiji:vote:x:up', 'kiji:why:12:up', 'kiji:follow:a', 'kiji:page:a:b:1:1:S-1', 'kiji:follow:a:b:c:d'])('rejects %j', (id) => {
     expect(decodeButton(id)).toBeUndefined();
   });
 });

@@ -6,6 +6,8 @@ import { normalizeQuestion, questionMax } from '../question.js';
 import { answerMessage, nothingRelevantText, type MessageBody } from '../messages.js';
 import { stringsFor } from '../strings.js';
 import { extended, searchInConversation } from '../followup.js';
+import { allowsAnything, articleChoices, dayChoices, filterLine, filterTag, resolveFilter, sourceChoices } from '../filters.js';
+import { escapeText } from '../excerpt.js';
 
 // The question's rules are shared with follow-ups (followup.ts).
 export { normalizeQuestion, questionMax } from '../question.js';
@@ -39,6 +41,38 @@ const data = {
       description: 'Only you see the answer',
       description_localizations: { ja: '自分だけに表示する' },
     },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'source',
+      description: 'Only articles from this source',
+      description_localizations: { ja: 'この情報源の記事だけから探す' },
+      max_length: 100,
+      autocomplete: true,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'article',
+      description: 'Only this article (type part of its title)',
+      description_localizations: { ja: 'この記事だけから探す（タイトルの一部を入力）' },
+      max_length: 100,
+      autocomplete: true,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'since',
+      description: 'Only articles published on or after this day (YYYY-MM-DD)',
+      description_localizations: { ja: 'この日以降の記事だけから探す（YYYY-MM-DD）' },
+      max_length: 20,
+      autocomplete: true,
+    },
+    {
+      type: ApplicationCommandOptionType.String,
+      name: 'until',
+      description: 'Only articles published on or before this day (YYYY-MM-DD)',
+      description_localizations: { ja: 'この日までの記事だけから探す（YYYY-MM-DD）' },
+      max_length: 20,
+      autocomplete: true,
+    },
   ],
 } as const satisfies CommandDefinition;
 
@@ -53,6 +87,18 @@ export default {
       await interaction.reply(quiet({ content: strings.emptyQuestion, flags: MessageFlags.Ephemeral }));
       return { outcome: 'empty' };
     }
+    // Before the cooldown: a mistyped date costs the reader no wait.
+    const resolved = resolveFilter(args, context.library, strings);
+    if ('problem' in resolved) {
+      await interaction.reply(quiet({ content: resolved.problem, flags: MessageFlags.Ephemeral }));
+      return { outcome: 'refused' };
+    }
+    const { filter } = resolved;
+    const line = filterLine(filter, context.library, strings);
+    if (filter && !allowsAnything(filter, context.library)) {
+      await interaction.reply(quiet({ content: strings.filterAllowsNothing(escapeText(line)), flags: MessageFlags.Ephemeral }));
+      return { outcome: 'nothing', results: 0 };
+    }
     const wait = context.cooldown.take(interaction.user.id);
     if (wait > 0) {
       await interaction.reply(quiet({ content: strings.cooldown(wait), flags: MessageFlags.Ephemeral }));
@@ -65,8 +111,8 @@ export default {
     const { response, note } = await context.searches.run(
       () =>
         conversation
-          ? searchInConversation(context, question.text, conversation, k, strings)
-          : context.library.search(question.text, { k, offset: 0 }).then((found) => ({ response: found, note: undefined })),
+          ? searchInConversation(context, question.text, conversation, k, strings, filter)
+          : context.library.search(question.text, { k, offset: 0, ...(filter ? { filter } : {}) }).then((found) => ({ response: found, note: undefined })),
       () => interaction.deferReply(visibility),
     );
     // Answered in the first response unless the search was slow enough to be deferred.
@@ -77,13 +123,14 @@ export default {
       channelId: interaction.channelId,
       userId: interaction.user.id,
       question: question.text,
+      ...(filter ? { filters: { ...filter } } : {}),
       mode: response.mode,
       private: args.private ?? false,
       results: citedPassages(response.results),
       latencyMs: performance.now() - started,
     });
     if (response.results.length === 0) {
-      await send({ content: nothingRelevantText(response, strings), embeds: [], components: [] });
+      await send({ content: nothingRelevantText(response, strings, line), embeds: [], components: [] });
       return { outcome: 'nothing', results: 0 };
     }
     const body = answerMessage({
@@ -96,10 +143,25 @@ export default {
       ...(question.shortened ? { shortened: { max: questionMax } } : {}),
       ...(questionId === undefined ? {} : { questionId }),
       followUp: true,
+      ...(filter ? { filter: { tag: filterTag(filter, context.library), line } } : {}),
       ...(conversation ? { paging: false as const, ...(note ? { context: note } : {}) } : {}),
     });
     await send(body);
     if (conversation && !args.private) context.conversations.set(interaction.channelId!, extended(conversation, question.text, response));
     return { outcome: 'answered', results: response.results.length };
+  },
+  async autocomplete(interaction, context) {
+    const focused = interaction.options.getFocused(true);
+    const typed = String(focused.value);
+    const strings = stringsFor(interaction.locale);
+    const choices =
+      focused.name === 'source'
+        ? sourceChoices(context.library, typed)
+        : focused.name === 'article'
+          ? articleChoices(context.library, typed, interaction.options.getString('source') ?? undefined)
+          : focused.name === 'since' || focused.name === 'until'
+            ? dayChoices(context.library, typed, focused.name, strings)
+            : [];
+    await interaction.respond(choices);
   },
 } satisfies Command<typeof data>;

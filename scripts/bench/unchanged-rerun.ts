@@ -5,7 +5,7 @@ import { projectRoot } from '../../src/config/settings.js';
 import { ErrorCodes, KijiError } from '../../src/errors.js';
 import { buildIndex } from '../../src/store/build.js';
 import { currentBuildDir } from '../../src/store/index-dir.js';
-import { ensureSyntheticIndex, type SyntheticIndex } from './cache.js';
+import { ensureSyntheticIndex, rerunOptions, type SyntheticIndex } from './cache.js';
 import { median, round } from './stats.js';
 
 /**
@@ -30,12 +30,8 @@ export async function benchUnchangedRerun(size: number, runs: number, log: (line
     const cpu = process.cpuUsage();
     const started = performance.now();
     const report = await buildIndex({
-      articlesPath: built.articles,
-      // One synthetic JSONL holds the whole corpus: past the default per-file limit at 1M.
-      articleMaxBytes: articleLimits.maxBytesCeiling,
-      indexDir: built.indexDir,
+      ...rerunOptions(built),
       model: unavailableModel,
-      hnsw: built.hnsw,
       getEmbedder: async () => {
         modelRequests++;
         throw new KijiError(ErrorCodes.MODEL_UNAVAILABLE, 'the model cannot be loaded in this bench');

@@ -2,7 +2,7 @@ import { articleLimits } from '../../src/config/defaults.js';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildIndex } from '../../src/store/build.js';
+import { buildIndex, type BuildOptions } from '../../src/store/build.js';
 import { currentBuildDir } from '../../src/store/index-dir.js';
 import { indexFiles, readIndexFile, readManifest } from '../../src/store/manifest.js';
 import { crc32, manifestText } from '../../src/store/integrity.js';
@@ -42,6 +42,12 @@ export function vectorsFor(size: number): ClusteredVectors {
 function cachedDir(size: number): string {
   const hnsw = hnswFor(size);
   return path.join(cacheDir, `${sizeLabel(size)}-m${hnsw.m}-efc${hnsw.efConstruction}`);
+}
+
+/** `buildIndex` options for a re-run over a cached synthetic index (add the model and its loader). */
+export function rerunOptions(built: SyntheticIndex): Pick<BuildOptions, 'articlesPath' | 'articleMaxBytes' | 'indexDir' | 'hnsw'> {
+  // One synthetic JSONL holds the whole corpus: past the default per-file limit at 1M.
+  return { articlesPath: built.articles, articleMaxBytes: articleLimits.maxBytesCeiling, indexDir: built.indexDir, hnsw: built.hnsw };
 }
 
 /** Whether a finished synthetic index of `size` passages is in the cache. */

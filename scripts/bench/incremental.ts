@@ -1,6 +1,5 @@
-import { articleLimits } from '../../src/config/defaults.js';
 import { buildIndex } from '../../src/store/build.js';
-import { ensureSyntheticIndex } from './cache.js';
+import { ensureSyntheticIndex, rerunOptions } from './cache.js';
 import { SyntheticEmbedder, syntheticModel } from './synthetic.js';
 import { vectorsFor } from './cache.js';
 import { latency, median, round } from './stats.js';
@@ -14,12 +13,8 @@ export async function benchIncremental(size: number, runs: number, log: (l: stri
   for (let i = 0; i < runs; i++) {
     const t = performance.now();
     const report = await buildIndex({
-      articlesPath: built.articles,
-      // One synthetic JSONL holds the whole corpus: past the default per-file limit at 1M.
-      articleMaxBytes: articleLimits.maxBytesCeiling,
-      indexDir: built.indexDir,
+      ...rerunOptions(built),
       model: syntheticModel,
-      hnsw: built.hnsw,
       getEmbedder: async () => {
         modelLoads++;
         return new SyntheticEmbedder(vectorsFor(size));

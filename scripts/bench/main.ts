@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,scale,peer,loop,bot]`
+ * `npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,rerun,scale,peer,loop,bot]`
  * Writes bench/out/report.md and bench/out/report.json, and docs/benchmarks.md (the committed copy,
  * with scripts/bench/preamble.md on top): see that preamble for what each row measures.
  */
@@ -11,6 +11,7 @@ import { isSyntheticIndexCached, outDir, sizeLabel } from './cache.js';
 import { machine, round } from './stats.js';
 import { benchEmbedding, benchModel, benchModelMissing, jsquadSubset } from './embed.js';
 import { benchIncremental } from './incremental.js';
+import { benchUnchangedRerun } from './unchanged-rerun.js';
 import { benchPeer } from './peer.js';
 import { benchLoopDelay, testModel } from './loop.js';
 import { benchBot } from './bot.js';
@@ -18,7 +19,7 @@ import { jsquadArticles } from './synthetic.js';
 import { hnswDefaults } from '../../src/vectors/hnsw-store.js';
 import { projectRoot } from '../../src/config/settings.js';
 
-const rows = ['embed', 'incremental', 'peer', 'loop', 'bot', 'scale'] as const;
+const rows = ['embed', 'incremental', 'rerun', 'peer', 'loop', 'bot', 'scale'] as const;
 
 const args = parseArgs(process.argv.slice(2));
 const wants = (row: string): boolean => args.only.length === 0 || args.only.includes(row);
@@ -58,6 +59,12 @@ if (wants('incremental')) {
   const size = args.quick ? 10_000 : 100_000;
   log(`Incremental re-run over an unchanged ${sizeLabel(size)} corpus...`);
   results.incremental = await benchIncremental(size, 3, log);
+  save();
+}
+if (wants('rerun')) {
+  const size = args.quick ? 10_000 : 100_000;
+  log(`Unchanged ${sizeLabel(size)} re-run with the model unavailable...`);
+  results.rerun = await benchUnchangedRerun(size, 3, log);
   save();
 }
 if (wants('peer')) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Dirent, Stats } from 'node:fs';
+import type { BigIntStats, Dirent, Stats } from 'node:fs';
 import { constants } from 'node:fs';
 import fsp, { type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
@@ -54,6 +54,8 @@ export interface ArticleFs {
   readdir(dir: string): Promise<Dirent[]>;
   /** Follows symlinks (used on links only). */
   stat(file: string): Promise<Stats>;
+  /** Follows symlinks, with nanosecond times: what `sourceFingerprint` compares with a file's stamp. */
+  stamp(file: string): Promise<BigIntStats>;
   readlink(file: string): Promise<string>;
   realpath(file: string): Promise<string>;
   open(file: string, flags: number): Promise<FileHandle>;
@@ -62,6 +64,7 @@ export interface ArticleFs {
 export const nodeArticleFs: ArticleFs = {
   readdir: (dir) => fsp.readdir(dir, { withFileTypes: true }),
   stat: (file) => fsp.stat(file),
+  stamp: (file) => fsp.stat(file, { bigint: true }),
   readlink: (file) => fsp.readlink(file),
   realpath: (file) => fsp.realpath(file),
   open: (file, flags) => fsp.open(file, flags),
@@ -150,7 +153,7 @@ function unreadableReason(error: unknown, what: 'file' | 'folder', absolute: str
   }
 }
 
-function kindOf(info: Dirent | Stats): string {
+function kindOf(info: Dirent | Stats | BigIntStats): string {
   if (info.isFIFO()) return 'a FIFO (named pipe)';
   if (info.isSocket()) return 'a socket';
   if (info.isCharacterDevice()) return 'a character device';
@@ -158,7 +161,7 @@ function kindOf(info: Dirent | Stats): string {
   return 'not a regular file';
 }
 
-const notRegular = (info: Dirent | Stats): string =>
+const notRegular = (info: Dirent | Stats | BigIntStats): string =>
   `is ${kindOf(info)}, not a regular file, so it was not opened. Keep only article files in the articles folder.`;
 
 interface ArticleFile {
@@ -270,7 +273,7 @@ async function articleFiles(pathOrDir: string, fs: ArticleFs): Promise<Listing> 
  * checked through its own handle, so a FIFO put in its place is never waited on and a file is never
  * read past the size limit.
  */
-async function readArticleBytes(fs: ArticleFs, file: string, maxBytes: number): Promise<{ bytes: Buffer } | { problem: string }> {
+async function readArticleBytes(fs: ArticleFs, file: string, maxBytes: number): Promise<{ bytes: Buffer; info: BigIntStats } | { problem: string }> {
   let handle: FileHandle;
   try {
     handle = await fs.open(file, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
@@ -278,21 +281,23 @@ async function readArticleBytes(fs: ArticleFs, file: string, maxBytes: number): 
     return { problem: unreadableReason(error, 'file', file) };
   }
   try {
-    const info = await handle.stat();
+    // Taken before the read, so a file changed while it is read has a newer stamp than the one recorded.
+    const info = await handle.stat({ bigint: true });
+    const size = Number(info.size);
     if (!info.isFile()) return { problem: notRegular(info) };
-    if (info.size > maxBytes) {
+    if (size > maxBytes) {
       return {
-        problem: `is ${formatCount(info.size)} bytes, over the ${formatCount(maxBytes)}-byte limit for one article file. Split it into smaller files, or raise ARTICLE_MAX_BYTES in .env (at most ${formatCount(articleLimits.maxBytesCeiling)}).`,
+        problem: `is ${formatCount(size)} bytes, over the ${formatCount(maxBytes)}-byte limit for one article file. Split it into smaller files, or raise ARTICLE_MAX_BYTES in .env (at most ${formatCount(articleLimits.maxBytesCeiling)}).`,
       };
     }
-    const bytes = Buffer.allocUnsafe(info.size);
+    const bytes = Buffer.allocUnsafe(size);
     let filled = 0;
     while (filled < bytes.length) {
       const { bytesRead } = await handle.read(bytes, filled, bytes.length - filled, filled);
       if (bytesRead === 0) break;
       filled += bytesRead;
     }
-    return { bytes: bytes.subarray(0, filled) };
+    return { bytes: bytes.subarray(0, filled), info };
   } catch (error) {
     return { problem: unreadableReason(error, 'file', file) };
   } finally {
@@ -319,28 +324,128 @@ function decodeUtf8(bytes: Uint8Array): string {
 export const ARTICLE_PARSERS_VERSION = 1;
 
 /**
+ * What a build recorded of one article file: the stat it had when it was read, and the digest of its
+ * bytes. Times and inode are decimal strings of the kernel's exact values (nanoseconds; an inode may
+ * not fit a double).
+ */
+export interface FileStamp {
+  /** Relative to the folder given, as in `LoadProblem.path`. */
+  path: string;
+  size: number;
+  mtimeNs: string;
+  ctimeNs: string;
+  ino: string;
+  /** SHA-256 of the file's bytes, hex. */
+  sha256: string;
+}
+
+/** The stamps of one fingerprint, and when its files were looked at. */
+export interface SourceStamps {
+  /** Milliseconds since the epoch, taken before the first file was looked at. */
+  at: number;
+  files: FileStamp[];
+}
+
+/**
+ * How much older than the stamps' `at` a file's mtime and ctime must be for its stamp to stand for
+ * its bytes. A file written again within one tick of the filesystem's clock can keep the same times
+ * (and size): a stamp taken during such a tick proves nothing, so that file is read and hashed again
+ * on the next run. The margin covers the coarsest clocks in use (FAT keeps mtimes to 2 seconds) and
+ * the lag of the kernel's coarse clock behind `Date.now()`.
+ */
+export const STAMP_SETTLE_MS = 3000;
+
+export interface FingerprintOptions extends LoadOptions {
+  /** The stamps recorded by the previous build: files whose stat still matches are not read again. */
+  known?: SourceStamps | undefined;
+}
+
+export interface SourceFingerprint {
+  fingerprint: string;
+  /** Bytes of the article files fingerprinted (a build decides from it whether a keyword thread pays). */
+  bytes: number;
+  /** The stamps to record with a build made from these files. */
+  stamps: SourceStamps;
+  /** Files whose bytes were read and hashed this time (the others were known by their stamp). */
+  hashed: number;
+  /** Whether `stamps` would spare the next run reading files that `known` did not: worth recording. */
+  worthRecording: boolean;
+}
+
+/**
  * A digest of every article file's path and bytes (and the parsers' version, and what could not be
  * read): equal digests mean `loadArticles` would return the same articles and problems, so a re-run
- * can stop before parsing anything. Hashing is I/O-bound, parsing and chunking are not.
+ * can stop before parsing anything.
+ *
+ * A file whose stat (size, mtime, ctime, inode) matches its stamp in `known` is taken to hold the
+ * bytes it held then, and is not read: the way git and make tell an unchanged file. Writing a file
+ * changes its ctime, which no user call can set back, so edited bytes are always read, unless they were
+ * written within `STAMP_SETTLE_MS` of the stamp being taken (such stamps are never trusted).
  */
-export async function sourceFingerprint(pathOrDir: string, options: LoadOptions = {}): Promise<{ fingerprint: string; bytes: number }> {
+export async function sourceFingerprint(pathOrDir: string, options: FingerprintOptions = {}): Promise<SourceFingerprint> {
   const fs = options.fs ?? nodeArticleFs;
+  const maxBytes = options.maxBytes ?? articleLimits.maxBytes;
+  const at = Date.now();
+  const known = new Map<string, FileStamp>();
+  if (options.known) for (const stamp of options.known.files) if (settled(stamp, options.known.at)) known.set(stamp.path, stamp);
   const { files, log } = await articleFiles(pathOrDir, fs);
   const hash = createHash('sha256').update(`kiji-articles-v${ARTICLE_PARSERS_VERSION}\0`);
+  const stamps: FileStamp[] = [];
   let bytes = 0;
+  let hashed = 0;
+  let worthRecording = false;
   for (const { absolute, relative } of files) {
-    const read = await readArticleBytes(fs, absolute, options.maxBytes ?? articleLimits.maxBytes);
     hash.update(relative).update('\0');
+    const same = await sameAsStamp(fs, absolute, known.get(relative), maxBytes);
+    if (same) {
+      stamps.push(same);
+      bytes += same.size;
+      hash.update(Buffer.from(same.sha256, 'hex')).update('\0');
+      continue;
+    }
+    const read = await readArticleBytes(fs, absolute, maxBytes);
     if ('problem' in read) {
       hash.update(`!${read.problem}`).update('\0');
       continue;
     }
+    hashed++;
     bytes += read.bytes.length;
-    hash.update(createHash('sha256').update(read.bytes).digest()).update('\0');
+    const digest = createHash('sha256').update(read.bytes).digest();
+    hash.update(digest).update('\0');
+    const { info } = read;
+    const stamp = { path: relative, size: read.bytes.length, mtimeNs: String(info.mtimeNs), ctimeNs: String(info.ctimeNs), ino: String(info.ino), sha256: digest.toString('hex') };
+    stamps.push(stamp);
+    // Read this time, yet settled: the next run can know it by its stamp, once it is recorded.
+    if (settled(stamp, at)) worthRecording = true;
   }
   for (const problem of log.problems) hash.update(`!${problem.path}\0${problem.reason}\0`);
-  // The size comes with the digest: a build decides from it whether a keyword thread pays.
-  return { fingerprint: hash.digest('hex').slice(0, 32), bytes };
+  return { fingerprint: hash.digest('hex').slice(0, 32), bytes, stamps: { at, files: stamps }, hashed, worthRecording };
+}
+
+/** Whether the file was last written well before its stamp was taken at `at` (see `STAMP_SETTLE_MS`). */
+function settled(stamp: FileStamp, at: number): boolean {
+  const latest = BigInt(stamp.mtimeNs) > BigInt(stamp.ctimeNs) ? BigInt(stamp.mtimeNs) : BigInt(stamp.ctimeNs);
+  return latest < BigInt(at - STAMP_SETTLE_MS) * 1_000_000n;
+}
+
+/** `stamp` when the file still has its stat, is a regular file and within the size limit; else undefined (read it). */
+async function sameAsStamp(fs: ArticleFs, file: string, stamp: FileStamp | undefined, maxBytes: number): Promise<FileStamp | undefined> {
+  if (stamp === undefined) return undefined;
+  let info: BigIntStats;
+  try {
+    info = await fs.stamp(file);
+  } catch {
+    // Read as any other file, which reports why it cannot be.
+    return undefined;
+  }
+  const same =
+    info.isFile() &&
+    info.size === BigInt(stamp.size) &&
+    stamp.size <= maxBytes &&
+    String(info.mtimeNs) === stamp.mtimeNs &&
+    String(info.ctimeNs) === stamp.ctimeNs &&
+    String(info.ino) === stamp.ino;
+  return same ? stamp : undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
-import { describeProblem, loadArticles, sourceFingerprint } from '../articles/load.js';
+import { describeProblem, loadArticles, sourceFingerprint, type SourceFingerprint } from '../articles/load.js';
 import { toPassages, passageEmbeddingText, chunkDefaults } from '../passages/chunk.js';
 import type { Passage } from '../passages/passage.js';
 import type { Embedder } from '../embeddings/embedder.js';
@@ -14,7 +14,7 @@ import { INDEX_FORMAT_VERSION, checkedIndexFile, indexFiles, readIndexFile, read
 import { PassageTable } from './passage-table.js';
 import { abandonBuild, newBuildId, publishBuild, startBuild } from './index-dir.js';
 import { crc32, fileCrc32, manifestText } from './integrity.js';
-import { checkPreviousBuild, republish, repairLines, tableTrusted, vectorsTrusted, type CheckedBuild } from './repair.js';
+import { checkBuild, findPreviousBuild, republish, repairLines, tableTrusted, vectorsTrusted, type CheckedBuild } from './repair.js';
 import { keywordDocs, keywordIndexKey } from './keyword-docs.js';
 import { KeywordThread, KeywordThreadFailed } from './keyword-thread.js';
 
@@ -71,17 +71,28 @@ interface PreviousBuild {
 export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
   const started = performance.now();
   const log = options.log ?? (() => {});
-  const source = await sourceFingerprint(options.articlesPath, { maxBytes: options.articleMaxBytes });
+  const found = findPreviousBuild(options.indexDir, log);
+  // Every file of the previous build is checked (on worker threads, while the articles are
+  // fingerprinted here): a damaged build is rebuilt, never kept as unchanged.
+  const checking = found ? checkBuild(found) : Promise.resolve(undefined);
+  const source = await sourceFingerprint(options.articlesPath, { maxBytes: options.articleMaxBytes, known: found?.manifest.sourceFiles }).catch(
+    async (error: unknown) => {
+      await checking;
+      throw error;
+    },
+  );
   const sourceKey = createHash('sha256')
     .update(source.fingerprint)
     .update(JSON.stringify(chunkDefaults))
     .digest('hex')
     .slice(0, 32);
-  // Every file of the previous build is checked first: a damaged build is rebuilt, never kept as unchanged.
-  const checked = await checkPreviousBuild(options.indexDir, log);
+  const checked = await checking;
   const getEmbedder = options.getEmbedder ? once(options.getEmbedder) : undefined;
   const unchanged = checked ? await unchangedSince(checked, sourceKey, options.model, getEmbedder, log) : undefined;
   if (unchanged) {
+    // Files read again only because their stamps were fresh (or they were touched, not changed): the
+    // next run knows them by their new stamps.
+    if (source.worthRecording) recordStamps(checked!.dir, unchanged.manifest, source, log);
     republish(options.indexDir, checked!, log);
     const skipped = unchanged.manifest.skipped ?? [];
     for (const problem of skipped) log(describeProblem(problem));
@@ -108,7 +119,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
     }
   }
   try {
-    return await buildChanged({ ...options, ...(getEmbedder ? { getEmbedder } : {}) }, { started, log, sourceKey, thread, checked });
+    return await buildChanged({ ...options, ...(getEmbedder ? { getEmbedder } : {}) }, { started, log, source, sourceKey, thread, checked });
   } finally {
     await thread?.release();
   }
@@ -117,6 +128,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
 interface BuildContext {
   started: number;
   log: (line: string) => void;
+  source: SourceFingerprint;
   sourceKey: string;
   thread: KeywordThread | undefined;
   checked: CheckedBuild | undefined;
@@ -124,7 +136,7 @@ interface BuildContext {
 
 /** `buildIndex` once the articles may have changed: parse, compare with the previous build, build. */
 async function buildChanged(options: BuildOptions, context: BuildContext): Promise<BuildReport> {
-  const { started, log, sourceKey, thread, checked } = context;
+  const { started, log, source, sourceKey, thread, checked } = context;
   const { articles, problems } = await loadArticles(options.articlesPath, { maxBytes: options.articleMaxBytes });
   for (const problem of problems) log(describeProblem(problem));
   const passages = articles.flatMap((article) => toPassages(article));
@@ -174,8 +186,8 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
   ) {
     // Same passages from different bytes (an edit that changed nothing kiji keeps, or an index from
     // before sourceKey): record the new key so the next run stops before parsing.
-    if (previous.manifest.sourceKey !== sourceKey) {
-      writeManifestAtomically(previous.dir, { ...previous.manifest, sourceKey, skipped: problems });
+    if (previous.manifest.sourceKey !== sourceKey || source.worthRecording) {
+      writeManifestAtomically(previous.dir, { ...previous.manifest, sourceKey, sourceFiles: source.stamps, skipped: problems });
     }
     if (checked) republish(options.indexDir, checked, log);
     return report(0, previous.manifest.semanticOff);
@@ -294,6 +306,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
       contentDigest: digest,
       keywordIndexKey: keywordIndexKey(),
       sourceKey,
+      sourceFiles: source.stamps,
       skipped: problems,
     };
     // The manifest goes last: a folder without one is never mistaken for a finished build.
@@ -354,6 +367,15 @@ async function unavailableReason(getEmbedder: (() => Promise<Embedder>) | undefi
 function once<T>(load: () => Promise<T>): () => Promise<T> {
   let loading: Promise<T> | undefined;
   return () => (loading ??= load());
+}
+
+/** Only a saving for the next run: an index folder that cannot be written is still up to date. */
+function recordStamps(dir: string, manifest: Manifest, source: SourceFingerprint, log: (line: string) => void): void {
+  try {
+    writeManifestAtomically(dir, { ...manifest, sourceFiles: source.stamps });
+  } catch (error) {
+    log(`Could not record the article files' stamps in ${dir} (${describeError(error)}); the next run reads them again.`);
+  }
 }
 
 /** Write then rename, so a reader never sees half a manifest (it is also rewritten in a live build). */

@@ -63,6 +63,18 @@ const manifestSchema = z.object({
    * re-run computes the same key it stops before parsing, so an unchanged corpus costs only a scan of its files.
    */
   sourceKey: z.string().optional(),
+  /**
+   * Each article file's stat and content digest when `sourceKey` was computed (`SourceStamps`): a re-run
+   * reads again only the files whose stat changed. Absent in older indexes (every file is read once).
+   */
+  sourceFiles: z
+    .object({
+      at: z.number(),
+      files: z.array(
+        z.object({ path: z.string(), size: z.number().int().nonnegative(), mtimeNs: z.string(), ctimeNs: z.string(), ino: z.string(), sha256: z.string() }),
+      ),
+    })
+    .optional(),
   /** Problems with the articles (files and articles skipped, fields dropped), repeated by a re-run that stops early. */
   skipped: z
     .array(

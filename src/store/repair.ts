@@ -1,5 +1,4 @@
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { describeWithoutHint } from '../errors.js';
 import { checkFiles, type Checksums, type FileDamage } from './integrity.js';
@@ -28,6 +27,9 @@ export function checksumsOf(manifest: Manifest): Checksums {
   return out;
 }
 
+/** The live build found (see `findPreviousBuild`), before its files are checked. */
+export type FoundBuild = Omit<CheckedBuild, 'damaged'>;
+
 /**
  * The live build of `indexDir`, checked. When CURRENT is missing or names no readable build, the
  * newest finished build folder beside it whose manifest reads is taken instead (a build that
@@ -36,19 +38,33 @@ export function checksumsOf(manifest: Manifest): Checksums {
  * proven intact and the build starts from scratch).
  */
 export async function checkPreviousBuild(indexDir: string, log: (line: string) => void): Promise<CheckedBuild | undefined> {
+  const found = findPreviousBuild(indexDir, log);
+  return found && (await checkBuild(found));
+}
+
+/** The first half of `checkPreviousBuild`: the build and its manifest, which a caller may use while its files are checked. */
+export function findPreviousBuild(indexDir: string, log: (line: string) => void): FoundBuild | undefined {
   const named = currentBuildDir(indexDir);
   const candidates = named !== undefined && fs.existsSync(path.join(named, indexFiles.manifest)) ? [named] : finishedBuilds(indexDir);
   const dir = candidates[0];
   if (dir === undefined) return undefined;
-  let manifest: Manifest;
   try {
-    manifest = readManifest(dir);
+    return { dir, manifest: readManifest(dir), orphaned: dir !== named };
   } catch (error) {
     log(`The previous index cannot be reused (${describeWithoutHint(error)}); building from scratch.`);
     return undefined;
   }
-  const damaged = await checkFiles(dir, checksumsOf(manifest), Object.keys(manifest.files), os.availableParallelism()).done;
-  return { dir, manifest, damaged, orphaned: dir !== named };
+}
+
+/**
+ * The second half: every data file of a found build checked against its checksum, on this thread (the
+ * build waits for the result, and reading a slice and summing it while it is in the cache costs less
+ * than starting worker threads).
+ */
+export async function checkBuild(found: FoundBuild): Promise<CheckedBuild> {
+  const { dir, manifest } = found;
+  const damaged = await checkFiles(dir, checksumsOf(manifest), Object.keys(manifest.files), 1, true).done;
+  return { ...found, damaged };
 }
 
 /** Finished (published or renamed) build folders, newest first; partial ones are never candidates. */

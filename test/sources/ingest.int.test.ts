@@ -139,6 +139,23 @@ describe('npm run ingest', () => {
     expect(fs.existsSync(index)).toBe(false);
   }, 120_000);
 
+  it('skips a page without an article and an oversized page, each with a one-line reason, storing and indexing nothing', async () => {
+    const { articles, index, feedsFile } = temp();
+    fs.mkdirSync(articles);
+    const items = ['/articles/index.html', '/big'].map((p) => `<item><title>${p}</title><link>${server.base}${p}</link></item>`).join('');
+    server.dynamic.set('/bad/feed.xml', { type: 'application/rss+xml', body: `<?xml version="1.0"?><rss version="2.0"><channel><title>bad</title>${items}</channel></rss>` });
+    const out = await cli('ingest.ts', ['--once', '--feed', `${server.base}/bad/feed.xml`, '--articles', articles, '--index', index], {
+      env: { INGEST_ALLOW_PRIVATE_NETWORK: 'true', INGEST_MAX_BYTES: '1000000', FEEDS_FILE: feedsFile },
+    });
+    expect(out.code).toBe(0);
+    const lines = out.stdout.trim().split('\n');
+    expect(lines[0]).toMatch(new RegExp(`^skipped   ${server.base}/articles/index\\.html: .*holds no article`));
+    expect(lines[1]).toMatch(new RegExp(`^(skipped|failed) +${server.base}/big: .*larger than`));
+    expect(lines.slice(2)).toEqual([`feed      bad (${server.base}/bad/feed.xml): 0 added, 0 changed, 0 unchanged, 2 skipped, 0 failed; 2 page(s) fetched`, 'index     unchanged: no article added or changed']);
+    expect(fs.readdirSync(path.join(articles, 'feeds'))).toEqual(['.state.json']);
+    expect(fs.existsSync(index)).toBe(false);
+  }, 120_000);
+
   it('says what to do when there is no feed at all', async () => {
     const { articles, index } = temp();
     const out = await cli('ingest.ts', ['--once', '--articles', articles, '--index', index], { env: { FEEDS_FILE: path.join(articles, 'missing.json') } });

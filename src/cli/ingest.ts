@@ -143,5 +143,7 @@ async function keepPolling(feeds: readonly FeedConfig[], sources: Sources, setti
 function summarize(r: BuildReport): string {
   const { file, article } = countProblems(r.skipped);
   const skipped = file + article > 0 ? `, ${file} file(s) and ${article} article(s) skipped` : '';
-  return `index     updated: ${r.articles} articles, ${r.passages} passages: ${r.embedded} embedded, ${r.reused} unchanged, ${r.removed} removed${skipped} (${(r.ms / 1000).toFixed(1)} s)`;
+  // Without vectors, new passages are neither embedded nor unchanged: say why the counts do not add up.
+  const keywordOnly = r.semanticOff === undefined ? '' : ', keyword index only (semantic search is off)';
+  return `index     updated: ${r.articles} articles, ${r.passages} passages: ${r.embedded} embedded, ${r.reused} unchanged, ${r.removed} removed${skipped}${keywordOnly} (${(r.ms / 1000).toFixed(1)} s)`;
 }

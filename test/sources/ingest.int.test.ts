@@ -135,7 +135,7 @@ describe('npm run ingest', () => {
     const errorLines = out.stdout.split('\n').filter((l) => l.startsWith('error'));
     expect(errorLines).toHaveLength(1);
     expect(errorLines[0]).toMatch(reason);
-    expect(fs.readdirSync(path.join(articles, 'feeds'))).toEqual(['.state.json']);
+    expect(fs.readdirSync(articles)).toEqual([]);
     expect(fs.existsSync(index)).toBe(false);
   }, 120_000);
 
@@ -152,6 +152,7 @@ describe('npm run ingest', () => {
     expect(lines[0]).toMatch(new RegExp(`^skipped   ${server.base}/articles/index\\.html: .*holds no article`));
     expect(lines[1]).toMatch(new RegExp(`^(skipped|failed) +${server.base}/big: .*larger than`));
     expect(lines.slice(2)).toEqual([`feed      bad (${server.base}/bad/feed.xml): 0 added, 0 changed, 0 unchanged, 2 skipped, 0 failed; 2 page(s) fetched`, 'index     unchanged: no article added or changed']);
+    // The items are remembered as refused (not fetched again at the next poll); no article file.
     expect(fs.readdirSync(path.join(articles, 'feeds'))).toEqual(['.state.json']);
     expect(fs.existsSync(index)).toBe(false);
   }, 120_000);

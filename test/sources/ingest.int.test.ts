@@ -157,6 +157,32 @@ describe('npm run ingest', () => {
     expect(fs.existsSync(index)).toBe(false);
   }, 120_000);
 
+  it('without --once keeps polling, builds the index after a poll that added articles, and stops cleanly on SIGINT', async () => {
+    const { articles, index, feedsFile } = temp();
+    fs.mkdirSync(articles);
+    const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/ingest.ts'), '--feed', `${server.base}/atom.xml`, '--articles', articles, '--index', index], {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ALLOW_REMOTE_MODELS: 'false', EMBEDDING_MODEL: testModel, INGEST_ALLOW_PRIVATE_NETWORK: 'true', FEEDS_FILE: feedsFile },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (stdout.includes('index     ')) resolve();
+      });
+      void exited.then(() => reject(new Error(`ingest ended early: ${stderr}`)));
+    });
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stdout).toContain(`feed      みなと新聞デジタル(Atom) (${server.base}/atom.xml): 2 added`);
+    expect(stdout).toContain('index     created: 2 articles, 8 passages');
+    expect(stderr).toContain('Stopping after the polls and index updates in flight.');
+    expect(fs.existsSync(path.join(index, 'CURRENT'))).toBe(true);
+  }, 120_000);
+
   it('says what to do when there is no feed at all', async () => {
     const { articles, index } = temp();
     const out = await cli('ingest.ts', ['--once', '--articles', articles, '--index', index], { env: { FEEDS_FILE: path.join(articles, 'missing.json') } });

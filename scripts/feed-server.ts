@@ -85,9 +85,18 @@ export async function startFeedServer(options: { dir?: string; port?: number; ro
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
+  const usage = 'npm run feed-server -- [--port 8787]';
   const { values } = parseArgs({ options: { port: { type: 'string', default: '8787' } } });
   const port = Number(values.port);
-  const server = await startFeedServer({ port });
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    console.error(`kiji: --port must be a port number from 0 to 65535, got "${values.port}". Usage: ${usage}`);
+    process.exit(2);
+  }
+  const server = await startFeedServer({ port }).catch((error: NodeJS.ErrnoException) => {
+    const reason = error.code === 'EADDRINUSE' ? `port ${port} is already in use (a feed server started earlier?)` : error.message;
+    console.error(`kiji: The feed server could not start: ${reason}. Stop the other one, or pick another port with ${usage} and use it in --feed.`);
+    process.exit(1);
+  });
   console.log(`Serving the fixture feed: ${server.base}/feed.xml (also atom.xml, rdf.xml, feed.json). Ctrl-C stops.`);
   console.log(`Try: INGEST_ALLOW_PRIVATE_NETWORK=true npm run ingest -- --once --feed ${server.base}/feed.xml`);
 }

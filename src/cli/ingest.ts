@@ -3,10 +3,12 @@ import { loadSourceSettings } from '../config/sources.js';
 import type { Settings } from '../config/settings.js';
 import { countProblems } from '../articles/load.js';
 import { ErrorCodes, KijiError, describeError } from '../errors.js';
-import { buildFromSettings } from '../library.js';
-import type { BuildReport } from '../retrieval/types.js';
+import { openLibrary } from '../library.js';
+import type { BuildReport, Library } from '../retrieval/types.js';
+import { currentBuildDir } from '../store/index-dir.js';
 import { feedFromUrl, loadFeedsFile, type FeedConfig } from '../sources/feeds-file.js';
-import { changedArticles, describePoll, fetcherFromSettings, openSources, pollFeeds, type Sources } from '../sources/ingest.js';
+import { changedArticles, changeOfPolls, describePoll, fetcherFromSettings, openSources, pollFeeds, type Sources } from '../sources/ingest.js';
+import { IndexUpdates, type ArticleChange } from '../sources/updates.js';
 import { Poller } from '../sources/poller.js';
 import type { FeedPollReport } from '../sources/poll.js';
 import { log, parseFlags, runMain, settingsFromFlags } from './run.js';
@@ -65,39 +67,41 @@ function print(reports: readonly FeedPollReport[]): void {
   for (const report of reports) for (const line of describePoll(report)) console.log(line);
 }
 
-async function updateIndex(settings: Settings): Promise<void> {
-  log(`Updating the index in ${settings.indexDir}`);
-  console.log(summarize(await buildFromSettings(settings, { log })));
+/**
+ * The index, opened as the bot opens it (built when missing, rebuilt when unreadable) and changed
+ * through the same seam, `IndexUpdates.articlesChanged`. Opened on the first change only: a poll
+ * that changes nothing loads no model and no index, and bad input leaves no index behind.
+ */
+function indexOf(settings: Settings): (change: ArticleChange) => Promise<string> {
+  let opened: Promise<{ library: Library; updates: IndexUpdates }> | undefined;
+  return async (change) => {
+    if (opened === undefined) {
+      // A new index is built from the articles folder as it is now, so it holds this change already.
+      const created = currentBuildDir(settings.indexDir) === undefined;
+      log(`${created ? 'Creating' : 'Updating'} the index in ${settings.indexDir}`);
+      opened = openLibrary(settings, { log, buildIfMissing: true, rebuildIfUnreadable: true }).then((library) => ({ library, updates: IndexUpdates.rebuilding(library) }));
+      if (created) {
+        const articles = (await opened).library.articles();
+        return `index     created: ${articles.length} articles, ${articles.reduce((n, a) => n + a.passages, 0)} passages`;
+      }
+    }
+    const { updates } = await opened;
+    return summarize(await updates.articlesChanged(change));
+  };
 }
 
 async function once(feeds: readonly FeedConfig[], sources: Sources, settings: Settings): Promise<void> {
   const reports = await pollFeeds(feeds, sources);
   print(reports);
-  const changed = changedArticles(reports);
-  if (changed > 0) await updateIndex(settings);
+  if (changedArticles(reports) > 0) console.log(await indexOf(settings)(changeOfPolls(reports, sources.articles)));
   else console.log('index     unchanged: no article added or changed');
   if (reports.every((r) => r.status === 'error')) process.exitCode = 1;
 }
 
 async function keepPolling(feeds: readonly FeedConfig[], sources: Sources, settings: Settings): Promise<void> {
-  // One index update at a time; polls that change articles meanwhile cause one more afterwards.
-  let building: Promise<void> | undefined;
-  let pending = false;
-  const requestUpdate = (): void => {
-    if (building) {
-      pending = true;
-      return;
-    }
-    building = updateIndex(settings)
-      .catch((error: unknown) => log(`Index update failed: ${describeError(error)}`))
-      .finally(() => {
-        building = undefined;
-        if (pending) {
-          pending = false;
-          requestUpdate();
-        }
-      });
-  };
+  const update = indexOf(settings);
+  // IndexUpdates runs one update at a time and folds the changes that arrive meanwhile into the next.
+  const updating = new Set<Promise<void>>();
   const now = Date.now();
   const poller = new Poller({
     poll: async (feed) => {
@@ -106,7 +110,13 @@ async function keepPolling(feeds: readonly FeedConfig[], sources: Sources, setti
     },
     onReport: (report) => {
       print([report]);
-      if (changedArticles([report]) > 0) requestUpdate();
+      if (changedArticles([report]) === 0) return;
+      const done = update(changeOfPolls([report], sources.articles)).then(
+        (line) => console.log(line),
+        (error: unknown) => log(`Index update failed: ${describeError(error)}`),
+      );
+      updating.add(done);
+      void done.finally(() => updating.delete(done));
     },
     onError: (feed, error) => log(`Polling ${feed.url} failed: ${describeError(error)}`),
     // A restart does not poll a feed before its interval since the last poll is over.
@@ -119,9 +129,9 @@ async function keepPolling(feeds: readonly FeedConfig[], sources: Sources, setti
   poller.setFeeds(feeds);
   await new Promise<void>((resolve) => {
     const stop = (): void => {
-      log('Stopping after the polls in flight.');
+      log('Stopping after the polls and index updates in flight.');
       void poller.stop().then(async () => {
-        await building;
+        await Promise.all(updating);
         resolve();
       });
     };
@@ -133,5 +143,7 @@ async function keepPolling(feeds: readonly FeedConfig[], sources: Sources, setti
 function summarize(r: BuildReport): string {
   const { file, article } = countProblems(r.skipped);
   const skipped = file + article > 0 ? `, ${file} file(s) and ${article} article(s) skipped` : '';
-  return `index     updated: ${r.articles} articles, ${r.passages} passages: ${r.embedded} embedded, ${r.reused} unchanged, ${r.removed} removed${skipped} (${(r.ms / 1000).toFixed(1)} s)`;
+  // Without vectors, new passages are neither embedded nor unchanged: say why the counts do not add up.
+  const keywordOnly = r.semanticOff === undefined ? '' : ', keyword index only (semantic search is off)';
+  return `index     updated: ${r.articles} articles, ${r.passages} passages: ${r.embedded} embedded, ${r.reused} unchanged, ${r.removed} removed${skipped}${keywordOnly} (${(r.ms / 1000).toFixed(1)} s)`;
 }

@@ -23,6 +23,7 @@ const en = {
   } as Record<AddedArticle['outcome'], string>,
   paragraphs: (n: number) => `${n} paragraph${n === 1 ? '' : 's'}`,
   undated: 'no date',
+  namesakes: (titles: string) => `Added beside ${titles}, uploaded earlier in a file of the same name (a new title makes a new article); /remove the old one if this replaces it.`,
 };
 
 type UpdateStrings = typeof en;
@@ -34,6 +35,7 @@ const ja: UpdateStrings = {
   outcome: { added: '索引に追加', changed: '更新（索引後に本文が変わっていました）', unchanged: '索引済み（変更なし）', duplicate: '索引済み（同じ記事）' },
   paragraphs: (n) => `${n}段落`,
   undated: '日付なし',
+  namesakes: (titles) => `同じ名前のファイルで先にアップロードされた ${titles} も残しています（題名が違うと別の記事になります）。置き換える場合は古い方を /remove してください。`,
 };
 
 export function updateStringsFor(locale: string | undefined): UpdateStrings {
@@ -96,5 +98,6 @@ export function shownDate(published: string | undefined, strings: UpdateStrings)
 /** `Indexed: **Title** · 2026-01-20 · 5 paragraphs` and the link on the next line, suppressed from unfurling. */
 export function addedLine(article: AddedArticle, strings: UpdateStrings): string {
   const head = `${strings.outcome[article.outcome]}: **${fitEscaped(article.title, 200)}** · ${shownDate(article.published, strings)} · ${strings.paragraphs(article.paragraphs)}`;
-  return article.url && /^https?:\/\//i.test(article.url) && !/[\s<>]/.test(article.url) ? `${head}\n<${article.url}>` : head;
+  const namesakes = article.namesakes?.length ? `\n${strings.namesakes(article.namesakes.slice(0, 3).map((t) => `“${fitEscaped(t, 80)}”`).join(', '))}` : '';
+  return (article.url && /^https?:\/\//i.test(article.url) && !/[\s<>]/.test(article.url) ? `${head}\n<${article.url}>` : head) + namesakes;
 }

@@ -54,6 +54,8 @@ export class FeedStore {
   private constructor(
     readonly file: string,
     private readonly feeds: Map<string, FeedState>,
+    /** The file's text as last read or written; undefined while there is no file. */
+    private written?: string,
   ) {}
 
   /** Reads the state file; a missing one is an empty state. An unreadable one is an error naming it (never silently reset). */
@@ -76,7 +78,7 @@ export class FeedStore {
         hint: 'Delete it: every feed is then polled afresh (articles already stored are kept, not duplicated).',
       });
     }
-    return new FeedStore(file, new Map(Object.entries(parsed.data.feeds)));
+    return new FeedStore(file, new Map(Object.entries(parsed.data.feeds)), text);
   }
 
   get(url: string): FeedState {
@@ -95,8 +97,17 @@ export class FeedStore {
     return [...this.feeds.values()];
   }
 
+  /**
+   * Writes the state when it changed. A feed that never answered (only errors so far) is left out: a
+   * mistyped or refused address leaves nothing behind; its errors stay known to this process.
+   */
   async save(): Promise<void> {
-    const feeds = Object.fromEntries([...this.feeds].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-    await writeFileAtomic(this.file, `${JSON.stringify({ version: STATE_VERSION, feeds }, null, 2)}\n`);
+    const kept = [...this.feeds].filter(([, state]) => state.status !== 'error' || state.lastSuccessAt !== undefined);
+    if (kept.length === 0 && this.written === undefined) return;
+    const feeds = Object.fromEntries(kept.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    const text = `${JSON.stringify({ version: STATE_VERSION, feeds }, null, 2)}\n`;
+    if (text === this.written) return;
+    await writeFileAtomic(this.file, text);
+    this.written = text;
   }
 }

@@ -12,6 +12,7 @@ import type { FeedConfig } from './feeds-file.js';
 import { createFetcher, type Fetcher, type Resolver } from './fetch.js';
 import { pollFeed, type FeedPollReport, type ItemOutcome } from './poll.js';
 import type { ExtractOptions } from './page.js';
+import type { ArticleChange } from './updates.js';
 
 export function fetcherFromSettings(settings: SourceSettings, resolve?: Resolver): Fetcher {
   return createFetcher({
@@ -78,6 +79,16 @@ export async function pollFeeds(feeds: readonly FeedConfig[], sources: Sources, 
 /** Whether the articles changed, so the index needs an update. */
 export function changedArticles(reports: readonly FeedPollReport[]): number {
   return reports.reduce((n, r) => n + r.items.filter((i) => i.outcome === 'added' || i.outcome === 'changed').length, 0);
+}
+
+/** What polls did to the articles, as `IndexUpdates.articlesChanged` takes it: the ids of the articles they added or changed. */
+export function changeOfPolls(reports: readonly FeedPollReport[], articles: ArticleStore): ArticleChange {
+  const change: ArticleChange = { added: [], changed: [], removed: [] };
+  for (const item of reports.flatMap((r) => r.items)) {
+    const article = item.outcome === 'added' || item.outcome === 'changed' ? articles.byUrl(item.url) : undefined;
+    if (article) (item.outcome === 'added' ? change.added : change.changed).push(article.id);
+  }
+  return change;
 }
 
 /** Text from the web shown in a terminal: control characters (escape sequences) become spaces. */

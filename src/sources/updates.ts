@@ -87,6 +87,8 @@ export interface AddedArticle {
   published?: string;
   url?: string;
   paragraphs: number;
+  /** Titles of articles uploaded earlier from a file of the same name, kept beside this one (a new upload only). */
+  namesakes?: string[];
 }
 
 /** A stored article `/remove` can remove: kiji's own (fetched or uploaded), never a file placed by hand. */
@@ -192,7 +194,7 @@ export class ArticleUpdates {
       return results;
     });
     if (change.added.length + change.changed.length > 0) await this.index.articlesChanged(change);
-    return outcomes.map((o) => stored(o.article, o.kind));
+    return outcomes.map((o) => ({ ...stored(o.article, o.kind), ...(o.kind === 'added' && o.namesakes.length > 0 ? { namesakes: o.namesakes.map((n) => n.title) } : {}) }));
   }
 
   /**

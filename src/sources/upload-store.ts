@@ -3,14 +3,16 @@
  * `<articles>/uploads/uploads.jsonl`, in the format `src/articles/jsonl.ts` reads, so `npm run embed`
  * from scratch indexes them like any other file.
  *
- * Dedupe: an article of the same file name and id as a stored one replaces it (an upload corrected
- * and sent again keeps its passage ids); the same title and text as a stored upload is not stored again.
+ * Identity: each uploaded article gets its own id, `upload-<file name>-<content hash>`, so two
+ * different files that share a name never overwrite each other. An upload replaces a stored one only
+ * when it has the same file name and the same title (a corrected version sent again; it keeps the old
+ * id, so only its changed passages are embedded); the same title and text is never stored twice.
  */
-import { createHash } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
 import type { Article } from '../articles/article.js';
+import { slugifyPath } from '../articles/text.js';
 import { contentHash } from './article-store.js';
 import { storeLines, writeFileAtomic } from './files.js';
 
@@ -35,12 +37,14 @@ const recordSchema = z.object({
 export type UploadedArticle = z.infer<typeof recordSchema>;
 
 export type UploadOutcome =
-  | { kind: 'added' | 'unchanged' | 'duplicate'; article: UploadedArticle }
+  /** `namesakes`: other articles, uploaded earlier from a file of the same name under another title, kept beside this one. */
+  | { kind: 'added'; article: UploadedArticle; namesakes: UploadedArticle[] }
+  /** unchanged: the same file name, title and text is stored; duplicate: the same title and text came from another file. */
+  | { kind: 'unchanged' | 'duplicate'; article: UploadedArticle }
   | { kind: 'changed'; article: UploadedArticle; previous: UploadedArticle };
 
-function uploadId(file: string, articleId: string): string {
-  return `upload-${createHash('sha256').update(`${file}\n${articleId}`).digest('hex').slice(0, 16)}`;
-}
+/** The longest file name part of an id; the content hash after it keeps ids apart. */
+const ID_NAME_CHARS = 40;
 
 export class UploadStore {
   private records: UploadedArticle[] = [];
@@ -68,17 +72,19 @@ export class UploadStore {
     return [...this.records];
   }
 
-  /** Stores one article of the uploaded file `file`: added, changed (same file and id, new text), unchanged, or a duplicate of another upload. */
+  /**
+   * Stores one article of the uploaded file `file`: added (a new id), changed (same file name and
+   * title, other text: replaces the stored one under its id), unchanged (stored as it is), or a
+   * duplicate (the same title and text from another file: not stored again).
+   */
   put(article: Article, file: string, now: Date = new Date()): UploadOutcome {
     const paragraphs = article.paragraphs.map((p) => p.text);
     const hash = contentHash(article.title, paragraphs);
-    const id = uploadId(file, article.id);
-    const existing = this.records.find((r) => r.id === id);
-    if (existing?.contentHash === hash) return { kind: 'unchanged', article: existing };
     const twin = this.records.find((r) => r.contentHash === hash);
-    if (twin) return { kind: 'duplicate', article: twin };
+    if (twin) return { kind: twin.file === file ? 'unchanged' : 'duplicate', article: twin };
+    const existing = this.records.find((r) => r.file === file && r.title === article.title);
     const record: UploadedArticle = {
-      id,
+      id: existing?.id ?? this.newId(file, hash),
       title: article.title,
       ...(article.source ? { source: article.source } : {}),
       ...(article.published ? { published: article.published } : {}),
@@ -94,8 +100,18 @@ export class UploadStore {
       this.records[this.records.indexOf(existing)] = record;
       return { kind: 'changed', article: record, previous: existing };
     }
+    const namesakes = this.records.filter((r) => r.file === file);
     this.records.push(record);
-    return { kind: 'added', article: record };
+    return { kind: 'added', article: record, namesakes };
+  }
+
+  /** `upload-notes-1a2b3c4d` for notes.md: unique among the stored ids (the hash is lengthened in the unlikely case it is not). */
+  private newId(file: string, hash: string): string {
+    const name = slugifyPath(path.basename(file)).slice(0, ID_NAME_CHARS).replace(/-+$/, '') || 'file';
+    for (let length = 8; ; length += 4) {
+      const id = `upload-${name}-${hash.slice(0, length)}${length > hash.length ? `-${length}` : ''}`;
+      if (!this.records.some((r) => r.id === id)) return id;
+    }
   }
 
   remove(id: string): UploadedArticle | undefined {

@@ -129,6 +129,18 @@ describe('/add file:', () => {
     expect(cites(await ask('石狩灯台 一般公開'), '灯台の一般公開')).toBe(true);
   });
 
+  it('keeps another file of the same name beside the first, says so, and treats the same bytes again as unchanged', async () => {
+    const text = '# 灯台守の日誌、郷土資料館で展示\n\n明治期の灯台守が残した日誌が郷土資料館で展示される。\n';
+    const reply = await harness.fake.reply(harness.fake.slash('add', { file: harness.fake.attachment('lighthouse.md', text) }, manager));
+    expect(reply.message.content).toBe(
+      'Indexed: **灯台守の日誌、郷土資料館で展示** · no date · 1 paragraph\nAdded beside “灯台の一般公開、来月から週末に”, uploaded earlier in a file of the same name (a new title makes a new article); /remove the old one if this replaces it.',
+    );
+    expect(cites(await ask('灯台守 日誌 郷土資料館'), '灯台守の日誌')).toBe(true);
+    expect(cites(await ask('石狩灯台 一般公開'), '灯台の一般公開')).toBe(true);
+    const again = await harness.fake.reply(harness.fake.slash('add', { file: harness.fake.attachment('lighthouse.md', text) }, manager));
+    expect(again.message.content).toBe('Already indexed, unchanged: **灯台守の日誌、郷土資料館で展示** · no date · 1 paragraph');
+  });
+
   it('refuses a file type kiji does not read before downloading it', async () => {
     const file = harness.fake.attachment('photo.png', Buffer.from([0x89, 0x50, 0x4e, 0x47]), 'image/png');
     const reply = await harness.fake.reply(harness.fake.slash('add', { file }, manager));
@@ -144,8 +156,8 @@ describe('/remove', () => {
     const choices = await harness.fake.choices(typing);
     expect(choices).toHaveLength(1);
     expect(choices[0]!.name).toBe('函館港でサケの水揚げが過去10年で最多に');
-    // Seed articles placed by hand are not offered.
-    expect(await harness.fake.choices(harness.fake.autocomplete('remove', { article: '' }, 'article', manager))).toHaveLength(2);
+    // Seed articles placed by hand are not offered: only the page and the two uploads added above.
+    expect(await harness.fake.choices(harness.fake.autocomplete('remove', { article: '' }, 'article', manager))).toHaveLength(3);
 
     const reply = await harness.fake.reply(harness.fake.slash('remove', { article: String(choices[0]!.value) }, manager));
     expect(reply.message.content).toBe('Removed: **函館港でサケの水揚げが過去10年で最多に**. The index no longer cites it.');

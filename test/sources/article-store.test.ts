@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadArticles } from '../../src/articles/load.js';
+import { toPassages } from '../../src/passages/chunk.js';
 import { ArticleStore, sourceFileName } from '../../src/sources/article-store.js';
 import type { WebArticle } from '../../src/sources/page.js';
 
@@ -52,6 +53,28 @@ describe('ArticleStore', () => {
       published: '2026-01-22T01:00:00.000Z',
       paragraphs: [{ text: '長野県に新しい天文台が完成した。' }, { text: '一般公開は9月からに延期された。' }],
     });
+  });
+
+  it('gives a changed story the passage ids it had, so only the rewritten paragraph has a new hash (is embedded again)', async () => {
+    const dir = tempArticles();
+    const paragraphs = [
+      '北海道函館市の函館港で、秋サケの水揚げ量が今季の累計で約4200トンとなり、過去10年で最も多くなった。',
+      '同課によると、沿岸の海水温が例年より低めに推移したことで、サケが沿岸に戻りやすかったとみられる。',
+      '地元の漁業協同組合は、豊漁を受けてイクラの加工場の稼働時間を延長しており、人手が足りない日もあるという。',
+      '一方、市場価格は供給が増えたことで下落しており、1キロ当たりの平均卸値は前年より約2割安い。',
+    ];
+    const passagesOf = async () => (await loadArticles(dir)).articles.flatMap((a) => toPassages(a)).map((p) => ({ id: p.id, hash: p.hash }));
+    const store = await ArticleStore.open(dir);
+    store.put({ ...story, paragraphs }, { source: 'みなと新聞' });
+    await store.save();
+    const before = await passagesOf();
+    const rewritten = paragraphs.with(2, '地元の漁協は、豊漁を受けてイクラの加工場を24時間稼働させており、臨時の作業員を募集しているという。');
+    expect(store.put({ ...story, paragraphs: rewritten }, { source: 'みなと新聞' }).kind).toBe('changed');
+    await store.save();
+    const after = await passagesOf();
+    expect(before).toHaveLength(4);
+    expect(after.map((p) => p.id)).toEqual(before.map((p) => p.id));
+    expect(after.filter((p, i) => p.hash !== before[i]!.hash).map((p) => p.id)).toEqual([before[2]!.id]);
   });
 
   it('finds a story by the link it was listed under, removes it, and drops an emptied file', async () => {

@@ -117,6 +117,9 @@ describe('pollFeed', () => {
     expect(reports[1]!.error).toMatch(/is not an RSS, Atom, RDF or JSON feed \(text\/html/);
     await pollFeeds([feed(`${server.base}/status/500`)], sources);
     expect(sources.feeds.get(`${server.base}/status/500`)).toMatchObject({ status: 'error', failures: 2 });
-    expect(fs.readdirSync(path.join(sources.dir, 'feeds'))).toEqual(['.state.json']);
+    // Feeds that never answered leave no file behind; once one answers, only it is remembered.
+    expect(fs.existsSync(path.join(sources.dir, 'feeds'))).toBe(false);
+    await pollFeeds([feed(`${server.base}/status/500`), feed(`${server.base}/rdf.xml`)], sources);
+    expect(Object.keys(JSON.parse(fs.readFileSync(path.join(sources.dir, 'feeds', '.state.json'), 'utf8')).feeds)).toEqual([`${server.base}/rdf.xml`]);
   });
 });

@@ -26,9 +26,15 @@
  *    person (`people` below). A pair whose rewrite still holds a title word, or leaves fewer than 6
  *    other letters, is dropped.
  * 5. Alone, the rewritten question must not point at its article: every word of it (two characters
- *    or more, not all hiragana, pronouns aside) occurs in the bodies of at least 3 articles.
- *    JSQuAD questions reuse their paragraph's rare words, which would name the article without
- *    any context; such a question is no follow-up.
+ *    or more, not all hiragana, pronouns aside) and every compound (a run of two or more kanji,
+ *    katakana, Latin letters or digits, question words such as 何 taken out as the keyword search
+ *    takes them out) occurs in the bodies of at least `minSpread` articles. JSQuAD questions reuse
+ *    their paragraph's rare words, which would name the article without any context; such a
+ *    question is no follow-up. Compounds count because the keyword index matches character
+ *    bigrams: 公認通信社 or 世界文化遺産 name one article even though each ICU word of them
+ *    (公認, 通信, 社) is common. `minSpread` is 6, one more than the 5 results R@5 judges: a word
+ *    found in at most 5 articles lets a top 5 hold a passage of each of them, the right one
+ *    included, without any context.
  * 6. Follow-ups are short: at most 3 such words remain.
  * 7. Choice: articles in id order; per article up to `--per-article` second questions, in an order
  *    shuffled by mulberry32 seeded with 19 (this issue), each with a first question drawn by the same
@@ -43,6 +49,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/config/settings.js';
 import { mulberry32 } from './lib/random.js';
 import { evalDir, jsquadDir } from './lib/eval-data.js';
+import { kanjiBigrams, normalizeText, segmenterWords, stripQuestionWords } from '../src/keywords/tokenize.js';
 
 interface Article {
   id: string;
@@ -129,6 +136,15 @@ function rewrite(question: string, terms: readonly string[], person: boolean): s
   return text.replace(/(その|それ|彼)・?(その|それ|彼)/g, '$2');
 }
 
+/**
+ * Step 5's terms: the words and bigrams the keyword index would match (its `word` and `contentBigram`
+ * analyzers), with pronouns and question words (何, どこ…) taken out as the search takes them out.
+ */
+function searchTerms(text: string): string[] {
+  const plain = stripQuestionWords(text.replace(/その|それ|彼/g, ' '));
+  return [...new Set([...segmenterWords(plain), ...kanjiBigrams(plain)])].filter((term) => [...term].length >= 2 && /[\p{L}\p{N}]/u.test(term));
+}
+
 function lettersLeft(text: string): number {
   return [...text.replace(/その|それ|彼/g, '').replace(/[^\p{L}\p{N}]/gu, '')].length;
 }
@@ -147,6 +163,8 @@ const located: Located[] = questions.flatMap((q) => {
 // Step 2: in how many article bodies each word occurs.
 const articleFrequency = new Map<string, number>();
 for (const article of articles) for (const word of new Set(wordsOf(article.body))) articleFrequency.set(word, (articleFrequency.get(word) ?? 0) + 1);
+const normalizedBodies = articles.map((article) => normalizeText(article.body));
+const bodySpread = (term: string) => normalizedBodies.filter((body) => body.includes(term)).length;
 const distinctive = (word: string) => [...word].length >= 2 && !allHiragana.test(word) && (articleFrequency.get(word) ?? 0) <= 2;
 
 const random = mulberry32(seed);
@@ -177,6 +195,7 @@ for (const article of articles) {
     // Steps 5 and 6.
     const content = wordsOf(text).filter((word) => !pronoun.test(word) && !allHiragana.test(word));
     if (content.some((word) => (articleFrequency.get(word) ?? 0) < minSpread) || content.length > maxContentWords) continue;
+    if (searchTerms(text).some((term) => bodySpread(term) < minSpread)) continue;
     lines.push(
       JSON.stringify({ id: `${first.id}+${second.id}`, articleId: article.id, first: first.question, second: text, original: second.question, gold: second.gold }),
     );

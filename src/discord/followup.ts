@@ -38,7 +38,7 @@ export async function searchInConversation(
 ): Promise<{ response: SearchResponse; note?: string }> {
   const plan = conversationSearch({ question, ...conversation });
   const response = await searchConversation((q, o) => context.library.search(q, o), plan, { k });
-  const used = plan.queries.slice(1).map((query) => `“${cutEnd(query.text, 120)}”`);
+  const used = plan.queries.slice(1).flatMap((query) => (query.articleIds ? [] : [`“${cutEnd(query.text, 120)}”`]));
   return { response, ...(used.length > 0 ? { note: strings.followUpContext(used.join(' · ')) } : {}) };
 }
 

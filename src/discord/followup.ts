@@ -10,11 +10,8 @@ import { cutEnd } from './excerpt.js';
 import { textInput } from './feedback.js';
 import { answerMessage, nothingRelevantText, questionOf, type MessageBody } from './messages.js';
 import { stringsFor, type Strings } from './strings.js';
-import type { Conversation } from './conversations.js';
+import { citedKept, earlierKept, type Conversation } from './conversations.js';
 
-/** Earlier questions kept per conversation: the builder uses the newest few only. */
-const earlierKept = 10;
-const citedKept = 20;
 /** Discord's limits on a thread's name and a modal's title. */
 const threadNameMax = 100;
 const modalTextMax = 45;
@@ -68,14 +65,23 @@ export async function handleFollowButton(interaction: ButtonInteraction, state: 
   return { outcome: 'shown' };
 }
 
+/** The decoded buttons of a message. */
+function buttonsOf(components: readonly unknown[]): ButtonState[] {
+  const ids = components.flatMap((row) => ((row as { components?: { custom_id?: string; customId?: string }[] }).components ?? []).map((c) => c.custom_id ?? c.customId ?? ''));
+  return ids.flatMap((id) => decodeButton(id) ?? []);
+}
+
 /** The articles an answer message cites, from its full-paragraph buttons. */
 function citedArticlesOf(components: readonly unknown[], context: BotContext): string[] {
-  const ids = components.flatMap((row) => ((row as { components?: { custom_id?: string; customId?: string }[] }).components ?? []).map((c) => c.custom_id ?? c.customId ?? ''));
-  return ids.flatMap((id) => {
-    const state = decodeButton(id);
-    const articleId = state?.kind === 'full' ? context.library.passage(state.passageId)?.articleId : undefined;
+  return buttonsOf(components).flatMap((state) => {
+    const articleId = state.kind === 'full' ? context.library.passage(state.passageId)?.articleId : undefined;
     return articleId ? [articleId] : [];
   });
+}
+
+/** The question log's id of the question an answer message answers, from its 👍 / 👎 buttons. */
+function questionIdOf(components: readonly unknown[]): number | undefined {
+  return buttonsOf(components).flatMap((state) => (state.kind === 'vote' ? [state.questionId] : []))[0];
 }
 
 /** Why the thread could not be used: Discord refused (no permission, DM, thread in a thread…). */
@@ -120,12 +126,15 @@ export async function handleFollowUp(interaction: ModalSubmitInteraction, contex
       if (!refusedThread(error)) throw error;
     }
   }
+  const followed = questionIdOf(answer.components);
   const questionId = context.questionLog.recordQuestion({
     guildId: interaction.guildId,
     channelId: threadId ?? interaction.channelId,
     userId: interaction.user.id,
     question: question.text,
     filters: { conversation: conversation.earlier.slice(-3) },
+    ...(threadId ? { conversation: threadId } : {}),
+    ...(followed === undefined ? {} : { follows: followed }),
     mode: response.mode,
     private: threadId === undefined,
     results: citedPassages(response.results),

@@ -1,6 +1,6 @@
 /**
  * Builds the follow-up benchmark data/eval/followups.jsonl from the JSQuAD validation set:
- *   npx tsx scripts/make-followups.ts [--from data/eval/jsquad-valid] [--out data/eval/followups.jsonl] [--per-article 20]
+ *   npx tsx scripts/make-followups.ts [--from data/eval/jsquad-valid] [--out data/eval/followups.jsonl] [--per-article 20] [--min-spread 3]
  *
  * Each line is one conversation of two questions about the same Wikipedia article:
  *   {"id","articleId","first","second","original","gold"}
@@ -26,15 +26,13 @@
  *    person (`people` below). A pair whose rewrite still holds a title word, or leaves fewer than 6
  *    other letters, is dropped.
  * 5. Alone, the rewritten question must not point at its article: every word of it (two characters
- *    or more, not all hiragana, pronouns aside) and every compound (a run of two or more kanji,
- *    katakana, Latin letters or digits, question words such as 何 taken out as the keyword search
- *    takes them out) occurs in the bodies of at least `minSpread` articles. JSQuAD questions reuse
- *    their paragraph's rare words, which would name the article without any context; such a
- *    question is no follow-up. Compounds count because the keyword index matches character
- *    bigrams: 公認通信社 or 世界文化遺産 name one article even though each ICU word of them
- *    (公認, 通信, 社) is common. `minSpread` is 6, one more than the 5 results R@5 judges: a word
- *    found in at most 5 articles lets a top 5 hold a passage of each of them, the right one
- *    included, without any context.
+ *    or more, not all hiragana, pronouns aside) occurs in the bodies of at least `--min-spread` (3)
+ *    articles, and so does every term the keyword index would match in it: each word (hiragana
+ *    ones too, such as ひとまとまり) and each kanji/katakana bigram, pronouns and question words
+ *    (何, どこ…) taken out as the search takes them out. JSQuAD questions reuse their paragraph's
+ *    rare words, which would name the article without any context; such a question is no
+ *    follow-up. Bigrams count because the index matches them: 公認通信社 or 世界文化遺産 name one
+ *    article although each ICU word of them (公認, 通信, 社) is common.
  * 6. Follow-ups are short: at most 3 such words remain.
  * 7. Choice: articles in id order; per article up to `--per-article` second questions, in an order
  *    shuffled by mulberry32 seeded with 19 (this issue), each with a first question drawn by the same
@@ -72,8 +70,7 @@ interface Located extends Question {
 const people = new Set(['グスタフ・マーラー', 'ヨハネス・グーテンベルク', 'アマルティア・セン']);
 const seed = 19;
 const minLettersLeft = 6;
-/** Step 5: a word of the rewritten question found in fewer article bodies than this points at its article. */
-const minSpread = 3;
+
 /** Step 6: most words (not hiragana only) a rewritten question keeps: follow-ups are short. */
 const maxContentWords = 3;
 const pronoun = /^(その|それ|彼)$/;
@@ -83,9 +80,12 @@ const { values } = parseArgs({
     from: { type: 'string', default: jsquadDir },
     out: { type: 'string', default: path.join(evalDir, 'followups.jsonl') },
     'per-article': { type: 'string', default: '20' },
+    'min-spread': { type: 'string', default: '3' },
   },
 });
 const perArticle = Number(values['per-article']);
+/** Step 5: a term of the rewritten question found in fewer article bodies than this points at its article. */
+const minSpread = Number(values['min-spread']);
 
 function readJsonl<T>(file: string): T[] {
   return fs

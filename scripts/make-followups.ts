@@ -1,6 +1,6 @@
 /**
  * Builds the follow-up benchmark data/eval/followups.jsonl from the JSQuAD validation set:
- *   npx tsx scripts/make-followups.ts [--from data/eval/jsquad-valid] [--out data/eval/followups.jsonl] [--per-article 20]
+ *   npx tsx scripts/make-followups.ts [--from data/eval/jsquad-valid] [--out data/eval/followups.jsonl] [--per-article 20] [--min-spread 3]
  *
  * Each line is one conversation of two questions about the same Wikipedia article:
  *   {"id","articleId","first","second","original","gold"}
@@ -26,9 +26,13 @@
  *    person (`people` below). A pair whose rewrite still holds a title word, or leaves fewer than 6
  *    other letters, is dropped.
  * 5. Alone, the rewritten question must not point at its article: every word of it (two characters
- *    or more, not all hiragana, pronouns aside) occurs in the bodies of at least 3 articles.
- *    JSQuAD questions reuse their paragraph's rare words, which would name the article without
- *    any context; such a question is no follow-up.
+ *    or more, not all hiragana, pronouns aside) occurs in the bodies of at least `--min-spread` (3)
+ *    articles, and so does every term the keyword index would match in it: each word (hiragana
+ *    ones too, such as ひとまとまり) and each kanji/katakana bigram, pronouns and question words
+ *    (何, どこ…) taken out as the search takes them out. JSQuAD questions reuse their paragraph's
+ *    rare words, which would name the article without any context; such a question is no
+ *    follow-up. Bigrams count because the index matches them: 公認通信社 or 世界文化遺産 name one
+ *    article although each ICU word of them (公認, 通信, 社) is common.
  * 6. Follow-ups are short: at most 3 such words remain.
  * 7. Choice: articles in id order; per article up to `--per-article` second questions, in an order
  *    shuffled by mulberry32 seeded with 19 (this issue), each with a first question drawn by the same
@@ -43,6 +47,7 @@ import { parseArgs } from 'node:util';
 import { projectRoot } from '../src/config/settings.js';
 import { mulberry32 } from './lib/random.js';
 import { evalDir, jsquadDir } from './lib/eval-data.js';
+import { kanjiBigrams, normalizeText, segmenterWords, stripQuestionWords } from '../src/keywords/tokenize.js';
 
 interface Article {
   id: string;
@@ -65,8 +70,7 @@ interface Located extends Question {
 const people = new Set(['グスタフ・マーラー', 'ヨハネス・グーテンベルク', 'アマルティア・セン']);
 const seed = 19;
 const minLettersLeft = 6;
-/** Step 5: a word of the rewritten question found in fewer article bodies than this points at its article. */
-const minSpread = 3;
+
 /** Step 6: most words (not hiragana only) a rewritten question keeps: follow-ups are short. */
 const maxContentWords = 3;
 const pronoun = /^(その|それ|彼)$/;
@@ -76,9 +80,12 @@ const { values } = parseArgs({
     from: { type: 'string', default: jsquadDir },
     out: { type: 'string', default: path.join(evalDir, 'followups.jsonl') },
     'per-article': { type: 'string', default: '20' },
+    'min-spread': { type: 'string', default: '3' },
   },
 });
 const perArticle = Number(values['per-article']);
+/** Step 5: a term of the rewritten question found in fewer article bodies than this points at its article. */
+const minSpread = Number(values['min-spread']);
 
 function readJsonl<T>(file: string): T[] {
   return fs
@@ -129,6 +136,15 @@ function rewrite(question: string, terms: readonly string[], person: boolean): s
   return text.replace(/(その|それ|彼)・?(その|それ|彼)/g, '$2');
 }
 
+/**
+ * Step 5's terms: the words and bigrams the keyword index would match (its `word` and `contentBigram`
+ * analyzers), with pronouns and question words (何, どこ…) taken out as the search takes them out.
+ */
+function searchTerms(text: string): string[] {
+  const plain = stripQuestionWords(text.replace(/その|それ|彼/g, ' '));
+  return [...new Set([...segmenterWords(plain), ...kanjiBigrams(plain)])].filter((term) => [...term].length >= 2 && /[\p{L}\p{N}]/u.test(term));
+}
+
 function lettersLeft(text: string): number {
   return [...text.replace(/その|それ|彼/g, '').replace(/[^\p{L}\p{N}]/gu, '')].length;
 }
@@ -147,6 +163,8 @@ const located: Located[] = questions.flatMap((q) => {
 // Step 2: in how many article bodies each word occurs.
 const articleFrequency = new Map<string, number>();
 for (const article of articles) for (const word of new Set(wordsOf(article.body))) articleFrequency.set(word, (articleFrequency.get(word) ?? 0) + 1);
+const normalizedBodies = articles.map((article) => normalizeText(article.body));
+const bodySpread = (term: string) => normalizedBodies.filter((body) => body.includes(term)).length;
 const distinctive = (word: string) => [...word].length >= 2 && !allHiragana.test(word) && (articleFrequency.get(word) ?? 0) <= 2;
 
 const random = mulberry32(seed);
@@ -177,6 +195,7 @@ for (const article of articles) {
     // Steps 5 and 6.
     const content = wordsOf(text).filter((word) => !pronoun.test(word) && !allHiragana.test(word));
     if (content.some((word) => (articleFrequency.get(word) ?? 0) < minSpread) || content.length > maxContentWords) continue;
+    if (searchTerms(text).some((term) => bodySpread(term) < minSpread)) continue;
     lines.push(
       JSON.stringify({ id: `${first.id}+${second.id}`, articleId: article.id, first: first.question, second: text, original: second.question, gold: second.gold }),
     );

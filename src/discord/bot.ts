@@ -20,7 +20,7 @@ import { allowedMentions, quiet, type BotContext, type Command, type Outcome } f
 import { commands as allCommands } from './commands/index.js';
 import { Cooldown, PressLimit } from './cooldown.js';
 import { SearchGate } from './defer.js';
-import { Conversations } from './conversations.js';
+import { Conversations, conversationFromTurns, earlierKept } from './conversations.js';
 import { catalogOf } from './filters.js';
 import { stringsFor } from './strings.js';
 
@@ -122,17 +122,17 @@ export function createBot(options: BotOptions): Bot {
   const { discord, library } = options;
   const write = options.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const commands = new Map((options.commands ?? allCommands).map((command) => [command.data.name, command]));
+  // A question the log failed to keep must not cost the reader the answer: logged, then ignored.
+  const questionLog = recordingNeverThrows(options.questionLog ?? disabledQuestionLog(), (error) => log({ event: 'question_log_error', error: describeError(error) }));
   const context: BotContext = {
     library,
     defaultK: Math.min(options.defaultK ?? 5, 10),
     cooldown: new Cooldown(discord.askCooldownSeconds),
     reindexing: undefined,
     searches: new SearchGate(options.deferAfterMs, options.deferWhenBusy),
-    conversations: new Conversations(),
-    // A question the log failed to keep must not cost the reader the answer: logged, then ignored.
-    questionLog: recordingNeverThrows(options.questionLog ?? disabledQuestionLog(), (error) =>
-      log({ event: 'question_log_error', error: describeError(error) }),
-    ),
+    // After a restart, a kiji thread's conversation is read back from the question log.
+    conversations: new Conversations(undefined, undefined, undefined, (key) => conversationFromTurns(questionLog.conversation(key, earlierKept))),
+    questionLog,
     ...(options.updates ? { updates: options.updates } : {}),
   };
   const presses = new PressLimit();

@@ -1,14 +1,31 @@
+import type { LoggedTurn } from '../questionlog/question-log.js';
+
 /** A conversation so far: the questions asked in it, oldest first, and the articles its answers cited, newest first. */
 export interface Conversation {
   earlier: string[];
   citedArticles: string[];
 }
 
+/** Earlier questions kept per conversation: the query builder uses the newest few only. */
+export const earlierKept = 10;
+/** Cited articles kept per conversation, most recent first. */
+export const citedKept = 20;
+
+/** A conversation read back from the question log (turns oldest first); undefined for none. */
+export function conversationFromTurns(turns: readonly LoggedTurn[]): Conversation | undefined {
+  if (turns.length === 0) return undefined;
+  return {
+    earlier: turns.map((turn) => turn.question).slice(-earlierKept),
+    citedArticles: [...new Set(turns.toReversed().flatMap((turn) => turn.articleIds))].slice(0, citedKept),
+  };
+}
+
 /**
  * Conversations in memory, keyed by thread id (or, for private follow-ups, by the id of the answer
  * they follow). Bounded: the least recently used goes first beyond `max`, and one untouched for
- * `ttlMs` is forgotten; a forgotten one is rebuilt from the answer message (its question and
- * citations), which loses only questions asked before that answer.
+ * `ttlMs` is forgotten. One not in memory (forgotten, or the bot restarted) is asked of `restore`
+ * (the question log keeps kiji threads); failing that a follow-up rebuilds it from the answer
+ * message (its question and citations), which loses only questions asked before that answer.
  */
 export class Conversations {
   readonly #entries = new Map<string, Conversation & { at: number }>();
@@ -17,13 +34,17 @@ export class Conversations {
     readonly max = 1000,
     readonly ttlMs = 24 * 3_600_000,
     private readonly now: () => number = Date.now,
+    private readonly restore: (key: string) => Conversation | undefined = () => undefined,
   ) {}
 
   get(key: string): Conversation | undefined {
     const entry = this.#entries.get(key);
-    if (!entry) return undefined;
-    this.#entries.delete(key);
-    if (this.now() - entry.at > this.ttlMs) return undefined;
+    if (entry) this.#entries.delete(key);
+    if (!entry || this.now() - entry.at > this.ttlMs) {
+      const restored = key ? this.restore(key) : undefined;
+      if (restored) this.set(key, restored);
+      return restored;
+    }
     entry.at = this.now();
     this.#entries.set(key, entry);
     return { earlier: entry.earlier, citedArticles: entry.citedArticles };

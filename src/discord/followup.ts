@@ -11,11 +11,8 @@ import { filterFromTag, filterLine } from './filters.js';
 import { textInput } from './feedback.js';
 import { answerMessage, nothingRelevantText, questionOf, type MessageBody } from './messages.js';
 import { stringsFor, type Strings } from './strings.js';
-import type { Conversation } from './conversations.js';
+import { citedKept, earlierKept, type Conversation } from './conversations.js';
 
-/** Earlier questions kept per conversation: the builder uses the newest few only. */
-const earlierKept = 10;
-const citedKept = 20;
 /** Discord's limits on a thread's name and a modal's title. */
 const threadNameMax = 100;
 const modalTextMax = 45;
@@ -39,8 +36,8 @@ export async function searchInConversation(
   filter?: SearchFilter,
 ): Promise<{ response: SearchResponse; note?: string }> {
   const plan = conversationSearch({ question, ...conversation });
-  const response = await searchConversation((q, o) => context.library.search(q, filter ? { ...o, filter } : o), plan, { k });
-  const used = plan.queries.slice(1).map((query) => `“${cutEnd(query.text, 120)}”`);
+  const response = await searchConversation((q, o) => context.library.search(q, o), plan, { k, ...(filter ? { filter } : {}) });
+  const used = plan.queries.slice(1).flatMap((query) => (query.articleIds ? [] : [`“${cutEnd(query.text, 120)}”`]));
   return { response, ...(used.length > 0 ? { note: strings.followUpContext(used.join(' · ')) } : {}) };
 }
 
@@ -70,14 +67,23 @@ export async function handleFollowButton(interaction: ButtonInteraction, state: 
   return { outcome: 'shown' };
 }
 
+/** The decoded buttons of a message. */
+function buttonsOf(components: readonly unknown[]): ButtonState[] {
+  const ids = components.flatMap((row) => ((row as { components?: { custom_id?: string; customId?: string }[] }).components ?? []).map((c) => c.custom_id ?? c.customId ?? ''));
+  return ids.flatMap((id) => decodeButton(id) ?? []);
+}
+
 /** The articles an answer message cites, from its full-paragraph buttons. */
 function citedArticlesOf(components: readonly unknown[], context: BotContext): string[] {
-  const ids = components.flatMap((row) => ((row as { components?: { custom_id?: string; customId?: string }[] }).components ?? []).map((c) => c.custom_id ?? c.customId ?? ''));
-  return ids.flatMap((id) => {
-    const state = decodeButton(id);
-    const articleId = state?.kind === 'full' ? context.library.passage(state.passageId)?.articleId : undefined;
+  return buttonsOf(components).flatMap((state) => {
+    const articleId = state.kind === 'full' ? context.library.passage(state.passageId)?.articleId : undefined;
     return articleId ? [articleId] : [];
   });
+}
+
+/** The question log's id of the question an answer message answers, from its 👍 / 👎 buttons. */
+function questionIdOf(components: readonly unknown[]): number | undefined {
+  return buttonsOf(components).flatMap((state) => (state.kind === 'vote' ? [state.questionId] : []))[0];
 }
 
 /** Why the thread could not be used: Discord refused (no permission, DM, thread in a thread…). */
@@ -126,12 +132,15 @@ export async function handleFollowUp(interaction: ModalSubmitInteraction, contex
       if (!refusedThread(error)) throw error;
     }
   }
+  const followed = questionIdOf(answer.components);
   const questionId = context.questionLog.recordQuestion({
     guildId: interaction.guildId,
     channelId: threadId ?? interaction.channelId,
     userId: interaction.user.id,
     question: question.text,
     filters: { conversation: conversation.earlier.slice(-3), ...filter },
+    ...(threadId ? { conversation: threadId } : {}),
+    ...(followed === undefined ? {} : { follows: followed }),
     mode: response.mode,
     private: threadId === undefined,
     results: citedPassages(response.results),

@@ -58,6 +58,13 @@ export const migrations: readonly ((db: Database) => void)[] = [
         PRIMARY KEY (question_id, user_hash)
       ) STRICT, WITHOUT ROWID;
     `),
+  // Conversations survive a restart: a follow-up's thread, and the question whose answer it followed.
+  (db) =>
+    db.exec(`
+      ALTER TABLE questions ADD COLUMN conversation TEXT;   -- the kiji thread a follow-up or /ask was asked in; NULL outside one
+      ALTER TABLE questions ADD COLUMN follows INTEGER;     -- the logged question whose answer's Follow up button was pressed
+      CREATE INDEX questions_conversation ON questions (conversation, id) WHERE conversation IS NOT NULL;
+    `),
 ];
 
 /** The schema version this kiji writes. */

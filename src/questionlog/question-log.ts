@@ -40,6 +40,16 @@ export interface AskedQuestion {
   results: readonly CitedPassage[];
   /** From the interaction's arrival to the answer sent. */
   latencyMs: number;
+  /** The kiji thread the question was asked in, as one more question of its conversation. */
+  conversation?: string;
+  /** The logged question whose answer this follow-up followed (its Follow up button). */
+  follows?: number;
+}
+
+/** One question of a logged conversation and the articles its answer cited, best first. */
+export interface LoggedTurn {
+  question: string;
+  articleIds: string[];
 }
 
 export type Vote = 'up' | 'down';
@@ -111,6 +121,12 @@ export interface QuestionLog {
    */
   recordFeedback(questionId: number, userId: string, vote: Vote, reason?: string, at?: Date): boolean;
   stats(options: StatsOptions): Stats;
+  /**
+   * The conversation of kiji thread `key` as logged, oldest first: the question its first follow-up
+   * followed, then every question asked in the thread (at most the last `max`). Empty when the log
+   * holds none of it (off, pruned, or not a kiji thread).
+   */
+  conversation(key: string, max: number): LoggedTurn[];
   /** The stored form of a user id: HMAC-SHA256 with the log's key, hex. */
   userHash(userId: string): string;
   /** Deletes questions older than the retention; returns how many. Also runs at open and daily. */
@@ -128,6 +144,7 @@ export function disabledQuestionLog(): QuestionLog {
     recordQuestion: () => undefined,
     recordFeedback: () => false,
     stats: (options) => emptyStats(options.days, options.now ?? new Date()),
+    conversation: () => [],
     userHash: () => '',
     prune: () => 0,
     close: () => {},
@@ -149,7 +166,8 @@ export function emptyStats(days: number, now: Date): Stats {
 
 /**
  * `log` whose recording never throws: a failed write (disk full, file removed) goes to `onError` and
- * is otherwise ignored, so a reader still gets the answer. Reading (stats) still throws.
+ * is otherwise ignored, so a reader still gets the answer. Nor does reading a conversation back (the
+ * follow-up is then searched without its earlier questions); reading stats still throws.
  */
 export function recordingNeverThrows(log: QuestionLog, onError: (error: unknown) => void): QuestionLog {
   return {
@@ -173,6 +191,14 @@ export function recordingNeverThrows(log: QuestionLog, onError: (error: unknown)
       }
     },
     stats: (options) => log.stats(options),
+    conversation(key, max) {
+      try {
+        return log.conversation(key, max);
+      } catch (error) {
+        onError(error);
+        return [];
+      }
+    },
     userHash: (userId) => log.userHash(userId),
     prune: (now) => log.prune(now),
     close: () => log.close(),

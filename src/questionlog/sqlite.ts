@@ -6,7 +6,7 @@ import { KijiError, ErrorCodes, describeError } from '../errors.js';
 import type { QuestionLogSettings } from '../config/question-log.js';
 import { groupSimilar, normalizeForGrouping } from './grouping.js';
 import { migrate, schemaVersion } from './migrations.js';
-import { emptyStats, reasonMax, type AskedQuestion, type GapGroup, type QuestionLog, type Stats, type StatsOptions, type Vote } from './question-log.js';
+import { emptyStats, reasonMax, type AskedQuestion, type GapGroup, type LoggedTurn, type QuestionLog, type Stats, type StatsOptions, type Vote } from './question-log.js';
 
 const dayMs = 86_400_000;
 /** Unanswered or 👎 questions read for grouping, newest first: bounds the time /stats takes on a busy server. */
@@ -74,8 +74,8 @@ export class SqliteQuestionLog implements QuestionLog {
     }
     this.#retentionMs = settings.retentionDays * dayMs;
     this.#insertQuestion = this.#db.prepare(
-      `INSERT INTO questions (asked_at, guild_id, channel_id, user_hash, question, filters, mode, private, nothing_relevant, latency_ms)
-       VALUES (@at, @guild, @channel, @user, @question, @filters, @mode, @private, @nothing, @latency)`,
+      `INSERT INTO questions (asked_at, guild_id, channel_id, user_hash, question, filters, mode, private, nothing_relevant, latency_ms, conversation, follows)
+       VALUES (@at, @guild, @channel, @user, @question, @filters, @mode, @private, @nothing, @latency, @conversation, @follows)`,
     );
     this.#insertResult = this.#db.prepare('INSERT INTO results (question_id, rank, passage_id, article_id, score) VALUES (?, ?, ?, ?, ?)');
     this.#upsertArticle = this.#db.prepare(
@@ -119,6 +119,8 @@ export class SqliteQuestionLog implements QuestionLog {
         private: asked.private ? 1 : 0,
         nothing: asked.results.length === 0 ? 1 : 0,
         latency: Math.max(0, Math.round(asked.latencyMs)),
+        conversation: asked.conversation ?? null,
+        follows: asked.follows ?? null,
       });
       const id = Number(lastInsertRowid);
       asked.results.forEach((result, i) => {
@@ -139,6 +141,22 @@ export class SqliteQuestionLog implements QuestionLog {
       return true;
     });
     return write.immediate();
+  }
+
+  conversation(key: string, max: number): LoggedTurn[] {
+    const read = this.#db.transaction(() => {
+      // The newest `max` of the thread, then the question the thread started from (its first follow-up's `follows`).
+      const rows = (
+        this.#db
+          .prepare('SELECT id, question, follows FROM questions WHERE conversation = ? ORDER BY id DESC LIMIT ?')
+          .all(key, Math.max(1, max)) as { id: number; question: string; follows: number | null }[]
+      ).reverse();
+      const start = rows.length > 0 && rows.length < max ? this.#db.prepare('SELECT id, question FROM questions WHERE id = ?').get(rows[0]!.follows) : undefined;
+      const turns = [...(start ? [start as { id: number; question: string }] : []), ...rows];
+      const cited = this.#db.prepare('SELECT article_id FROM results WHERE question_id = ? ORDER BY rank').pluck();
+      return turns.map((turn) => ({ question: turn.question, articleIds: cited.all(turn.id) as string[] }));
+    });
+    return read();
   }
 
   prune(now: Date = new Date()): number {

@@ -1,4 +1,5 @@
 import type { ConversationSearch } from './conversation.js';
+import type { SearchFilter } from './filter.js';
 import type { SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
 
 /** `Library.search`, or anything shaped like it. */
@@ -14,20 +15,33 @@ export interface ConversationSearchOptions {
   k: number;
   offset?: number;
   mode?: SearchMode;
+  /** The asker's own filter (source, dates…): every query keeps to it. */
+  filter?: SearchFilter;
+}
+
+/** The filter of one query: the asker's, narrowed to the query's articles when it has some. */
+function queryFilter(articleIds: readonly string[] | undefined, filter: SearchFilter | undefined): SearchFilter | undefined {
+  if (!articleIds) return filter;
+  const allowed = filter?.articleIds ? articleIds.filter((id) => filter.articleIds!.includes(id)) : articleIds;
+  return { ...filter, articleIds: allowed };
 }
 
 /**
  * Runs a conversation's weighted queries (conversation.ts) through `search` and fuses them: each
  * query's scores are normalized to 0-1 by its best score (scores of different queries are not
  * comparable), weighted, and summed per passage; passages of articles the conversation already
- * cited get the boost on top. Only passages the core judged relevant to some query take part, so
+ * cited get the boost on top. A query with `articleIds` searches those articles only (within the
+ * asker's filter). Only passages the core judged relevant to some query take part, so
  * the fused answer never cites what no query found. The answer sentence comes from the
  * heaviest query that found the passage.
  */
 export async function searchConversation(search: SearchFunction, plan: ConversationSearch, options: ConversationSearchOptions): Promise<SearchResponse> {
-  const queries = plan.queries.filter((query) => query.weight > 0);
+  const queries = plan.queries.filter((query) => query.weight > 0 && query.articleIds?.length !== 0);
   const responses = await Promise.all(
-    queries.map((query) => search(query.text, { k: conversationDepth, ...(options.mode ? { mode: options.mode } : {}) })),
+    queries.map((query) => {
+      const filter = queryFilter(query.articleIds, options.filter);
+      return search(query.text, { k: conversationDepth, ...(options.mode ? { mode: options.mode } : {}), ...(filter ? { filter } : {}) });
+    }),
   );
   const boosted = new Set(plan.boost.articleIds);
   const fused = new Map<string, { score: number; result: SearchResult; weight: number }>();

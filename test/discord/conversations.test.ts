@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Conversations } from '../../src/discord/conversations.js';
+import { Conversations, conversationFromTurns } from '../../src/discord/conversations.js';
 import { extended } from '../../src/discord/followup.js';
 import type { SearchResponse } from '../../src/retrieval/types.js';
 
@@ -15,6 +15,30 @@ describe('Conversations', () => {
     expect(conversations.get('b')).toBeUndefined();
     expect(conversations.get('a')).toEqual(one('A'));
     expect(conversations.size).toBe(2);
+  });
+
+  it('asks restore for one it does not hold (a restart, or forgotten), and keeps what it gets', () => {
+    const asked: string[] = [];
+    const conversations = new Conversations(10, 1000, () => 0, (key) => {
+      asked.push(key);
+      return key === 'thread' ? one('A') : undefined;
+    });
+    expect(conversations.get('thread')).toEqual(one('A'));
+    expect(conversations.get('thread')).toEqual(one('A'));
+    expect(conversations.get('channel')).toBeUndefined();
+    expect(conversations.get('')).toBeUndefined();
+    expect(asked).toEqual(['thread', 'channel']);
+    expect(conversations.size).toBe(1);
+  });
+
+  it('builds a conversation from logged turns: questions oldest first, articles newest first', () => {
+    expect(conversationFromTurns([])).toBeUndefined();
+    expect(
+      conversationFromTurns([
+        { question: 'Q1', articleIds: ['a', 'b'] },
+        { question: 'Q2', articleIds: ['c', 'a'] },
+      ]),
+    ).toEqual({ earlier: ['Q1', 'Q2'], citedArticles: ['c', 'a', 'b'] });
   });
 
   it('forgets one untouched for longer than its lifetime', () => {

@@ -81,6 +81,30 @@ describe('Follow up', () => {
     expect(harness.fake.threads.size).toBe(threads);
   });
 
+  it('after a restart, a thread keeps its conversation: read back from the question log', async () => {
+    const { message } = await ask('パリで開かれた首脳会合の拘束力のある約束とは');
+    await harness.fake.reply(await followUp(message, '米国はどう関与するのか'));
+    const thread = [...harness.fake.threads.values()].find((t) => t.messageId === message.id)!;
+    const [logged] = harness.rows('SELECT * FROM questions WHERE channel_id = ?', thread.id);
+    const [started] = harness.rows('SELECT id FROM questions WHERE channel_id = ? ORDER BY id DESC LIMIT 1', harness.fake.channelId);
+    expect(logged).toMatchObject({ conversation: thread.id, follows: started.id });
+
+    // A new bot over the same database file: nothing of the thread is in its memory.
+    await harness.restart();
+    const inThread = await ask('英国は何に署名したか', {}, { channelId: thread.id });
+    expect(inThread.reply.message.content).toBe(
+      'Searched with the earlier question: “米国はどう関与するのか” · “パリで開かれた首脳会合の拘束力のある約束とは”',
+    );
+    expect(harness.rows('SELECT conversation FROM questions WHERE question = ? AND channel_id = ?', '英国は何に署名したか', thread.id)).toEqual([{ conversation: thread.id }]);
+    // A Follow up pressed in the thread after the restart answers in it, with all three earlier questions.
+    const again = await harness.fake.reply(await followUp(thread.messages[0], 'フランスはどうするのか', { channelId: thread.id }));
+    expect(again.message.content).toBe(`Answered in the thread <#${thread.id}>.`);
+    expect(thread.messages.at(-1).content).toContain('“英国は何に署名したか” · “米国はどう関与するのか” · “パリで開かれた首脳会合の拘束力のある約束とは”');
+    // A thread the log does not know stays without context.
+    const elsewhere = await ask('英国は何に署名したか', {}, { channelId: '999999999999999999' });
+    expect(elsewhere.reply.message.content ?? '').not.toContain('Searched with');
+  });
+
   it('where Discord refuses the thread (403 Missing Access), the answer comes privately', async () => {
     harness.fake.refuseThreads = true;
     try {

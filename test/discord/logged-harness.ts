@@ -18,11 +18,26 @@ export async function startLoggedHarness(library: Library, prefix: string): Prom
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   const file = path.join(dir, 'kiji.db');
   const questionLog = new SqliteQuestionLog({ enabled: true, path: file, retentionDays: 90 });
+  let log = questionLog;
   const harness = await startHarness(library, {}, { questionLog });
   return {
-    ...harness,
+    fake: harness.fake,
+    logs: harness.logs,
+    logLine: (id) => harness.logLine(id),
+    get bot() {
+      return harness.bot;
+    },
     dir,
-    questionLog,
+    get questionLog() {
+      return log;
+    },
+    /** A restart: the bot and its log closed, then both opened again over the same file. */
+    async restart() {
+      const old = log;
+      log = new SqliteQuestionLog({ enabled: true, path: file, retentionDays: 90 });
+      await harness.restart({ questionLog: log });
+      old.close();
+    },
     rows(sql, ...params) {
       const db = new Database(file, { readonly: true });
       try {
@@ -33,7 +48,7 @@ export async function startLoggedHarness(library: Library, prefix: string): Prom
     },
     async stop() {
       await harness.stop();
-      questionLog.close();
+      log.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

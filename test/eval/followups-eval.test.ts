@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { runFollowupEval, type FollowupPair } from '../../src/eval/followups.js';
 import type { Library, SearchOptions, SearchResponse } from '../../src/retrieval/types.js';
 
-/** A library answering each question with fixed passage ids (best first); a passage's text is its id. */
+/** A library answering each question with fixed passage ids (best first), within a filter's articles; a passage's text is its id. */
 function stubLibrary(hits: Record<string, string[]>): Library & { calls: { question: string; options: SearchOptions }[] } {
   const calls: { question: string; options: SearchOptions }[] = [];
   return {
@@ -10,7 +10,9 @@ function stubLibrary(hits: Record<string, string[]>): Library & { calls: { quest
     buildId: 'stub',
     async search(question, options): Promise<SearchResponse> {
       calls.push({ question, options });
-      const results = (hits[question] ?? []).slice(0, options.k).map((id, i) => ({
+      const allowed = options.filter?.articleIds;
+      const found = (hits[question] ?? []).filter((id) => !allowed || allowed.includes(id.split('#')[0]!));
+      const results = found.slice(0, options.k).map((id, i) => ({
         rank: i + 1,
         score: 10 - i,
         passage: { id, articleId: id.split('#')[0]!, title: id, paragraph: 1, text: `passage ${id}`, hash: id },
@@ -45,5 +47,7 @@ describe('runFollowupEval', () => {
     expect(report.withContext).toEqual({ recallAt1: 1, recallAt5: 1 });
     // The first question is searched as the bot answered it (its top results are the cited articles).
     expect(library.calls.find((c) => c.question === 'パリの首脳会合')!.options).toEqual({ k: 5, mode: 'keyword' });
+    // The follow-up is searched again among the cited articles only.
+    expect(library.calls.filter((c) => c.question === 'それはいつ？').map((c) => c.options.filter)).toContainEqual({ articleIds: ['summit'] });
   });
 });

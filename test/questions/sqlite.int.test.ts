@@ -93,6 +93,24 @@ describe('migrations', () => {
     expect(dump(file)).toEqual(before);
   });
 
+  it('brings a file of schema 1 up to date, keeping its questions', () => {
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    const v1 = new Database(file);
+    migrations[0]!(v1);
+    v1.pragma('user_version = 1');
+    v1.prepare(
+      "INSERT INTO questions (asked_at, user_hash, question, mode, nothing_relevant, latency_ms) VALUES (?, 'h', '首脳会合はどこか', 'keyword', 0, 5)",
+    ).run(now.getTime());
+    v1.close();
+    const log = openLog();
+    expect(log.conversation('300000000000000003', 10)).toEqual([]);
+    log.recordQuestion(asked('それはいつか', { conversation: '300000000000000003', follows: 1 }));
+    expect(log.conversation('300000000000000003', 10).map((turn) => turn.question)).toEqual(['首脳会合はどこか', 'それはいつか']);
+    const db = new Database(file, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(schemaVersion);
+    db.close();
+  });
+
   it('refuses a file written by a newer kiji, and a file that is not a database, naming the file', () => {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     const db = new Database(file);
@@ -282,6 +300,24 @@ describe('retention', () => {
     expect(reopened.prune(new Date(Date.now() + 28 * day))).toBe(0);
     expect(reopened.prune(new Date(Date.now() + 31 * day))).toBe(1);
     expect(dump(file).questions).toEqual([]);
+  });
+
+  it("reads a thread's conversation back: the question it followed, then the thread's newest questions with their articles", () => {
+    const log = openLog();
+    const thread = '300000000000000003';
+    const start = log.recordQuestion(asked('パリの首脳会合はどこで開かれたか'));
+    log.recordQuestion(asked('関係のない質問'));
+    log.recordQuestion(asked('米国はどう関与するのか', { conversation: thread, follows: start, results: [{ passageId: 'us#1', articleId: 'us', score: 1 }] }));
+    log.recordQuestion(asked('英国は？', { conversation: thread, results: [] }));
+    log.recordQuestion(asked('別のスレッド', { conversation: '300000000000000004', follows: start }));
+    expect(log.conversation(thread, 10)).toEqual([
+      { question: 'パリの首脳会合はどこで開かれたか', articleIds: ['paris', 'oil'] },
+      { question: '米国はどう関与するのか', articleIds: ['us'] },
+      { question: '英国は？', articleIds: [] },
+    ]);
+    // At most `max` turns, the newest: the start is the first to go.
+    expect(log.conversation(thread, 2).map((turn) => turn.question)).toEqual(['米国はどう関与するのか', '英国は？']);
+    expect(log.conversation('300000000000000009', 10)).toEqual([]);
   });
 
   it('never reuses the id of a pruned question', () => {

@@ -8,7 +8,9 @@ function fixedSearch(hits: Record<string, [string, number][]>) {
   const calls: { question: string; options: SearchOptions }[] = [];
   const search = async (question: string, options: SearchOptions): Promise<SearchResponse> => {
     calls.push({ question, options });
-    const results = (hits[question] ?? []).map(([id, score], i) => ({
+    const allowed = options.filter?.articleIds;
+    const found = (hits[question] ?? []).filter(([id]) => !allowed || allowed.includes(id.split('#')[0]!));
+    const results = found.map(([id, score], i) => ({
       rank: i + 1,
       score,
       passage: { id, articleId: id.split('#')[0]!, title: id, paragraph: 1, text: `text of ${id}`, hash: id },
@@ -61,6 +63,23 @@ describe('searchConversation', () => {
     const nothing = await searchConversation(fixedSearch({}).search, plan([['follow', 1], ['earlier', 0.5]], ['paris'], 0.5), { k: 5 });
     expect(nothing.results).toEqual([]);
     expect(nothing.total).toBe(0);
+  });
+
+  it('searches a query with articleIds among those articles only, within the asker filter', async () => {
+    // Across the index the follow-up's passage of the cited article ranks far below others; among the cited articles it is first.
+    const { search, calls } = fixedSearch({ follow: [['a#1', 10], ['b#1', 9], ['c#1', 8], ['paris#4', 1]] });
+    const restricted: ConversationSearch = { ...plan([['follow', 1]]), queries: [{ text: 'follow', weight: 1 }, { text: 'follow', weight: 1, articleIds: ['paris', 'rome'] }] };
+    const response = await searchConversation(search, restricted, { k: 2 });
+    expect(ids(response)).toEqual(['paris#4', 'a#1']);
+    expect(response.results[0]!.score).toBeCloseTo(1.1);
+    expect(calls.map((c) => c.options.filter)).toEqual([undefined, { articleIds: ['paris', 'rome'] }]);
+
+    calls.length = 0;
+    await searchConversation(search, restricted, { k: 2, filter: { articleIds: ['rome', 'a'], since: '2026-01-01' } });
+    expect(calls.map((c) => c.options.filter)).toEqual([
+      { articleIds: ['rome', 'a'], since: '2026-01-01' },
+      { articleIds: ['rome'], since: '2026-01-01' },
+    ]);
   });
 
   it('pages with offset and k, and skips queries of weight 0', async () => {

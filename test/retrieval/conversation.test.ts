@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conversationDefaults, conversationSearch, refersBack } from '../../src/retrieval/conversation.js';
 
-const { earlierWeight, decay, standaloneScale, articleBoost } = conversationDefaults;
+const { earlierWeight, decay, standaloneScale, articleBoost, citedSearchWeight } = conversationDefaults;
 
 describe('refersBack', () => {
   it.each([
@@ -31,6 +31,7 @@ describe('conversationSearch', () => {
     expect(search).toEqual({
       queries: [
         { text: 'それは誰が提案したのか', weight: 1 },
+        { text: 'それは誰が提案したのか', weight: citedSearchWeight, articleIds: ['reuters-coalition', 'reuters-venezuela'] },
         { text: 'パリの首脳会合はどこで開かれたか', weight: earlierWeight },
       ],
       boost: { articleIds: ['reuters-coalition', 'reuters-venezuela'], weight: articleBoost },
@@ -58,7 +59,8 @@ describe('conversationSearch', () => {
       citedArticles: ['reuters-coalition'],
     });
     expect(search.refersBack).toBe(false);
-    expect(search.queries[1]!.weight).toBeCloseTo(earlierWeight * standaloneScale);
+    expect(search.queries[1]).toEqual({ text: 'ベネズエラの石油生産量はどれくらいか', weight: citedSearchWeight * standaloneScale, articleIds: ['reuters-coalition'] });
+    expect(search.queries[2]!.weight).toBeCloseTo(earlierWeight * standaloneScale);
     expect(search.boost.weight).toBeCloseTo(articleBoost * standaloneScale);
   });
 
@@ -84,7 +86,10 @@ describe('conversationSearch', () => {
       { question: 'それは？', earlier: ['a question one', 'a question two'], citedArticles: ['a', 'b', 'c'] },
       { maxEarlier: 1, maxArticles: 2, articleBoost: 0.3 },
     );
-    expect(search.queries.map((q) => q.text)).toEqual(['それは？', 'a question two']);
+    expect(search.queries.map((q) => q.text)).toEqual(['それは？', 'それは？', 'a question two']);
+    expect(search.queries[1]!.articleIds).toEqual(['a', 'b']);
     expect(search.boost).toEqual({ articleIds: ['a', 'b'], weight: 0.3 });
+    const unrestricted = conversationSearch({ question: 'それは？', earlier: [], citedArticles: ['a'] }, { citedSearchWeight: 0 });
+    expect(unrestricted.queries).toEqual([{ text: 'それは？', weight: 1 }]);
   });
 });

@@ -128,6 +128,7 @@ export default {
       private: args.private ?? false,
       results: citedPassages(response.results),
       latencyMs: performance.now() - started,
+      ...(conversation && !args.private ? { conversation: interaction.channelId! } : {}),
     });
     if (response.results.length === 0) {
       await send({ content: nothingRelevantText(response, strings, line), embeds: [], components: [] });

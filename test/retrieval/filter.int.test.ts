@@ -195,12 +195,12 @@ describe('searchIndex with a filter', async () => {
     }
   });
 
-  it("vector: the exact path reads a loaded graph's vectors from its file, as getPoint gives them", async () => {
+  it('vector: the exact path over a loaded graph (its bottom layer mapped from the file) finds what the built one does', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-filter-'));
     const file = path.join(dir, 'vectors.hnsw');
     const bytes = await index.vectors!.save(file);
     const loaded = await VectorStore.load(file, embedder.dimension, {}, bytes);
-    const labels = Array.from({ length: 300 }, (_, i) => (i * 7) % passages.length);
+    const labels = Uint32Array.from({ length: 300 }, (_, i) => (i * 7) % passages.length);
     for (const question of questions) {
       const q = await embedder.embedQuery(question);
       expect(loaded.searchAmong(q, 20, labels)).toEqual(index.vectors!.searchAmong(q, 20, labels));

@@ -82,22 +82,72 @@ function articleFacts(table: PassageTable): ArticleFacts {
 export function compileFilter(table: PassageTable, filter: SearchFilter): RowFilter {
   const { ids, sources, days } = articleFacts(table);
   const sourceSet = filter.sources && new Set(filter.sources);
-  const idSet = filter.articleIds && new Set(filter.articleIds);
-  const articleAllowed = new Uint8Array(ids.length);
-  for (let a = 0; a < ids.length; a++) {
+  const byArticle = articleRows(table);
+  // An article filter looks up its few articles; the others test every article (far fewer than rows).
+  const candidates = filter.articleIds === undefined ? undefined : articleNumbersOf(byArticle, filter.articleIds);
+  const tested = candidates?.length ?? ids.length;
+  const kept: number[] = [];
+  for (let i = 0; i < tested; i++) {
+    const a = candidates === undefined ? i : (candidates[i] as number);
     if (sourceSet && !sourceSet.has(sources[a] as string)) continue;
-    if (idSet && !idSet.has(ids[a] as string)) continue;
     const day = days[a];
     if ((filter.since !== undefined || filter.until !== undefined) && day === undefined) continue;
     if (filter.since !== undefined && (day as string) < filter.since) continue;
     if (filter.until !== undefined && (day as string) > filter.until) continue;
-    articleAllowed[a] = 1;
+    kept.push(a);
   }
-  const numbers = table.articleNumbers();
-  const allowed = new Uint8Array(numbers.length);
+  // The kept articles' rows, gathered from the per-article lists: no pass over every row.
+  const { starts, rows: listed } = byArticle;
   let count = 0;
-  for (let r = 0; r < numbers.length; r++) count += allowed[r] = articleAllowed[numbers[r] as number] as number;
+  for (const a of kept) count += (starts[a + 1] as number) - (starts[a] as number);
   const rows = new Uint32Array(count);
-  for (let r = 0, i = 0; i < count; r++) if (allowed[r] === 1) rows[i++] = r;
+  let at = 0;
+  let ordered = true;
+  for (const a of kept) {
+    for (let j = starts[a] as number, end = starts[a + 1] as number; j < end; j++) {
+      const row = listed[j] as number;
+      if (at > 0 && row < (rows[at - 1] as number)) ordered = false;
+      rows[at++] = row;
+    }
+  }
+  // Articles' rows interleave only after updates appended to an article; then they are sorted.
+  if (!ordered) rows.sort();
+  const allowed = new Uint8Array(table.articleNumbers().length);
+  for (let i = 0; i < count; i++) allowed[rows[i] as number] = 1;
   return { allowed, rows };
+}
+
+/** Per table: each article's rows in order (`rows` from `starts[a]` to `starts[a + 1]`), and each article id's number. */
+interface ArticleRows {
+  starts: Uint32Array;
+  rows: Uint32Array;
+  numberOf: Map<string, number>;
+}
+const rowLists = new WeakMap<Parameters<typeof compileFilter>[0], ArticleRows>();
+
+function articleRows(table: Parameters<typeof compileFilter>[0]): ArticleRows {
+  let lists = rowLists.get(table);
+  if (lists === undefined) {
+    const { ids } = articleFacts(table);
+    const numbers = table.articleNumbers();
+    const starts = new Uint32Array(ids.length + 1);
+    for (let r = 0; r < numbers.length; r++) starts[(numbers[r] as number) + 1]! += 1;
+    for (let a = 0; a < ids.length; a++) starts[a + 1]! += starts[a] as number;
+    const next = starts.slice(0, ids.length);
+    const rows = new Uint32Array(numbers.length);
+    for (let r = 0; r < numbers.length; r++) rows[next[numbers[r] as number]!++] = r;
+    lists = { starts, rows, numberOf: new Map(ids.map((id, a) => [id, a])) };
+    rowLists.set(table, lists);
+  }
+  return lists;
+}
+
+/** The article numbers of `articleIds` that the table holds, ascending, each once. */
+function articleNumbersOf(lists: ArticleRows, articleIds: readonly string[]): Uint32Array {
+  const found = new Set<number>();
+  for (const id of articleIds) {
+    const a = lists.numberOf.get(id);
+    if (a !== undefined) found.add(a);
+  }
+  return Uint32Array.from(found).sort();
 }

@@ -19,9 +19,10 @@ export const searchDefaults = {
   maxK: 50,
   /**
    * A filter allowing at most this many passages has its vector half searched exactly over their
-   * vectors; a larger one through the graph with the filter (docs/benchmarks.md, filtered search).
+   * vectors, a larger one through the graph with the filter. Unset: whichever the graph's size makes
+   * cheaper (`exactSearchLimit` in hnsw-store.ts).
    */
-  exactVectorRows: 2000,
+  exactVectorRows: undefined as number | undefined,
 } as const;
 
 export interface SearchTuning {
@@ -133,19 +134,19 @@ export async function searchIndex(
   return { question, results, mode, total, ...fellBack };
 }
 
-/** The vector half: the graph, the graph with the filter, or, for a filter allowing few passages, exactly over theirs. */
-function vectorSearch(index: LoadedIndex, query: Float32Array, k: number, filter: RowFilter | undefined, exactRows: number): VectorHit[] {
+/**
+ * The vector half: the graph, or, with a filter, the allowed passages' vectors exactly or the graph
+ * with them as a mask, whichever is cheaper (`VectorStore.searchFiltered`, both in C++).
+ */
+function vectorSearch(index: LoadedIndex, query: Float32Array, k: number, filter: RowFilter | undefined, exactRows: number | undefined): VectorHit[] {
   const vectors = index.vectors!;
   if (filter === undefined) return vectors.search(query, k);
-  if (filter.rows.length <= exactRows) {
-    const labels: number[] = [];
-    for (const row of filter.rows) {
-      const label = index.table.label(row);
-      if (label >= 0) labels.push(label);
-    }
-    return vectors.searchAmong(query, k, labels);
+  const labels = index.table.labels();
+  const allowed = new Uint32Array(filter.rows.length);
+  let n = 0;
+  for (const row of filter.rows) {
+    const label = labels[row] as number;
+    if (label >= 0) allowed[n++] = label;
   }
-  const { allowed } = filter;
-  const rowOfLabel = index.rowOfLabel;
-  return vectors.search(query, k, (label) => allowed[rowOfLabel[label] ?? -1] === 1);
+  return vectors.searchFiltered(query, k, allowed.subarray(0, n), exactRows);
 }

@@ -34,6 +34,22 @@ export function efSearchFor(count: number, base: number = hnswDefaults.efSearch)
   return count >= 500_000 ? Math.max(base, 200) : base;
 }
 
+/**
+ * How a filtered search chooses between reading the allowed vectors exactly (`searchAmong`) and
+ * walking the graph with the filter (`search` with a mask). Exact costs about `a` per allowed
+ * vector; the walk visits elements until ef of them are allowed, about `b` per element for
+ * ef x count / allowed elements. Exact is the cheaper below allowed = sqrt(b/a x ef x count).
+ */
+export const filteredSearchDefaults = {
+  /** b/a: a graph step against an exact read, measured at 100k and 1M vectors (docs/hnswlib-patch.md). */
+  graphStepCost: 8,
+} as const;
+
+/** The most allowed vectors a filtered search over `count` vectors at search breadth `ef` reads exactly. */
+export function exactSearchLimit(count: number, ef: number, graphStepCost: number = filteredSearchDefaults.graphStepCost): number {
+  return Math.floor(Math.sqrt(graphStepCost * ef * count));
+}
+
 type HnswModule = typeof import('hnswlib-node');
 type HnswIndex = InstanceType<HnswModule['HierarchicalNSW']>;
 
@@ -67,9 +83,10 @@ async function hnswlib(): Promise<HnswModule> {
 
 /**
  * The level of patches/hnswlib-node+3.0.0.patch this code needs (the addon's `kijiPatch`): 2 is the
- * loader that checks every field, level, link and label of a graph file (docs/hnswlib-patch.md).
+ * loader that checks every field, level, link and label of a graph file, 3 the filtered searches in
+ * C++ (a byte mask in `searchKnn`, exact `searchAmong`) (docs/hnswlib-patch.md).
  */
-export const KIJI_PATCH_LEVEL = 2;
+export const KIJI_PATCH_LEVEL = 3;
 
 /**
  * Throws HNSW_UNPATCHED unless `mod` is hnswlib-node built from kiji's patch at `KIJI_PATCH_LEVEL` or
@@ -111,10 +128,6 @@ export class VectorStore {
   private saving = 0;
   /** Elements inserted since the graph was last renumbered (`load` is told how many a saved graph had). */
   private inserted = 0;
-  /** Where each label's vector sits in the file the graph was loaded from, found on first use. */
-  private fileVectors?: VectorPlaces;
-  /** False once an insert or delete changed the graph in memory: its file then no longer tells its vectors. */
-  private asLoaded = true;
 
   private constructor(
     private readonly native: HnswIndex,
@@ -154,7 +167,6 @@ export class VectorStore {
 
   /** The graph no longer reads its file (an insert copied it out, or it was freed): the file is let go. */
   private letGoOfSource(): void {
-    this.fileVectors = undefined;
     if (this.source === undefined) return;
     fs.closeSync(this.source.fd);
     this.source = undefined;
@@ -278,7 +290,6 @@ export class VectorStore {
   addMany(labels: readonly number[], vectors: readonly Float32Array[], threads: number = insertThreads()): void {
     if (labels.length !== vectors.length) throw new Error(`addMany: ${labels.length} labels for ${vectors.length} vectors`);
     if (labels.length === 0) return;
-    this.asLoaded = false;
     const points = new Float32Array(vectors.length * this.dimension);
     vectors.forEach((vector, i) => {
       this.checkDimension(vector);
@@ -323,7 +334,6 @@ export class VectorStore {
   }
 
   remove(label: number): void {
-    this.asLoaded = false;
     this.index.markDelete(label);
   }
 
@@ -333,48 +343,51 @@ export class VectorStore {
 
   /**
    * Nearest neighbours by cosine similarity; `k` is clamped to the live count and ef raised to k.
-   * With `allow`, only labels it accepts: hnswlib keeps walking the graph until it holds k of them
-   * (or has seen every element it can reach), so a filter never costs results.
+   * With `allowed` (a byte per label, 1 allowed; labels past its end are not), only labels it
+   * allows: hnswlib keeps walking the graph until it holds k of them (or has seen every element it
+   * can reach), so a filter never costs results. The mask is tested in C++ (kiji's patch), not by a
+   * JavaScript call per element visited.
    */
-  search(query: Float32Array, k: number, allow?: (label: number) => boolean): VectorHit[] {
+  search(query: Float32Array, k: number, allowed?: Uint8Array): VectorHit[] {
     this.checkDimension(query);
     const index = this.index;
     // Deleted slots still count here; hnswlib then simply returns fewer neighbours.
     const n = Math.min(k, index.getCurrentCount());
     if (n <= 0) return [];
     if (index.getEf() < n) index.setEf(n);
-    const { neighbors, distances } = allow === undefined ? index.searchKnn(query, n) : index.searchKnn(query, n, allow);
+    const { neighbors, distances } = allowed === undefined ? index.searchKnn(query, n) : index.searchKnn(query, n, allowed);
     if (index.getEf() !== this.params.efSearch && this.params.efSearch >= n) index.setEf(this.params.efSearch);
-    return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
+    return hits(neighbors, distances);
   }
 
   /**
-   * The `k` nearest of `labels` by exact cosine similarity: for a filter that allows few passages,
-   * where a filtered graph search would walk most of the graph to find them. A graph loaded from a
-   * file reads the vectors from that file (the graph's own pages, in the page cache): hnswlib-node's
-   * getPoint builds a JS array number by number, many times slower than the similarity itself.
+   * The `k` nearest of `labels` by exact cosine similarity (ties to the lower label; unknown and
+   * deleted labels skipped): for a filter that allows few passages, where a filtered graph search
+   * would walk most of the graph to find them. One native call (kiji's patch) reads the vectors in
+   * memory order with hnswlib's own distance, so the similarities equal the graph search's.
    */
-  searchAmong(query: Float32Array, k: number, labels: ArrayLike<number>): VectorHit[] {
+  searchAmong(query: Float32Array, k: number, labels: Uint32Array): VectorHit[] {
     this.checkDimension(query);
+    if (k <= 0 || labels.length === 0) return [];
+    const { neighbors, distances } = this.index.searchAmong(query, k, labels);
+    return hits(neighbors, distances);
+  }
+
+  /**
+   * The `k` nearest of `labels` (the labels a filter allows, no repeats), the cheaper way: exactly
+   * over their vectors when there are at most `exactLimit` of them (by default `exactSearchLimit` of
+   * this graph), else through the graph with them as a mask. Either way k results when k of the
+   * labels are live.
+   */
+  searchFiltered(query: Float32Array, k: number, labels: Uint32Array, exactLimit?: number): VectorHit[] {
     const index = this.index;
-    let norm = 0;
-    for (let i = 0; i < query.length; i++) norm += (query[i] as number) ** 2;
-    const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
-    const file = this.source === undefined || !this.asLoaded ? undefined : (this.fileVectors ??= readVectorPlaces(this.source.fd, index.getCurrentCount()));
-    const buffer = Buffer.alloc(this.dimension * 4);
-    const point = new Float32Array(buffer.buffer, buffer.byteOffset, this.dimension);
-    const hits: VectorHit[] = [];
-    for (let i = 0; i < labels.length; i++) {
-      const label = labels[i] as number;
-      const at = file?.place(label);
-      // hnswlib stores cosine vectors normalized, so the dot product is the similarity.
-      const vector: ArrayLike<number> = at === undefined ? index.getPoint(label) : (fs.readSync(this.source!.fd, buffer, 0, buffer.length, at), point);
-      let dot = 0;
-      for (let j = 0; j < vector.length; j++) dot += (vector[j] as number) * (query[j] as number);
-      // As hnswlib computes it: one minus a float32 distance.
-      hits.push({ label, similarity: 1 - Math.fround(1 - Math.fround(dot * scale)) });
-    }
-    return hits.sort((a, b) => b.similarity - a.similarity || a.label - b.label).slice(0, k);
+    const limit = exactLimit ?? exactSearchLimit(index.getCurrentCount(), Math.max(this.params.efSearch, k));
+    if (labels.length <= limit) return this.searchAmong(query, k, labels);
+    let top = 0;
+    for (let i = 0; i < labels.length; i++) if ((labels[i] as number) > top) top = labels[i] as number;
+    const mask = new Uint8Array(top + 1);
+    for (let i = 0; i < labels.length; i++) mask[labels[i] as number] = 1;
+    return this.search(query, k, mask);
   }
 
   /** Writes the graph to `file` (as it is: see `renumber`); returns the file's size. */
@@ -437,44 +450,7 @@ function fileStats(file: string): fs.Stats | undefined {
   }
 }
 
-/** The file offset of each label's vector in an hnswlib index file. */
-interface VectorPlaces {
-  place(label: number): number | undefined;
-}
-
-/**
- * Reads the labels of an hnswlib file's bottom layer (element by element: links, vector, label) in
- * large chunks, once: the labels are spread over the whole layer, so this reads all of it.
- */
-function readVectorPlaces(fd: number, count: number): VectorPlaces {
-  const header = Buffer.alloc(96);
-  fs.readSync(fd, header, 0, 96, 0);
-  const u64 = (b: Buffer, o: number): number => Number(b.readBigUInt64LE(o));
-  const offsetLevel0 = u64(header, 0);
-  const elements = Math.min(count, u64(header, 16));
-  const sizePerElement = u64(header, 24);
-  const labelOffset = u64(header, 32);
-  const offsetData = u64(header, 40);
-  const base = 96 + offsetLevel0;
-  const perChunk = Math.max(1, Math.floor((16 << 20) / sizePerElement));
-  const chunk = Buffer.alloc(perChunk * sizePerElement);
-  let maxLabel = -1;
-  const labels = new Float64Array(elements);
-  for (let first = 0; first < elements; first += perChunk) {
-    const n = Math.min(perChunk, elements - first);
-    fs.readSync(fd, chunk, 0, n * sizePerElement, base + first * sizePerElement);
-    for (let i = 0; i < n; i++) {
-      const label = u64(chunk, i * sizePerElement + labelOffset);
-      labels[first + i] = label;
-      if (label > maxLabel) maxLabel = label;
-    }
-  }
-  const element = new Int32Array(maxLabel + 1).fill(-1);
-  for (let i = 0; i < elements; i++) element[labels[i] as number] = i;
-  return {
-    place: (label) => {
-      const e = element[label];
-      return e === undefined || e < 0 ? undefined : base + e * sizePerElement + offsetData;
-    },
-  };
+/** hnswlib's neighbours and cosine distances as hits, nearest first (as hnswlib computes it: one minus a float32 distance). */
+function hits(neighbors: number[], distances: number[]): VectorHit[] {
+  return neighbors.map((label, i) => ({ label, similarity: 1 - (distances[i] ?? 1) }));
 }

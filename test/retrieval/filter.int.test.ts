@@ -84,6 +84,24 @@ describe('compileFilter', () => {
     expect(allowed.reduce((a, b) => a + b, 0)).toBe(expected.length);
   });
 
+  it("allows exactly the matching rows, in order, when articles' rows interleave (passages appended by updates)", () => {
+    const random = mulberry32(4);
+    const shuffled = [...passages].sort(() => random() - 0.5);
+    const mixed = PassageTable.fromPassages(shuffled, shuffled.map((_, i) => i));
+    const filters: SearchFilter[] = [
+      { articleIds: ['art-7', 'art-3', 'art-7', 'nobody', 'art-44'] },
+      { articleIds: ['art-7', 'art-3', 'art-44'], sources: ['Nikkei'] },
+      { sources: ['NHK', 'Reuters'], since: '2026-01-09' },
+    ];
+    for (const filter of filters) {
+      const { allowed, rows } = compileFilter(mixed, filter);
+      const expected = Array.from({ length: mixed.size }, (_, row) => row).filter((row) => matches(mixed.passage(row), filter));
+      expect(expected.length).toBeGreaterThan(0);
+      expect([...rows]).toEqual(expected);
+      expect([...allowed].flatMap((a, row) => (a === 1 ? [row] : []))).toEqual(expected);
+    }
+  });
+
   it('counts days in Japan time', () => {
     // Article 0 was published 2026-01-01 15:30 UTC: 2026-01-02 in Japan.
     expect(compileFilter(table, { articleIds: ['art-0'], since: '2026-01-02', until: '2026-01-02' }).rows.length).toBe(3);
@@ -195,12 +213,12 @@ describe('searchIndex with a filter', async () => {
     }
   });
 
-  it("vector: the exact path reads a loaded graph's vectors from its file, as getPoint gives them", async () => {
+  it('vector: the exact path over a loaded graph (its bottom layer mapped from the file) finds what the built one does', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kiji-filter-'));
     const file = path.join(dir, 'vectors.hnsw');
     const bytes = await index.vectors!.save(file);
     const loaded = await VectorStore.load(file, embedder.dimension, {}, bytes);
-    const labels = Array.from({ length: 300 }, (_, i) => (i * 7) % passages.length);
+    const labels = Uint32Array.from({ length: 300 }, (_, i) => (i * 7) % passages.length);
     for (const question of questions) {
       const q = await embedder.embedQuery(question);
       expect(loaded.searchAmong(q, 20, labels)).toEqual(index.vectors!.searchAmong(q, 20, labels));

@@ -57,6 +57,12 @@ for (const { seed, file } of job.cases) {
     for (const query of queries(job.dim, seed)) {
       const hits = store.search(query, 10);
       problem ??= badHits(hits, 10);
+      // The filtered searches: a mask walk and an exact read of every other label (the fuzzed graph holds 400).
+      const some = Uint32Array.from({ length: 200 }, (_, i) => 2 * i + (seed % 2));
+      const mask = new Uint8Array(400);
+      for (const label of some) mask[label] = 1;
+      problem ??= badHits(store.search(query, 10, mask), 10);
+      problem ??= badHits(store.searchAmong(query, 10, some), 10);
       for (const hit of hits.slice(0, 2)) store.vector(hit.label);
       if (hits[0]) store.remove(hits[0].label);
     }

@@ -9,6 +9,7 @@ import { answerSentencePicker, sentenceGrams, type SentenceGrams } from './answe
 import type { SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
 import { compileFilter, isFiltering, type RowFilter } from './filter.js';
 import type { VectorHit } from '../vectors/hnsw-store.js';
+import { aliveFilter, liveFilter, segmentKeywordSearch, segmentVectorSearch, type RowHit } from '../store/segment-search.js';
 
 export const searchDefaults = {
   /** Candidates taken from each half before fusion (>= k + offset). */
@@ -63,15 +64,20 @@ export async function searchIndex(
   const fusion = { ...fusionDefaults, ...tuning.fusion };
   const relevance = { ...relevanceDefaults, ...tuning.relevance };
   const evidence = new Map<number, Evidence>();
-  const filter: RowFilter | undefined = isFiltering(options.filter) ? compileFilter(index.table, options.filter) : undefined;
+  // With delta segments, rows are numbered across them and the filter also keeps dead rows out.
+  const segments = index.segments;
+  const table = segments?.table ?? index.table;
+  const asked: RowFilter | undefined = isFiltering(options.filter) ? compileFilter(table, options.filter) : undefined;
+  const filter = segments === undefined ? asked : asked === undefined ? aliveFilter(segments) : liveFilter(segments, asked);
   if (filter !== undefined && filter.rows.length === 0) return { question, results: [], mode, total: 0, ...fellBack };
 
   const keywordRows: number[] = [];
   const keywordScores: number[] = [];
   if (mode !== 'vector') {
-    for (const hit of index.keywords.search(text, candidates, filter?.allowed)) {
+    const hits = segments ? segmentKeywordSearch(index, segments, text, candidates, filter) : index.keywords.search(text, candidates, filter?.allowed);
+    for (const hit of hits) {
       // Keyword docs are built in table row order; the id check keeps a mismatch from citing the wrong passage.
-      const row = hit.doc < index.table.size && index.table.id(hit.doc) === hit.id ? hit.doc : index.table.rowOf(hit.id);
+      const row = hit.doc < table.size && table.id(hit.doc) === hit.id ? hit.doc : table.rowOf(hit.id);
       if (row === undefined) continue;
       keywordRows.push(row);
       keywordScores.push(hit.score);
@@ -82,8 +88,10 @@ export async function searchIndex(
   const vectorScores: number[] = [];
   if (mode !== 'keyword') {
     const query = await embedder!.embedQuery(text);
-    for (const hit of vectorSearch(index, query, candidates, filter, tuning.exactVectorRows ?? searchDefaults.exactVectorRows)) {
-      const row = index.rowOfLabel[hit.label] ?? -1;
+    const exactRows = tuning.exactVectorRows ?? searchDefaults.exactVectorRows;
+    const graphSearch = (n: number, f: RowFilter | undefined): RowHit[] => vectorSearch(index, query, n, f, exactRows).map((h) => ({ row: index.rowOfLabel[h.label] ?? -1, similarity: h.similarity }));
+    for (const hit of segments ? segmentVectorSearch(index, segments, query, candidates, filter, graphSearch) : graphSearch(candidates, filter)) {
+      const row = hit.row;
       if (row < 0) continue;
       vectorRows.push(row);
       vectorScores.push(hit.similarity);
@@ -113,7 +121,7 @@ export async function searchIndex(
   const examine = (row: number): { text: string; sentences: SentenceGrams } => {
     let entry = examinedRows.get(row);
     if (entry === undefined) {
-      const passageText = index.table.text(row);
+      const passageText = table.text(row);
       examinedRows.set(row, (entry = { text: passageText, sentences: sentenceGrams(passageText, coder) }));
     }
     return entry;
@@ -124,7 +132,7 @@ export async function searchIndex(
   const answerSentence = page.length > 0 ? answerSentencePicker(text, coder) : undefined;
   const results: SearchResult[] = page.map(({ key, score }, i) => {
     const { text: passageText, sentences } = examine(key);
-    const passage = index.table.passage(key, passageText);
+    const passage = table.passage(key, passageText);
     return { rank: offset + i + 1, score, passage, answerSentence: answerSentence!(sentences) };
   });
   // Exact when every relevant candidate was looked at; otherwise the unexamined ones are counted as

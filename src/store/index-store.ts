@@ -1,0 +1,188 @@
+/**
+ * The index as the rest of kiji uses it, behind one interface: apply a change of articles, search its
+ * keyword and vector halves with a filter, list its articles, get a passage, merge. `SegmentedFileStore`
+ * implements it over an index folder (a build plus delta segments, segments.ts).
+ *
+ * How a PostgreSQL + pgvector store would implement the same operations:
+ * - `apply`: one transaction that deletes the rows of the change's article ids and inserts the new
+ *   passages (id, article id, hash, text, metadata, a `tsvector` or bigram column, a `vector` column),
+ *   copying the vector of every passage whose id and hash already exist (an `INSERT ... SELECT` over
+ *   the rows being deleted) and embedding the rest; the commit is the atomic publish.
+ * - `keywordSearch`: a ranked full-text query (`ts_rank_cd`, or BM25 through an extension such as
+ *   pg_search) with the filter as `WHERE` clauses on source, article id and date; statistics are
+ *   index-wide by construction.
+ * - `vectorSearch`: `ORDER BY embedding <=> $query LIMIT k` over an HNSW index with the same
+ *   `WHERE` clauses (pgvector's iterative scans keep filtered results complete).
+ * - `articles` / `passage`: `SELECT`s by article and passage id.
+ * - `merge`: nothing to fold (deleted tuples are reclaimed by VACUUM); a `REINDEX CONCURRENTLY`
+ *   when the graph degrades.
+ * A snapshot is a transaction's view (REPEATABLE READ), so a search pinned to one finishes on it.
+ */
+import { passageEmbeddingText, toPassages } from '../passages/chunk.js';
+import type { Passage } from '../passages/passage.js';
+import type { Embedder } from '../embeddings/embedder.js';
+import type { ArticleSummary, BuildReport, IndexChange } from '../index-types.js';
+import type { KeywordHit } from '../keywords/bm25.js';
+import { segmentDefaults } from '../config/defaults.js';
+import { currentBuildDir } from './index-dir.js';
+import { loadIndex, withSegments, type LoadedIndex, type LoadOptions } from './load.js';
+import { normalize, readSegments, withSegmentsLock, writeDelta, writeSegments, type LoadedDelta } from './segments.js';
+import type { RowFilter } from './segment-set.js';
+import { segmentKeywordSearch, segmentVectorSearch, type RowHit } from './segment-search.js';
+
+export interface IndexStore<Snapshot> {
+  /** The index as it is now, to search; a search keeps the snapshot it started on until it ends. */
+  load(): Promise<Snapshot>;
+  /** Applies a change of articles (chunked, only passages not held before embedded) and returns the snapshot that includes it. */
+  apply(current: Snapshot, change: IndexChange, embedder: Embedder | undefined): Promise<{ snapshot: Snapshot; report: BuildReport }>;
+  /** The keyword half: best `k` live passages for `text` that `filter` allows (rows of `snapshot`'s numbering). */
+  keywordSearch(snapshot: Snapshot, text: string, k: number, filter: RowFilter | undefined): KeywordHit[];
+  /** The vector half, likewise, for an embedded query. */
+  vectorSearch(snapshot: Snapshot, query: Float32Array, k: number, filter: RowFilter | undefined): RowHit[];
+  articles(snapshot: Snapshot): ArticleSummary[];
+  passage(snapshot: Snapshot, id: string): Passage | undefined;
+  /** Whether the snapshot's updates have grown enough that a merge is due. */
+  needsMerge(snapshot: Snapshot): boolean;
+}
+
+export interface MergeSettings {
+  maxDeltas: number;
+  maxDeltaShare: number;
+}
+
+/** The index folder's build with its delta segments. A merge is a full build (`buildIndex`), which folds the deltas in. */
+export class SegmentedFileStore implements IndexStore<LoadedIndex> {
+  /** Deltas loaded so far, by name (`loadOptions.deltaCache` when given): they never change once written, so each is read once. */
+  private readonly deltas: Map<string, LoadedDelta>;
+
+  constructor(
+    readonly indexDir: string,
+    private readonly loadOptions: LoadOptions = {},
+    private readonly merge: MergeSettings = segmentDefaults,
+  ) {
+    this.deltas = loadOptions.deltaCache ?? new Map();
+  }
+
+  load(): Promise<LoadedIndex> {
+    return loadIndex(this.indexDir, { ...this.loadOptions, deltaCache: this.deltas });
+  }
+
+  /** `current` with the deltas its build lists now, or the live build loaded anew when another one was published. */
+  async refresh(current: LoadedIndex): Promise<LoadedIndex> {
+    if (currentBuildDir(this.indexDir) !== current.dir) return this.load();
+    const next = withSegments(current, this.deltas);
+    const listed = new Set(next.segments?.list.deltas.map((d) => d.name));
+    for (const name of this.deltas.keys()) if (!listed.has(name)) this.deltas.delete(name);
+    return next;
+  }
+
+  async apply(current: LoadedIndex, change: IndexChange, embedder: Embedder | undefined): Promise<{ snapshot: LoadedIndex; report: BuildReport }> {
+    const started = performance.now();
+    const passages = change.articles.flatMap((article) => toPassages(article));
+    const supersedes = [...new Set([...change.articles.map((a) => a.id), ...change.removed])];
+    let embedded = 0;
+    let vectors: Float32Array | undefined;
+    const dimension = current.vectors?.dimension;
+    if (dimension !== undefined && embedder !== undefined && embedder.dimension === dimension) {
+      const placed = await placeDeltaVectors(current, passages, embedder, dimension);
+      vectors = placed.vectors;
+      embedded = placed.embedded;
+    }
+    if (passages.length > 0 || supersedes.length > 0) {
+      const name = await writeDelta(this.indexDir, readSegments(current.dir).next, {
+        passages,
+        articles: change.articles.length,
+        ...(vectors ? { vectors, dimension: dimension! } : {}),
+        ...(current.manifest.keywordAvgLengths ? { avgLengths: current.manifest.keywordAvgLengths } : {}),
+      });
+      // The commit: appended to the live build's list, whichever build that is by now (deletions by
+      // article id hold over a build a merge just published).
+      withSegmentsLock(this.indexDir, () => {
+        const live = currentBuildDir(this.indexDir) ?? current.dir;
+        const list = readSegments(live);
+        writeSegments(live, { ...list, next: list.next + 1, deltas: [...list.deltas, { name, supersedes, passages: passages.length }] });
+      });
+    }
+    const snapshot = await this.refresh(current);
+    const live = snapshot.segments ? snapshot.segments.articles() : snapshot.table.articleSummaries();
+    return {
+      snapshot,
+      report: {
+        articles: live.length,
+        passages: live.reduce((sum, a) => sum + a.passages, 0),
+        embedded,
+        reused: passages.length - embedded,
+        removed: change.removed.length,
+        skipped: [],
+        ...(vectors === undefined && current.vectors !== undefined ? { semanticOff: 'the new passages have no vectors until the next merge (no embedding model loaded)' } : {}),
+        ms: Math.round(performance.now() - started),
+      },
+    };
+  }
+
+  keywordSearch(snapshot: LoadedIndex, text: string, k: number, filter: RowFilter | undefined): KeywordHit[] {
+    return snapshot.segments ? segmentKeywordSearch(snapshot, snapshot.segments, text, k, filter) : snapshot.keywords.search(text, k, filter?.allowed);
+  }
+
+  vectorSearch(snapshot: LoadedIndex, query: Float32Array, k: number, filter: RowFilter | undefined): RowHit[] {
+    const vectors = snapshot.vectors;
+    if (!vectors) return [];
+    const graph = (n: number, f: RowFilter | undefined): RowHit[] =>
+      (f === undefined ? vectors.search(query, n) : vectors.search(query, n, (label) => f.allowed[snapshot.rowOfLabel[label] ?? -1] === 1)).map((h) => ({
+        row: snapshot.rowOfLabel[h.label] ?? -1,
+        similarity: h.similarity,
+      }));
+    return snapshot.segments ? segmentVectorSearch(snapshot, snapshot.segments, query, k, filter, graph) : graph(k, filter);
+  }
+
+  articles(snapshot: LoadedIndex): ArticleSummary[] {
+    return snapshot.segments ? snapshot.segments.articles() : snapshot.table.articleSummaries();
+  }
+
+  passage(snapshot: LoadedIndex, id: string): Passage | undefined {
+    const table = snapshot.segments?.table ?? snapshot.table;
+    const row = table.rowOf(id);
+    return row === undefined ? undefined : table.passage(row);
+  }
+
+  needsMerge(snapshot: LoadedIndex): boolean {
+    const segments = snapshot.segments;
+    if (!segments) return false;
+    if (segments.damaged.length > 0 || segments.list.deltas.length > this.merge.maxDeltas) return true;
+    return segments.size - segments.baseSize > this.merge.maxDeltaShare * Math.max(1, segments.baseSize);
+  }
+}
+
+/**
+ * Vectors for a delta's passages: each passage whose id and hash the index holds already (the newest
+ * delta first, then the build's graph) keeps its vector; only the rest are embedded.
+ */
+async function placeDeltaVectors(index: LoadedIndex, passages: readonly Passage[], embedder: Embedder, dimension: number): Promise<{ vectors: Float32Array; embedded: number }> {
+  const vectors = new Float32Array(passages.length * dimension);
+  const missing: number[] = [];
+  const deltas = index.segments?.deltas ?? [];
+  passages.forEach((p, i) => {
+    const found = heldVector(index, deltas, p, dimension);
+    if (found) vectors.set(found, i * dimension);
+    else missing.push(i);
+  });
+  for (let start = 0; start < missing.length; start += 256) {
+    const batch = missing.slice(start, start + 256);
+    const embedded = await embedder.embedPassages(batch.map((i) => passageEmbeddingText(passages[i]!)));
+    batch.forEach((i, j) => vectors.set(normalize(Float32Array.from(embedded[j]!)), i * dimension));
+  }
+  return { vectors, embedded: missing.length };
+}
+
+function heldVector(index: LoadedIndex, deltas: readonly LoadedDelta[], p: Passage, dimension: number): Float32Array | undefined {
+  for (let i = deltas.length - 1; i >= 0; i--) {
+    const delta = deltas[i]!;
+    const row = delta.table.rowOf(p.id);
+    if (row !== undefined && delta.vectors && delta.table.hash(row) === p.hash) return delta.vectors.subarray(row * dimension, (row + 1) * dimension);
+  }
+  const row = index.table.rowOf(p.id);
+  if (row === undefined || index.table.hash(row) !== p.hash) return undefined;
+  const label = index.table.label(row);
+  // hnswlib keeps cosine vectors normalized.
+  return label >= 0 && index.vectors ? index.vectors.vector(label) : undefined;
+}

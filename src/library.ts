@@ -4,7 +4,7 @@ import type { ModelKey } from './store/build.js';
 import { buildInWorker } from './store/build-worker.js';
 import { buildFromSettings, modelKey, openEmbedder, type Log } from './build-from-settings.js';
 import { loadIndex, releaseIndex, type LoadedIndex } from './store/load.js';
-import { SegmentedFileStore } from './store/index-store.js';
+import { SegmentedFileStore, type MergeSettings } from './store/index-store.js';
 import type { LoadedDelta } from './store/segments.js';
 import type { IndexChange } from './index-types.js';
 import type { SearchTuning } from './retrieval/search.js';
@@ -26,6 +26,8 @@ export interface OpenOptions {
   tuning?: SearchTuning;
   /** Files above this many bytes are checked after loading rather than before (`LoadOptions.backgroundCheckFrom`); for tests. */
   backgroundCheckFrom?: number;
+  /** When delta segments are merged into a new build (default `segmentDefaults`). */
+  merge?: MergeSettings;
 }
 
 class KijiLibrary implements Library {
@@ -50,8 +52,10 @@ class KijiLibrary implements Library {
     this.checkSegments(index);
   }
 
+  /** The build's id, and with delta segments the number of updates applied to it: a new id for every change of content. */
   get buildId(): string {
-    return this.index.manifest.buildId;
+    const segments = this.index.segments;
+    return segments ? `${this.index.manifest.buildId}+${segments.list.next}` : this.index.manifest.buildId;
   }
 
   /** Why only keyword search is in use, if it is. */
@@ -244,7 +248,7 @@ export async function openLibrary(
   loading.catch(() => {});
   const { embedder, semanticOff } = await openEmbedder(settings, log);
   const model = embedder ? wanted : undefined;
-  const store = new SegmentedFileStore(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings, options), log, deltaCache });
+  const store = new SegmentedFileStore(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings, options), log, deltaCache }, options.merge);
   const load = () => store.load();
   // Not searched by anyone: its graph (gigabytes for a large index) is freed as soon as it has loaded.
   if (model !== wanted) loading.then(releaseIndex, () => {});

@@ -138,6 +138,16 @@ describe('segmented file store', () => {
     expect(live).toContain('mori');
     expect(live).not.toContain('ike');
     expect((await ids(merged, '森の調査の準備', embedder))[0]).toMatch(/^mori#/);
+    // `npm run embed` over deltas is a merge (nothing embedded), and after it an unchanged corpus is recognised again.
+    const before = embedder.embedded;
+    const folded = await buildIndex({ articlesPath: dirs.articles, indexDir: dirs.index, model: fakeModel, getEmbedder: async () => embedder });
+    expect(embedder.embedded).toBe(before);
+    expect(folded.embedded).toBe(0);
+    const foldedDir = currentBuildDir(dirs.index)!;
+    expect(foldedDir).not.toBe(merged.dir);
+    expect(readSegments(foldedDir).deltas).toEqual([]);
+    await buildIndex({ articlesPath: dirs.articles, indexDir: dirs.index, model: fakeModel, getEmbedder: async () => embedder });
+    expect(currentBuildDir(dirs.index)).toBe(foldedDir);
   });
 
   it('a damaged delta is left out and searches still answer', async () => {

@@ -122,4 +122,28 @@ describe('delta segments against a full rebuild (JSQuAD)', () => {
     expect(await rankings(library, 'keyword')).toEqual(reference.keyword);
     expect(await rankings(library, 'exact')).toEqual(reference.exact);
   }, 300_000);
+
+  it('merges in the background once the deltas pass the merge settings, and answers throughout', async () => {
+    const settings = loadSettings({ ARTICLES_PATH: path.join(work, 'seed'), INDEX_DIR: path.join(work, 'merging'), SEMANTIC_SEARCH: 'off' });
+    fs.cpSync(path.join(root, 'data/articles'), path.join(work, 'seed'), { recursive: true });
+    const logged: string[] = [];
+    const library = await openLibrary(settings, { buildIfMissing: true, merge: { maxDeltas: 1, maxDeltaShare: 1 }, log: (l) => logged.push(l) });
+    const first = library.buildId;
+    const add = (id: string, title: string): Promise<unknown> => {
+      const text = `${JSON.stringify({ id, title, body: `${title}について、関係者が詳しい説明を行った。地元の期待は大きい。` })}\n`;
+      fs.writeFileSync(path.join(work, 'seed', `${id}.jsonl`), text);
+      return library.applyChange({ articles: parseJsonl(text, `${id}.jsonl`), removed: [] });
+    };
+    await add('m1', '灯台の修復');
+    expect(library.loaded.segments?.deltas).toHaveLength(1);
+    await add('m2', '駅前の再開発');
+    // Two deltas pass maxDeltas 1: a merge starts; until it publishes, both deltas answer.
+    expect((await library.search('駅前の再開発', { k: 3 })).results[0]?.passage.articleId).toBe('m2');
+    const end = Date.now() + 120_000;
+    const merged = (): boolean => logged.some((l) => l.startsWith('Merged the index updates'));
+    while (!merged() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(library.loaded.segments).toBeUndefined();
+    expect(library.buildId).not.toBe(first);
+    expect((await library.search('灯台の修復', { k: 3 })).results[0]?.passage.articleId).toBe('m1');
+  }, 180_000);
 });

@@ -214,7 +214,10 @@ class KijiLibrary implements Library {
       ...(this.embedder ? {} : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
     });
     // Updates applied while the build ran were carried over into its segments list: they come with it.
-    this.swap(await this.store.load());
+    // Loaded and swapped in turn with the updates, so an update's snapshot is never replaced by an older load.
+    const swapped = this.applying.catch(() => {}).then(async () => this.swap(await this.store.load()));
+    this.applying = swapped;
+    await swapped;
     return report;
   }
 

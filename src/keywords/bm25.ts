@@ -10,7 +10,7 @@ import { keywordBudgetDefaults } from '../config/defaults.js';
 import { ANALYZERS, stripQuestionWords } from './tokenize.js';
 import { Arena, PostingCursor, fail } from './postings.js';
 import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
-import { resolveKeywordOptions, termKey, type KeywordDoc, type KeywordOptions } from './options.js';
+import { resolveKeywordOptions, termKey, type KeywordChannel, type KeywordDoc, type KeywordOptions } from './options.js';
 import { analyzeKeywordDocs, layOutPostings, type KeywordAnalysis } from './analysis.js';
 import { decodeHead, encodeIndex, type IndexHead } from './index-file.js';
 
@@ -42,6 +42,17 @@ export interface CollectionStats {
   n: number;
   /** Passages of the collection holding the term key (channel letter + token). */
   df(key: string): number;
+  /**
+   * The query's analysis, kept by the first segment searched for the others: every segment of a
+   * collection analyses a query alike (same keyword options), and analysing is most of a small segment's search.
+   */
+  analyzed?: { query: string; keys: QueryKey[] };
+}
+
+/** A term of an analysed query: its key (channel letter + token) and its channel. */
+interface QueryKey {
+  key: string;
+  channel: number;
 }
 
 /** BM25's IDF as the build computes it (float64). */
@@ -196,28 +207,43 @@ export class KeywordIndex {
    * With `stats`, IDF is the collection's, and impacts are rescaled from this index's IDF to it.
    */
   private queryTerms(query: string, stats?: CollectionStats): QueryTerm[] {
-    const text = this.options.stripQuestionWords ? stripQuestionWords(query) : query;
     const n = stats?.n ?? this.head.n;
     const unknownIdf = Math.log(1 + (n + 0.5) / 0.5);
-    const seen = new Set<string>();
+    let keys: QueryKey[];
+    if (stats === undefined) keys = this.queryKeys(query);
+    else if (stats.analyzed?.query === query) keys = stats.analyzed.keys;
+    else stats.analyzed = { query, keys: (keys = this.queryKeys(query)) };
+    const channels = this.options.channels;
     const out: QueryTerm[] = [];
+    for (const { key, channel: c } of keys) {
+      const weight = (channels[c] as KeywordChannel).weight;
+      const t = this.termId(key);
+      if (stats !== undefined) {
+        const df = stats.df(key);
+        const idf = df === 0 ? unknownIdf : Math.fround(bm25Idf(n, df));
+        if (df > 0 && idf < this.options.minIdf) continue;
+        const factor = t === undefined ? 1 : bm25Idf(n, df) / bm25Idf(this.head.n, this.df(t));
+        out.push({ id: t ?? -1, mass: weight * idf, factor });
+      } else if (t === undefined) out.push({ id: -1, mass: weight * unknownIdf, factor: 1 });
+      else if (this.idf(t) >= this.options.minIdf) out.push({ id: t, mass: weight * this.idf(t), factor: 1 });
+    }
+    return out;
+  }
+
+  /** The query's distinct term keys, channel by channel, in order. */
+  private queryKeys(query: string): QueryKey[] {
+    const text = this.options.stripQuestionWords ? stripQuestionWords(query) : query;
+    const seen = new Set<string>();
+    const keys: QueryKey[] = [];
     this.options.channels.forEach((channel, c) => {
       for (const token of ANALYZERS[channel.analyzer](text)) {
         const key = termKey(c, token);
         if (seen.has(key)) continue;
         seen.add(key);
-        const t = this.termId(key);
-        if (stats !== undefined) {
-          const df = stats.df(key);
-          const idf = df === 0 ? unknownIdf : Math.fround(bm25Idf(n, df));
-          if (df > 0 && idf < this.options.minIdf) continue;
-          const factor = t === undefined ? 1 : bm25Idf(n, df) / bm25Idf(this.head.n, this.df(t));
-          out.push({ id: t ?? -1, mass: channel.weight * idf, factor });
-        } else if (t === undefined) out.push({ id: -1, mass: channel.weight * unknownIdf, factor: 1 });
-        else if (this.idf(t) >= this.options.minIdf) out.push({ id: t, mass: channel.weight * this.idf(t), factor: 1 });
+        keys.push({ key, channel: c });
       }
     });
-    return out;
+    return keys;
   }
 
   /**

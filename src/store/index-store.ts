@@ -27,7 +27,7 @@ import { segmentDefaults } from '../config/defaults.js';
 import { currentBuildDir } from './index-dir.js';
 import { loadIndex, withSegments, type LoadedIndex, type LoadOptions } from './load.js';
 import { normalize, readSegments, withSegmentsLock, writeDelta, writeSegments, type LoadedDelta } from './segments.js';
-import type { RowFilter } from './segment-set.js';
+import { rowsOfArticle, type RowFilter } from './segment-set.js';
 import { segmentKeywordSearch, segmentVectorSearch, type RowHit } from './segment-search.js';
 
 export interface IndexStore<Snapshot> {
@@ -45,9 +45,12 @@ export interface IndexStore<Snapshot> {
   needsMerge(snapshot: Snapshot): boolean;
 }
 
+/** See `segmentDefaults`. */
 export interface MergeSettings {
   maxDeltas: number;
   maxDeltaShare: number;
+  compactAbove: number;
+  compactPassages: number;
 }
 
 /** The index folder's build with its delta segments. A merge is a full build (`buildIndex`), which folds the deltas in. */
@@ -89,18 +92,31 @@ export class SegmentedFileStore implements IndexStore<LoadedIndex> {
       embedded = placed.embedded;
     }
     if (passages.length > 0 || supersedes.length > 0) {
-      const name = await writeDelta(this.indexDir, readSegments(current.dir).next, {
+      const delta = this.compacted(current, { passages, articles: change.articles.map((a) => a.id), supersedes, vectors }) ?? {
         passages,
-        articles: change.articles.length,
-        ...(vectors ? { vectors, dimension: dimension! } : {}),
+        articles: change.articles.map((a) => a.id),
+        supersedes,
+        vectors,
+        replaces: [],
+      };
+      const name = await writeDelta(this.indexDir, readSegments(current.dir).next, {
+        passages: delta.passages,
+        articles: new Set(delta.articles).size,
+        ...(delta.vectors ? { vectors: delta.vectors, dimension: dimension! } : {}),
         ...(current.manifest.keywordAvgLengths ? { avgLengths: current.manifest.keywordAvgLengths } : {}),
       });
-      // The commit: appended to the live build's list, whichever build that is by now (deletions by
-      // article id hold over a build a merge just published).
+      // The commit, to the live build's list, whichever build that is by now (deletions by article id
+      // hold over a build a merge just published). A compacted delta takes the place of the first of
+      // the deltas it took in; its supersedes cover theirs, so deltas committed after them stay after it.
       withSegmentsLock(this.indexDir, () => {
         const live = currentBuildDir(this.indexDir) ?? current.dir;
         const list = readSegments(live);
-        writeSegments(live, { ...list, next: list.next + 1, deltas: [...list.deltas, { name, supersedes, passages: passages.length }] });
+        const entry = { name, supersedes: delta.supersedes, passages: delta.passages.length };
+        const replaced = new Set(delta.replaces);
+        const at = list.deltas.findIndex((d) => replaced.has(d.name));
+        const kept = list.deltas.filter((d) => !replaced.has(d.name));
+        const deltas = at < 0 ? [...kept, entry] : [...kept.slice(0, at), entry, ...kept.slice(at)];
+        writeSegments(live, { ...list, next: list.next + 1, deltas });
       });
     }
     const snapshot = await this.refresh(current);
@@ -117,6 +133,41 @@ export class SegmentedFileStore implements IndexStore<LoadedIndex> {
         ...(vectors === undefined && current.vectors !== undefined ? { semanticOff: 'the new passages have no vectors until the next merge (no embedding model loaded)' } : {}),
         ms: Math.round(performance.now() - started),
       },
+    };
+  }
+
+  /**
+   * The update's delta with every delta of `current` taken in (their live rows not superseded by the
+   * update), when the update would make more than `compactAbove` deltas of at most `compactPassages`
+   * live passages; undefined to add the update's delta alone.
+   */
+  private compacted(current: LoadedIndex, update: NewDelta): (NewDelta & { replaces: string[] }) | undefined {
+    const segments = current.segments;
+    if (!segments || segments.damaged.length > 0 || segments.list.deltas.length + 1 <= this.merge.compactAbove) return undefined;
+    // Vectors are kept only if every delta has them, as the update does.
+    if (segments.deltas.some((d) => (d.vectors !== undefined) !== (update.vectors !== undefined))) return undefined;
+    const superseded = new Set(update.supersedes);
+    const taken: { delta: LoadedDelta; row: number }[] = [];
+    segments.deltas.forEach((delta, i) => {
+      const at = segments.offsets[i]!;
+      for (let row = 0; row < delta.table.size; row++) {
+        if (segments.alive[at + row] === 1 && !superseded.has(delta.table.article(row).id)) taken.push({ delta, row });
+      }
+    });
+    if (taken.length + update.passages.length > this.merge.compactPassages) return undefined;
+    const dimension = current.vectors?.dimension ?? 0;
+    let vectors: Float32Array | undefined;
+    if (update.vectors) {
+      vectors = new Float32Array((taken.length + update.passages.length) * dimension);
+      taken.forEach(({ delta, row }, i) => vectors!.set(delta.vectors!.subarray(row * dimension, (row + 1) * dimension), i * dimension));
+      vectors.set(update.vectors, taken.length * dimension);
+    }
+    return {
+      passages: [...taken.map(({ delta, row }) => delta.table.passage(row)), ...update.passages],
+      articles: [...taken.map(({ delta, row }) => delta.table.article(row).id), ...update.articles],
+      supersedes: [...new Set([...segments.list.deltas.flatMap((d) => d.supersedes), ...update.supersedes])],
+      vectors,
+      replaces: segments.list.deltas.map((d) => d.name),
     };
   }
 
@@ -153,6 +204,15 @@ export class SegmentedFileStore implements IndexStore<LoadedIndex> {
   }
 }
 
+/** What a new delta holds, before it is written. */
+interface NewDelta {
+  passages: Passage[];
+  /** Article id of each article in it (repeats allowed). */
+  articles: string[];
+  supersedes: string[];
+  vectors: Float32Array | undefined;
+}
+
 /**
  * Vectors for a delta's passages: each passage whose id and hash the index holds already (the newest
  * delta first, then the build's graph) keeps its vector; only the rest are embedded.
@@ -180,7 +240,7 @@ function heldVector(index: LoadedIndex, deltas: readonly LoadedDelta[], p: Passa
     const row = delta.table.rowOf(p.id);
     if (row !== undefined && delta.vectors && delta.table.hash(row) === p.hash) return delta.vectors.subarray(row * dimension, (row + 1) * dimension);
   }
-  const row = index.table.rowOf(p.id);
+  const row = rowsOfArticle(index.table, p.articleId).find((r) => index.table.id(r) === p.id);
   if (row === undefined || index.table.hash(row) !== p.hash) return undefined;
   const label = index.table.label(row);
   // hnswlib keeps cosine vectors normalized.

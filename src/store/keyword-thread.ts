@@ -151,7 +151,10 @@ export class KeywordThread {
       if (!this.failed) this.worker.postMessage({ kind: JOB_KIND, task: 'rest', id, analysis } satisfies Job, analysisBuffers(analysis));
       return share.to - share.from;
     };
-    return { help, bytes, avgLengths: bytes.then(() => this.avgLengths) };
+    const avgLengths = bytes.then(() => this.avgLengths);
+    // Rejected with `bytes`, whose caller hears of it: never left unhandled.
+    avgLengths.catch(() => {});
+    return { help, bytes, avgLengths };
   }
 
   /** Done with it: kept for the next build when healthy and idle (and none is kept yet), else stopped. */

@@ -87,21 +87,70 @@ export function segmentVectorSearch(
     let norm = 0;
     for (let j = 0; j < q.length; j++) norm += q[j]! ** 2;
     const scale = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+    // Only rows that beat the k-th best so far are kept: sorting every delta row would cost more than scoring them.
+    const best = new TopSimilarities(k, hits);
     segments.deltas.forEach((delta, i) => {
       const vectors = delta.vectors;
       if (!vectors) return;
       const at = segments.offsets[i]!;
+      const mask = filter ? filter.allowed : alive;
       const dim = q.length;
       for (let r = 0; r < delta.table.size; r++) {
-        if (filter ? filter.allowed[at + r] !== 1 : alive[at + r] !== 1) continue;
-        let dot = 0;
-        for (let j = 0, o = r * dim; j < dim; j++, o++) dot += vectors[o]! * q[j]!;
+        if (mask[at + r] !== 1) continue;
+        const dot = dotAt(vectors, r * dim, q);
         // As hnswlib computes it for the base: one minus a float32 distance.
-        hits.push({ row: at + r, similarity: 1 - Math.fround(1 - Math.fround(dot * scale)) });
+        const similarity = 1 - Math.fround(1 - Math.fround(dot * scale));
+        if (similarity > best.floor) best.add(at + r, similarity);
       }
     });
+    return best.sorted();
   }
   return hits.sort((a, b) => b.similarity - a.similarity || a.row - b.row).slice(0, k);
+}
+
+/** The dot product of `q` with the vector at `offset` of `vectors`, four lanes at a time. */
+function dotAt(vectors: Float32Array, offset: number, q: Float32Array): number {
+  const dim = q.length;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let j = 0;
+  for (; j + 3 < dim; j += 4) {
+    a += vectors[offset + j]! * q[j]!;
+    b += vectors[offset + j + 1]! * q[j + 1]!;
+    c += vectors[offset + j + 2]! * q[j + 2]!;
+    d += vectors[offset + j + 3]! * q[j + 3]!;
+  }
+  for (; j < dim; j++) a += vectors[offset + j]! * q[j]!;
+  return a + b + c + d;
+}
+
+/** The best `k` hits seen, with the similarity a new one must beat once there are k. */
+class TopSimilarities {
+  private hits: RowHit[];
+  floor = -Infinity;
+
+  constructor(
+    private readonly k: number,
+    start: RowHit[],
+  ) {
+    this.hits = start.sort((a, b) => b.similarity - a.similarity || a.row - b.row).slice(0, k);
+    if (this.hits.length >= k) this.floor = this.hits[k - 1]!.similarity;
+  }
+
+  add(row: number, similarity: number): void {
+    const hits = this.hits;
+    let i = hits.length;
+    while (i > 0 && hits[i - 1]!.similarity < similarity) i--;
+    hits.splice(i, 0, { row, similarity });
+    if (hits.length > this.k) hits.pop();
+    if (hits.length >= this.k) this.floor = hits[this.k - 1]!.similarity;
+  }
+
+  sorted(): RowHit[] {
+    return this.hits;
+  }
 }
 
 /** Whether `filter` is exactly the live rows (no search filter): made by `liveFilter` from the alive mask alone. */

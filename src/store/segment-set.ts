@@ -67,12 +67,11 @@ export function segmentSet(base: { table: PassageTable; keywords: KeywordIndex }
   const byName = new Map(deltas.map((d, i) => [d.name, i]));
   // Each entry kills the rows of its superseded articles in the base and in every delta before it.
   let deadBase = 0;
-  const baseRows = rowsByArticle(base.table);
   list.deltas.forEach((entry, position) => {
     if (entry.supersedes.length === 0) return;
     const ids = new Set(entry.supersedes);
     for (const id of ids) {
-      for (const row of baseRows().get(id) ?? []) {
+      for (const row of rowsOfArticle(base.table, id)) {
         if (alive[row] === 1) deadBase++;
         alive[row] = 0;
       }
@@ -118,22 +117,48 @@ export function segmentSet(base: { table: PassageTable; keywords: KeywordIndex }
   return set;
 }
 
-/** The base's rows of each article id, built on first use (a large base has many articles). */
-function rowsByArticle(table: PassageTable): () => Map<string, number[]> {
-  let map: Map<string, number[]> | undefined;
-  return () => {
-    if (map) return map;
-    map = new Map();
-    const summaries = table.articleSummaries();
-    const numbers = table.articleNumbers();
-    for (let row = 0; row < numbers.length; row++) {
-      const id = summaries[numbers[row]!]!.id;
-      let rows = map.get(id);
-      if (!rows) map.set(id, (rows = []));
-      rows.push(row);
-    }
-    return map;
-  };
+const summariesOf = new WeakMap<PassageTable, ArticleSummary[]>();
+
+/** The base's article summaries, decoded once per build rather than once per update. */
+function baseSummaries(table: PassageTable): readonly ArticleSummary[] {
+  let summaries = summariesOf.get(table);
+  if (!summaries) summariesOf.set(table, (summaries = table.articleSummaries()));
+  return summaries;
+}
+
+/** A build's rows grouped by article: article number by id, and each article's rows (`rows[starts[a] .. starts[a + 1]]`). */
+interface ArticleRows {
+  numberOf: Map<string, number>;
+  starts: Uint32Array;
+  rows: Uint32Array;
+}
+const articleRows = new WeakMap<PassageTable, ArticleRows>();
+
+function articleRowsOf(table: PassageTable): ArticleRows {
+  let index = articleRows.get(table);
+  if (index) return index;
+  const summaries = baseSummaries(table);
+  const numbers = table.articleNumbers();
+  const starts = new Uint32Array(summaries.length + 1);
+  for (let row = 0; row < numbers.length; row++) starts[numbers[row]! + 1]!++;
+  for (let a = 0; a < summaries.length; a++) starts[a + 1]! += starts[a]!;
+  const rows = new Uint32Array(numbers.length);
+  const next = starts.slice(0, summaries.length);
+  for (let row = 0; row < numbers.length; row++) rows[next[numbers[row]!]!++] = row;
+  index = { numberOf: new Map(summaries.map((s, a) => [s.id, a])), starts, rows };
+  articleRows.set(table, index);
+  return index;
+}
+
+/**
+ * The rows of article `id` in a build (none when it holds no such article), found through an index
+ * built once per build: an update looks up a few articles, and a map of every passage id of a large
+ * build would cost more than the update.
+ */
+export function rowsOfArticle(table: PassageTable, id: string): Uint32Array {
+  const { numberOf, starts, rows } = articleRowsOf(table);
+  const a = numberOf.get(id);
+  return a === undefined ? new Uint32Array(0) : rows.subarray(starts[a]!, starts[a + 1]!);
 }
 
 function liveArticles(set: SegmentSet): ArticleSummary[] {
@@ -209,7 +234,7 @@ class SegmentRows implements PassageRows {
   articleSummaries(): ArticleSummary[] {
     if (!this.summaries) {
       this.articleOffsets = [];
-      const all = this.base.articleSummaries();
+      const all = [...baseSummaries(this.base)];
       for (const d of this.deltas) {
         this.articleOffsets.push(all.length);
         all.push(...d.table.articleSummaries());

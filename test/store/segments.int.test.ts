@@ -92,7 +92,9 @@ describe('delta segments against a full rebuild (JSQuAD)', () => {
       const report = await library.applyChange({ articles: writeBatch(name, from, to), removed: [] });
       expect(report.embedded).toBeGreaterThan(0);
     }
-    expect(library.loaded.segments?.deltas).toHaveLength(4);
+    // The fourth update took the three deltas before it in (segmentDefaults.compactAbove).
+    expect(library.loaded.segments?.deltas).toHaveLength(1);
+    expect(library.loaded.segments?.list.next).toBe(4);
     expect(library.articles()).toHaveLength(lines.length);
 
     await buildFromSettings(settingsFor('full'));
@@ -127,7 +129,7 @@ describe('delta segments against a full rebuild (JSQuAD)', () => {
     const settings = loadSettings({ ARTICLES_PATH: path.join(work, 'seed'), INDEX_DIR: path.join(work, 'merging'), SEMANTIC_SEARCH: 'off' });
     fs.cpSync(path.join(root, 'data/articles'), path.join(work, 'seed'), { recursive: true });
     const logged: string[] = [];
-    const library = await openLibrary(settings, { buildIfMissing: true, merge: { maxDeltas: 1, maxDeltaShare: 1 }, log: (l) => logged.push(l) });
+    const library = await openLibrary(settings, { buildIfMissing: true, merge: { maxDeltas: 1, maxDeltaShare: 1, compactAbove: 100, compactPassages: 0 }, log: (l) => logged.push(l) });
     const first = library.buildId;
     const add = (id: string, title: string): Promise<unknown> => {
       const text = `${JSON.stringify({ id, title, body: `${title}について、関係者が詳しい説明を行った。地元の期待は大きい。` })}\n`;

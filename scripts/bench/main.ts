@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,scale,peer,loop,bot]`
+ * `npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,freshness,scale,peer,loop,bot]`
  * Writes bench/out/report.md and bench/out/report.json, and docs/benchmarks.md (the committed copy,
  * with scripts/bench/preamble.md on top): see that preamble for what each row measures.
  */
@@ -11,6 +11,7 @@ import { isSyntheticIndexCached, outDir, sizeLabel } from './cache.js';
 import { machine, round } from './stats.js';
 import { benchEmbedding, benchModel, benchModelMissing, jsquadSubset } from './embed.js';
 import { benchIncremental } from './incremental.js';
+import { benchFreshness } from './freshness.js';
 import { benchPeer } from './peer.js';
 import { benchLoopDelay, testModel } from './loop.js';
 import { benchBot } from './bot.js';
@@ -18,7 +19,7 @@ import { jsquadArticles } from './synthetic.js';
 import { hnswDefaults } from '../../src/vectors/hnsw-store.js';
 import { projectRoot } from '../../src/config/settings.js';
 
-const rows = ['embed', 'incremental', 'peer', 'loop', 'bot', 'scale'] as const;
+const rows = ['embed', 'incremental', 'freshness', 'peer', 'loop', 'bot', 'scale'] as const;
 
 const args = parseArgs(process.argv.slice(2));
 const wants = (row: string): boolean => args.only.length === 0 || args.only.includes(row);
@@ -59,6 +60,17 @@ if (wants('incremental')) {
   log(`Incremental re-run over an unchanged ${sizeLabel(size)} corpus...`);
   results.incremental = await benchIncremental(size, 3, log);
   save();
+}
+if (wants('freshness')) {
+  const freshness: unknown[] = [];
+  // 1M only from its prebuilt index, and not merged there (a full build of 1M takes over ten minutes).
+  const sizes = args.quick ? [10_000] : [100_000, ...(isSyntheticIndexCached(1_000_000) ? [1_000_000] : [])];
+  for (const size of sizes) {
+    log(`Freshness at ${sizeLabel(size)}: new articles as delta segments, search with deltas, merge...`);
+    freshness.push(await benchFreshness(size, log, { merge: size < 1_000_000, queries: args.quick ? 100 : 200 }));
+    results.freshness = freshness;
+    save();
+  }
 }
 if (wants('peer')) {
   const peer: unknown[] = [];

@@ -3,6 +3,7 @@
  * outcome of a build. Here rather than in retrieval/ so that store/ never imports upward.
  */
 import type { LoadProblem } from './articles/load.js';
+import type { Article } from './articles/article.js';
 
 export interface ArticleSummary {
   id: string;
@@ -29,4 +30,14 @@ export interface BuildReport {
   /** Why semantic search is off, when it is. */
   semanticOff?: string;
   ms: number;
+}
+
+/**
+ * A change of articles as the index applies it: the added or changed articles whole (the index
+ * chunks and embeds only them), and the ids of articles removed. Every id of either supersedes what
+ * the index held under it.
+ */
+export interface IndexChange {
+  articles: Article[];
+  removed: string[];
 }

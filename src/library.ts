@@ -4,6 +4,9 @@ import type { ModelKey } from './store/build.js';
 import { buildInWorker } from './store/build-worker.js';
 import { buildFromSettings, modelKey, openEmbedder, type Log } from './build-from-settings.js';
 import { loadIndex, releaseIndex, type LoadedIndex } from './store/load.js';
+import { SegmentedFileStore, type MergeSettings } from './store/index-store.js';
+import type { LoadedDelta } from './store/segments.js';
+import type { IndexChange } from './index-types.js';
 import type { SearchTuning } from './retrieval/search.js';
 import { markDamaged, searchWithFallback, type Damage } from './retrieval/fallback.js';
 import { defaultMinSimilarity } from './retrieval/relevance.js';
@@ -23,6 +26,8 @@ export interface OpenOptions {
   tuning?: SearchTuning;
   /** Files above this many bytes are checked after loading rather than before (`LoadOptions.backgroundCheckFrom`); for tests. */
   backgroundCheckFrom?: number;
+  /** When delta segments are merged into a new build (default `segmentDefaults`). */
+  merge?: MergeSettings;
 }
 
 class KijiLibrary implements Library {
@@ -33,18 +38,24 @@ class KijiLibrary implements Library {
   private readonly repairing = new WeakSet<LoadedIndex>();
   /** Searches running on each index: one swapped out by a reindex is released when its last search ends. */
   private readonly searching = new Map<LoadedIndex, number>();
+  /** Article changes are applied one at a time, each on the index the one before it left. */
+  private applying: Promise<unknown> = Promise.resolve();
 
   constructor(
     private index: LoadedIndex,
     private readonly embedder: Embedder | undefined,
     private readonly settings: Settings,
     private readonly options: OpenOptions,
+    private readonly store: SegmentedFileStore,
   ) {
     this.watch(index);
+    this.checkSegments(index);
   }
 
+  /** The build's id, and with delta segments the number of updates applied to it: a new id for every change of content. */
   get buildId(): string {
-    return this.index.manifest.buildId;
+    const segments = this.index.segments;
+    return segments ? `${this.index.manifest.buildId}+${segments.list.next}` : this.index.manifest.buildId;
   }
 
   /** Why only keyword search is in use, if it is. */
@@ -69,7 +80,7 @@ class KijiLibrary implements Library {
       } else {
         this.searching.delete(index);
         // Swapped out while this search ran (a reindex never swaps an index back in).
-        if (index !== this.index) releaseIndex(index);
+        if (index !== this.index) this.release(index);
       }
     }
   }
@@ -77,9 +88,54 @@ class KijiLibrary implements Library {
   private swap(next: LoadedIndex): void {
     const old = this.index;
     this.index = next;
-    this.watch(next);
+    // A snapshot with new deltas shares its build (and that build's background check) with the one before.
+    if (next.backgroundCheck !== old.backgroundCheck) this.watch(next);
+    this.checkSegments(next);
     // With searches still on it, the last of them releases it.
-    if (!this.searching.has(old)) releaseIndex(old);
+    if (!this.searching.has(old)) this.release(old);
+  }
+
+  /** Frees an index swapped out, unless its build lives on in the current index or one a search still runs on. */
+  private release(old: LoadedIndex): void {
+    const shares = (other: LoadedIndex): boolean => other.keywords === old.keywords;
+    if (shares(this.index) || [...this.searching.keys()].some(shares)) return;
+    releaseIndex(old);
+  }
+
+  /** Deltas that failed to load are said once per set, and a merge (when the bot repairs) brings their articles back. */
+  private checkSegments(index: LoadedIndex): void {
+    const damaged = index.segments?.damaged ?? [];
+    if (damaged.length === 0) return;
+    const log = this.options.log ?? (() => {});
+    for (const d of damaged) log(`The delta segment ${d.name} is damaged (${d.reason}); it is left out until the index is merged.`);
+    if (this.options.rebuildIfUnreadable === true) this.mergeInBackground();
+  }
+
+  /** Folds the deltas into a new build in the background (a rebuild that embeds nothing they hold). */
+  private mergeInBackground(): void {
+    if (this.rebuilding) return;
+    const log = this.options.log ?? (() => {});
+    this.reindex().then(
+      (report) => log(`Merged the index updates into build ${this.buildId}: ${report.passages} passages (${report.embedded} embedded).`),
+      (error: unknown) => log(`Merging the index updates failed: ${describeError(error)}`),
+    );
+  }
+
+  /**
+   * Applies a change of articles as a delta segment (store/segments.ts): only its passages are chunked,
+   * only those the index does not hold already are embedded, and the index that includes them is
+   * swapped in before this resolves. When the deltas have grown past the merge settings, a merge
+   * starts in the background.
+   */
+  applyChange(change: IndexChange): Promise<BuildReport> {
+    const run = this.applying.catch(() => {}).then(async () => {
+      const { snapshot, report } = await this.store.apply(this.index, change, this.embedder);
+      this.swap(snapshot);
+      if (this.store.needsMerge(snapshot)) this.mergeInBackground();
+      return report;
+    });
+    this.applying = run;
+    return run;
   }
 
   private get tuning(): SearchTuning {
@@ -117,12 +173,11 @@ class KijiLibrary implements Library {
   }
 
   articles(): ArticleSummary[] {
-    return this.index.table.articleSummaries();
+    return this.store.articles(this.index);
   }
 
   passage(id: string): Passage | undefined {
-    const row = this.index.table.rowOf(id);
-    return row === undefined ? undefined : this.index.table.passage(row);
+    return this.store.passage(this.index, id);
   }
 
   /**
@@ -158,7 +213,11 @@ class KijiLibrary implements Library {
       ...(this.options.log ? { log: this.options.log } : {}),
       ...(this.embedder ? {} : { semanticOff: this.semanticOff ?? 'no embedding model loaded' }),
     });
-    this.swap(await loadIndex(this.settings.indexDir, { ...this.modelForLoad(), ...keywordLoadOptions(this.settings, this.options), ...(this.options.log ? { log: this.options.log } : {}) }));
+    // Updates applied while the build ran were carried over into its segments list: they come with it.
+    // Loaded and swapped in turn with the updates, so an update's snapshot is never replaced by an older load.
+    const swapped = this.applying.catch(() => {}).then(async () => this.swap(await this.store.load()));
+    this.applying = swapped;
+    await swapped;
     return report;
   }
 
@@ -178,17 +237,22 @@ function keywordLoadOptions(settings: Settings, options: OpenOptions): { keyword
  * Everything a front end needs, loaded once: the embedding model (if it can be had) and the
  * index (built first when missing).
  */
-export async function openLibrary(settings: Settings, options: OpenOptions = {}): Promise<Library & { semanticOff?: string; loaded: LoadedIndex }> {
+export async function openLibrary(
+  settings: Settings,
+  options: OpenOptions = {},
+): Promise<Library & { semanticOff?: string; loaded: LoadedIndex; applyChange(change: IndexChange): Promise<BuildReport> }> {
   const log = options.log ?? (() => {});
   // The index loads beside the model (each can take seconds: a large index, a real embedding model),
   // for the model the settings name. Its outcome is awaited below, or dropped
   // (and freed) when that model does not load: then the index is loaded again without vectors.
   const wanted = modelKey(settings);
-  const loading = loadIndex(settings.indexDir, { ...(wanted ? { model: wanted } : {}), ...keywordLoadOptions(settings, options), log });
+  const deltaCache = new Map<string, LoadedDelta>();
+  const loading = loadIndex(settings.indexDir, { ...(wanted ? { model: wanted } : {}), ...keywordLoadOptions(settings, options), log, deltaCache });
   loading.catch(() => {});
   const { embedder, semanticOff } = await openEmbedder(settings, log);
   const model = embedder ? wanted : undefined;
-  const load = () => loadIndex(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings, options), log });
+  const store = new SegmentedFileStore(settings.indexDir, { ...(model ? { model } : {}), ...keywordLoadOptions(settings, options), log, deltaCache }, options.merge);
+  const load = () => store.load();
   // Not searched by anyone: its graph (gigabytes for a large index) is freed as soon as it has loaded.
   if (model !== wanted) loading.then(releaseIndex, () => {});
   let index: LoadedIndex;
@@ -206,5 +270,5 @@ export async function openLibrary(settings: Settings, options: OpenOptions = {})
     log(`Indexed ${report.passages} passages from ${report.articles} articles (${report.embedded} embedded) in ${report.ms} ms.`);
     index = await load();
   }
-  return new KijiLibrary(index, embedder, settings, options);
+  return new KijiLibrary(index, embedder, settings, options, store);
 }

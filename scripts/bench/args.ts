@@ -26,7 +26,7 @@ export function parseArgs(argv: string[]): BenchArgs {
     if (a === '--quick') args.quick = true;
     else if (a.startsWith('--sizes')) args.sizes = value().split(',').map(parseSize);
     else if (a.startsWith('--only')) args.only = value().split(',');
-    else throw new Error(`Unknown option ${a}. Usage: npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,scale,peer,loop,bot]`);
+    else throw new Error(`Unknown option ${a}. Usage: npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,freshness,scale,peer,loop,bot]`);
   }
   if (args.sizes.length === 0) {
     args.defaultSizes = true;

@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,rerun,scale,peer,loop,bot]`
+ * `npm run bench [-- --quick] [--sizes 1k,10k,100k,1m] [--only embed,incremental,rerun,freshness,scale,peer,loop,bot]`
  * Writes bench/out/report.md and bench/out/report.json, and docs/benchmarks.md (the committed copy,
  * with scripts/bench/preamble.md on top): see that preamble for what each row measures.
  */
@@ -12,6 +12,7 @@ import { machine, round } from './stats.js';
 import { benchEmbedding, benchModel, benchModelMissing, jsquadSubset } from './embed.js';
 import { benchIncremental } from './incremental.js';
 import { benchUnchangedRerun } from './unchanged-rerun.js';
+import { benchFreshness } from './freshness.js';
 import { benchPeer } from './peer.js';
 import { benchLoopDelay, testModel } from './loop.js';
 import { benchBot } from './bot.js';
@@ -19,7 +20,7 @@ import { jsquadArticles } from './synthetic.js';
 import { hnswDefaults } from '../../src/vectors/hnsw-store.js';
 import { projectRoot } from '../../src/config/settings.js';
 
-const rows = ['embed', 'incremental', 'rerun', 'peer', 'loop', 'bot', 'scale'] as const;
+const rows = ['embed', 'incremental', 'rerun', 'freshness', 'peer', 'loop', 'bot', 'scale'] as const;
 
 const args = parseArgs(process.argv.slice(2));
 const wants = (row: string): boolean => args.only.length === 0 || args.only.includes(row);
@@ -66,6 +67,17 @@ if (wants('rerun')) {
   log(`Unchanged ${sizeLabel(size)} re-run with the model unavailable...`);
   results.rerun = await benchUnchangedRerun(size, 3, log);
   save();
+}
+if (wants('freshness')) {
+  const freshness: unknown[] = [];
+  // 1M only from its prebuilt index, and not merged there (a full build of 1M takes over ten minutes).
+  const sizes = args.quick ? [10_000] : [100_000, ...(isSyntheticIndexCached(1_000_000) ? [1_000_000] : [])];
+  for (const size of sizes) {
+    log(`Freshness at ${sizeLabel(size)}: new articles as delta segments, search with deltas, merge...`);
+    freshness.push(await benchFreshness(size, log, { merge: size < 1_000_000, queries: args.quick ? 100 : 200 }));
+    results.freshness = freshness;
+    save();
+  }
 }
 if (wants('peer')) {
   const peer: unknown[] = [];

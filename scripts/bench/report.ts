@@ -24,6 +24,19 @@ export function floors(r: R): { floor: string; figure: string; ok: boolean | und
       ok: rerun.size >= 100_000 ? rerun.median < 1000 && rerun.embedded === 0 && !rerun.rebuilt : undefined,
     });
   }
+  for (const f of r.freshness ?? []) {
+    const limit = f.size >= 1_000_000 ? 5000 : 2000;
+    out.push({
+      floor: `10 new articles answerable < ${limit / 1000} s at ${sizeLabel(f.size)} (embedding excluded)`,
+      figure: `${ms(f.answerable.max)} worst of ${f.updates} updates (median ${ms(f.answerable.median)}), ${f.found} of ${f.updates} found at rank 1`,
+      ok: f.size >= 100_000 ? f.answerable.max < limit && f.found === f.updates : undefined,
+    });
+    out.push({
+      floor: `search p95 with up to 20 updates as deltas within 20% of the ${f.reference.kind === 'merged' ? 'merged index' : 'index without deltas'} at ${sizeLabel(f.size)}`,
+      figure: f.latency.map((l: R) => `${l.deltas} updates ${ms(l.latency.p95)}${l.segments === undefined ? '' : ` (${l.segments} segments)`}`).join(', ') + `; ${f.reference.kind} ${ms(f.reference.latency.p95)} (worst ratio ${f.worstRatio})`,
+      ok: f.size >= 100_000 ? f.worstRatio <= 1.2 : undefined,
+    });
+  }
   for (const s of r.scale ?? []) {
     out.push({ floor: `recall@10 >= 0.98 at ${sizeLabel(s.size)}`, figure: String(s.recallAt10), ok: s.recallAt10 >= 0.98 });
     if (s.filtered && s.size >= 100_000) {
@@ -135,6 +148,20 @@ function reportBody(r: R): string[] {
       '',
     );
     lines.push(`Through the CLI (\`node --import tsx src/cli/embed.ts\`, \`ALLOW_REMOTE_MODELS=false\`, process start-up included): ${rerun.cli.ms.join(', ')} ms wall, of which the build it reports: ${rerun.cli.buildMs.join(', ')} ms.`, '');
+  }
+  if (r.freshness?.length) {
+    lines.push('## Freshness: new articles as delta segments', '');
+    lines.push('Each update applies 10 new synthetic articles (5 passages each) to the synthetic index as a delta segment (store/segments.ts; small deltas are compacted into one as updates land, `segmentDefaults`): "answerable" is from the update\'s start until a search finds its first article, embedding time excluded; 20 updates in a row. Search latency (both halves, fusion, relevance, dedupe; query embedding excluded) after 0, 5 and 20 updates (in parentheses: the delta segments they are searched as) and on the reference, the contenders alternating query by query. The reference is the merged build (a full build over the same articles, reusing every vector) where a merge was run, else the build without deltas.', '');
+    lines.push('| Size | Answerable (median / worst / first) | p50 / p95, 0 updates | 5 updates | 20 updates | Reference p50 / p95 | Merge |', '|---|---|---|---|---|---|---|');
+    for (const f of r.freshness) {
+      const at = (n: number): string => {
+        const row = f.latency.find((l: R) => l.deltas === n);
+        return row ? `${ms(row.latency.p50)} / ${ms(row.latency.p95)}${row.segments === undefined ? '' : ` (${row.segments})`}` : 'n/a';
+      };
+      const merge = f.reference.mergeMs === undefined ? 'not run' : `${ms(f.reference.mergeMs)}, ${f.reference.mergeEmbedded} embedded`;
+      lines.push(`| ${sizeLabel(f.size)} | ${ms(f.answerable.median)} / ${ms(f.answerable.max)} / ${ms(f.answerable.first)} | ${at(0)} | ${at(5)} | ${at(20)} | ${f.reference.kind}: ${ms(f.reference.latency.p50)} / ${ms(f.reference.latency.p95)} | ${merge} |`);
+    }
+    lines.push('');
   }
   if (r.scale?.length) {
     lines.push('## Scale: search latency, recall, size, load', '');

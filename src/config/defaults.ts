@@ -54,3 +54,20 @@ export const articleLimits = {
   /** Problems reported one by one per file (or per folder, for its entries); the rest are counted in one line. */
   problemsPerFile: 5,
 } as const;
+
+/**
+ * When delta segments (store/segments.ts) are folded into a new build by a merge in the background:
+ * once there are more than `maxDeltas` of them, or they hold more than `maxDeltaShare` of the build's
+ * passages. Each delta is searched beside the build on every question (its vectors exactly, by brute
+ * force), so many or large deltas slow searches down; a merge costs a full build without embedding.
+ * Before that, small deltas are compacted into one as an update lands (Lucene's tiered merging): once
+ * an update would make more than `compactAbove` deltas and they hold at most `compactPassages` live
+ * passages, the update's delta takes them all in (their live rows and vectors copied, their keyword
+ * index built anew over those few passages), so a search meets few segments however many updates came.
+ */
+export const segmentDefaults = {
+  maxDeltas: 20,
+  maxDeltaShare: 0.05,
+  compactAbove: 3,
+  compactPassages: 5000,
+} as const;

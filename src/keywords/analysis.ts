@@ -223,16 +223,22 @@ export class KeywordAnalyzer {
  * BM25 weight, computed once at build time and saved so that loading recomputes nothing. Weighed as
  * they are placed: term frequencies are never held per posting, which at scale would be one more
  * array as long as the postings. `body` is 0 for a posting of a title or section channel.
+ * IDF is the documents' own; a segment searched with others is rescaled to its collection's IDF at
+ * query time (`KeywordIndex.search`'s `stats`), since that changes with every segment added.
  */
 export function layOutPostings(
   options: KeywordOptions,
   { ids, terms, df, lengths, pairTerms, pairTfs, docEnds }: KeywordAnalysis,
-): { offsets: Uint32Array; docs: Uint32Array; impacts: Float32Array; body: Uint8Array } {
+  avgLengths?: readonly number[],
+): { offsets: Uint32Array; docs: Uint32Array; impacts: Float32Array; body: Uint8Array; avgLengths: number[] } {
   const n = ids.length;
   const channels = options.channels;
   const offsets = new Uint32Array(terms.length + 1);
   for (let t = 0; t < terms.length; t++) offsets[t + 1] = (offsets[t] as number) + (df[t] as number);
+  // A delta segment is normalized by its collection's average lengths (`avgLengths`), not its own few passages'.
   const avgLength = channels.map((_, c) => {
+    const given = avgLengths?.[c];
+    if (given !== undefined && given > 0) return given;
     let sum = 0;
     for (let d = 0; d < n; d++) sum += lengths[c * n + d] as number;
     return (n === 0 ? 0 : sum / n) || 1;
@@ -270,5 +276,5 @@ export function layOutPostings(
       impacts[at] = (weightIdf[t] as number) * (saturated + options.delta);
     }
   }
-  return { offsets, docs, impacts, body };
+  return { offsets, docs, impacts, body, avgLengths: avgLength };
 }

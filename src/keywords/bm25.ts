@@ -10,7 +10,7 @@ import { keywordBudgetDefaults } from '../config/defaults.js';
 import { ANALYZERS, stripQuestionWords } from './tokenize.js';
 import { Arena, PostingCursor, fail } from './postings.js';
 import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
-import { resolveKeywordOptions, termKey, type KeywordDoc, type KeywordOptions } from './options.js';
+import { resolveKeywordOptions, termKey, type KeywordChannel, type KeywordDoc, type KeywordOptions } from './options.js';
 import { analyzeKeywordDocs, layOutPostings, type KeywordAnalysis } from './analysis.js';
 import { decodeHead, encodeIndex, type IndexHead } from './index-file.js';
 
@@ -32,16 +32,47 @@ export interface KeywordHit {
   coverage: number;
 }
 
+/**
+ * Statistics of the collection a segment is searched with (segments.ts): the segment then weighs
+ * terms by the collection's IDF, not its own, so scores and coverage of segments searched together
+ * compare as if they were one index (Lucene's index-wide statistics).
+ */
+export interface CollectionStats {
+  /** Passages in the collection. */
+  n: number;
+  /** Passages of the collection holding the term key (channel letter + token). */
+  df(key: string): number;
+  /**
+   * The query's analysis, kept by the first segment searched for the others: every segment of a
+   * collection analyses a query alike (same keyword options), and analysing is most of a small segment's search.
+   */
+  analyzed?: { query: string; keys: QueryKey[] };
+}
+
+/** A term of an analysed query: its key (channel letter + token) and its channel. */
+interface QueryKey {
+  key: string;
+  channel: number;
+}
+
+/** BM25's IDF as the build computes it (float64). */
+const bm25Idf = (n: number, df: number): number => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+
 /** The BM25 top of a search before coverage, and the query's total mass. */
 interface Top {
   docs: ScoredDoc[];
   totalMass: number;
 }
 
-/** A query term: its id (-1 when the index does not know it) and its weight in the query (IDF times channel weight). */
+/**
+ * A query term: its id (-1 when the index does not know it), its weight in the query (IDF times
+ * channel weight), and what its stored impacts are multiplied by (1 but for a segment scored with
+ * its collection's statistics).
+ */
 interface QueryTerm {
   id: number;
   mass: number;
+  factor: number;
 }
 
 /** `Buffer.compare` of bytes[start..end-1] with probe[0..length-1] (bytewise, then shorter first), without a view of either. */
@@ -84,17 +115,26 @@ export class KeywordIndex {
   /**
    * @example KeywordIndex.build([{ id: 'a#1', text: '有志連合はパリで首脳会合を開催', title: 'ウクライナ' }])
    */
-  static build(docs: KeywordDoc[], options?: Partial<KeywordOptions>): KeywordIndex {
-    return KeywordIndex.fromAnalysis(analyzeKeywordDocs(docs, options), options);
+  static build(docs: KeywordDoc[], options?: Partial<KeywordOptions>, avgLengths?: readonly number[]): KeywordIndex {
+    return KeywordIndex.fromAnalysis(analyzeKeywordDocs(docs, options), options, avgLengths);
   }
 
-  /** The laying-out half of `build`: `build(docs, o)` is `fromAnalysis(analyzeKeywordDocs(docs, o), o)`. */
-  static fromAnalysis(analysis: KeywordAnalysis, options?: Partial<KeywordOptions>): KeywordIndex {
+  /**
+   * The laying-out half of `build`: `build(docs, o)` is `fromAnalysis(analyzeKeywordDocs(docs, o), o)`.
+   * `avgLengths` (per channel) normalizes lengths by another collection's averages (a delta segment's base).
+   */
+  static fromAnalysis(analysis: KeywordAnalysis, options?: Partial<KeywordOptions>, avgLengths?: readonly number[]): KeywordIndex {
     const resolved = resolveKeywordOptions(options);
-    const { offsets, docs, impacts, body } = layOutPostings(resolved, analysis);
+    const laidOut = layOutPostings(resolved, analysis, avgLengths);
+    const { offsets, docs, impacts, body } = laidOut;
     const source = memorySource(encodeIndex({ options: resolved, ids: analysis.ids, terms: analysis.terms, offsets, docs, impacts, body }));
-    return new KeywordIndex(decodeHead(source), source);
+    const index = new KeywordIndex(decodeHead(source), source);
+    index.avgLengths = laidOut.avgLengths;
+    return index;
   }
+
+  /** The average length of each channel the index was built with; known only for an index built here, not one read from a file. */
+  avgLengths: number[] | undefined;
 
   get size(): number {
     return this.head.n;
@@ -156,24 +196,54 @@ export class KeywordIndex {
     return this.head.postingsAt + (this.head.segmentOffsets[t] as number);
   }
 
-  /** Distinct known query terms with their weight in the query (IDF times channel weight); unknown terms get id -1. */
-  private queryTerms(query: string): QueryTerm[] {
-    const text = this.options.stripQuestionWords ? stripQuestionWords(query) : query;
-    const n = this.head.n;
+  /** Passages of this index holding the term key (channel letter + token): 0 for an unknown one. */
+  docFrequency(key: string): number {
+    const t = this.termId(key);
+    return t === undefined ? 0 : this.df(t);
+  }
+
+  /**
+   * Distinct known query terms with their weight in the query (IDF times channel weight); unknown terms get id -1.
+   * With `stats`, IDF is the collection's, and impacts are rescaled from this index's IDF to it.
+   */
+  private queryTerms(query: string, stats?: CollectionStats): QueryTerm[] {
+    const n = stats?.n ?? this.head.n;
     const unknownIdf = Math.log(1 + (n + 0.5) / 0.5);
-    const seen = new Set<string>();
+    let keys: QueryKey[];
+    if (stats === undefined) keys = this.queryKeys(query);
+    else if (stats.analyzed?.query === query) keys = stats.analyzed.keys;
+    else stats.analyzed = { query, keys: (keys = this.queryKeys(query)) };
+    const channels = this.options.channels;
     const out: QueryTerm[] = [];
+    for (const { key, channel: c } of keys) {
+      const weight = (channels[c] as KeywordChannel).weight;
+      const t = this.termId(key);
+      if (stats !== undefined) {
+        const df = stats.df(key);
+        const idf = df === 0 ? unknownIdf : Math.fround(bm25Idf(n, df));
+        if (df > 0 && idf < this.options.minIdf) continue;
+        const factor = t === undefined ? 1 : bm25Idf(n, df) / bm25Idf(this.head.n, this.df(t));
+        out.push({ id: t ?? -1, mass: weight * idf, factor });
+      } else if (t === undefined) out.push({ id: -1, mass: weight * unknownIdf, factor: 1 });
+      else if (this.idf(t) >= this.options.minIdf) out.push({ id: t, mass: weight * this.idf(t), factor: 1 });
+    }
+    return out;
+  }
+
+  /** The query's distinct term keys, channel by channel, in order. */
+  private queryKeys(query: string): QueryKey[] {
+    const text = this.options.stripQuestionWords ? stripQuestionWords(query) : query;
+    const seen = new Set<string>();
+    const keys: QueryKey[] = [];
     this.options.channels.forEach((channel, c) => {
       for (const token of ANALYZERS[channel.analyzer](text)) {
         const key = termKey(c, token);
         if (seen.has(key)) continue;
         seen.add(key);
-        const t = this.termId(key);
-        if (t === undefined) out.push({ id: -1, mass: channel.weight * unknownIdf });
-        else if (this.idf(t) >= this.options.minIdf) out.push({ id: t, mass: channel.weight * this.idf(t) });
+        keys.push({ key, channel: c });
       }
     });
-    return out;
+    return keys;
   }
 
   /**
@@ -182,19 +252,19 @@ export class KeywordIndex {
    *
    * @example index.search('有志連合の首脳会合はどこで開かれたか', 3) // [{ id: 'a#4', score: 21.3, coverage: 0.82 }, ...]
    */
-  search(query: string, k: number, allowed?: Uint8Array): KeywordHit[] {
+  search(query: string, k: number, allowed?: Uint8Array, stats?: CollectionStats): KeywordHit[] {
     this.checkAllowed(allowed);
-    return this.rank(query, k, (terms, depth) => prunedTopK(terms, this.head.n, depth, this.scratch, allowed));
+    return this.rank(query, k, (terms, depth) => prunedTopK(terms, this.head.n, depth, this.scratch, allowed), this.maxPostings, stats);
   }
 
   /**
    * What `search` returns, found by scoring every posting of every query term: the reference the pruned
    * search is tested and benchmarked against (it reads whole posting lists; not for serving).
    */
-  searchExhaustive(query: string, k: number, allowed?: Uint8Array): KeywordHit[] {
+  searchExhaustive(query: string, k: number, allowed?: Uint8Array, stats?: CollectionStats): KeywordHit[] {
     this.checkAllowed(allowed);
     // Each list is read whole and used once: the read buffer is emptied after each.
-    return this.rank(query, k, (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, () => this.arena.reset(64 << 20), allowed), Infinity);
+    return this.rank(query, k, (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, () => this.arena.reset(64 << 20), allowed), Infinity, stats);
   }
 
   /** `allowed` (a byte per passage, 1: the search may return it) must cover every passage. */
@@ -215,15 +285,15 @@ export class KeywordIndex {
     return this.options.coordination > 0 ? Math.max(k, this.options.rerankDepth) : k;
   }
 
-  private rank(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[], maxPostings = this.maxPostings): KeywordHit[] {
-    const part = this.top(query, k, topK, maxPostings);
+  private rank(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[], maxPostings: number, stats: CollectionStats | undefined): KeywordHit[] {
+    const part = this.top(query, k, topK, maxPostings, stats);
     return part ? this.hits(part.docs, part.totalMass, k) : [];
   }
 
   /** The BM25 top (`topK` over the query's known terms) before coverage; undefined when nothing can match. */
-  private top(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[], maxPostings = this.maxPostings): Top | undefined {
+  private top(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[], maxPostings: number, stats: CollectionStats | undefined): Top | undefined {
     this.checkK(k);
-    const qterms = this.queryTerms(query);
+    const qterms = this.queryTerms(query, stats);
     if (k === 0 || qterms.length === 0) return undefined;
     const known = qterms.filter((q) => q.id >= 0);
     const { searched, rescoring } = this.withinBudget(known, maxPostings);
@@ -247,11 +317,12 @@ export class KeywordIndex {
     return { docs, totalMass: qterms.reduce((sum, q) => sum + q.mass, 0) };
   }
 
-  private termInput({ id, mass }: QueryTerm, cursor: PostingCursor): TermInput {
+  private termInput({ id, mass, factor }: QueryTerm, cursor: PostingCursor): TermInput {
     const { maxImpact, segmentOffsets, scale } = this.head;
     const size = (segmentOffsets[id + 1] as number) - (segmentOffsets[id] as number);
-    cursor.reset(this.source, this.arena, this.segmentAt(id), this.df(id), size, scale[id] as number);
-    return { cursor, mass, maxImpact: maxImpact[id] as number };
+    cursor.reset(this.source, this.arena, this.segmentAt(id), this.df(id), size, scale[id] as number, factor);
+    // The ceiling rounded up by a hair when rescaled, as the cursor's block bounds are.
+    return { cursor, mass, maxImpact: factor === 1 ? (maxImpact[id] as number) : (maxImpact[id] as number) * factor * (1 + 1e-6) };
   }
 
   /**

@@ -177,6 +177,8 @@ export class PostingCursor {
   private size = 0;
   /** The term's impact scale: a stored step count times this is the impact. */
   private scale = 0;
+  /** What the stored block maxima are multiplied by (`reset`'s `factor`). */
+  private factor = 1;
   df = 0;
   blocks = 0;
   /** Word offset in the arena of the summary: last doc u32[blocks], highest impact f32[blocks], end u32[blocks]. */
@@ -195,15 +197,18 @@ export class PostingCursor {
 
   /**
    * Points the cursor at the segment of `df` postings, `size` bytes at byte `at` of `source`, its
-   * impacts in steps of `scale`; reads nothing yet.
+   * impacts in steps of `scale`; reads nothing yet. `factor` multiplies every impact as it is read
+   * (a segment scored with its collection's IDF rather than the one it was built with).
    */
-  reset(source: Source, arena: Arena, at: number, df: number, size: number, scale: number): void {
+  reset(source: Source, arena: Arena, at: number, df: number, size: number, scale: number, factor = 1): void {
     this.source = source;
     this.direct = source.bytes;
     this.arena = arena;
     this.at = at;
     this.size = size;
-    this.scale = scale;
+    this.scale = factor === 1 ? scale : scale * factor;
+    // Rounded up by a hair: a block's bound must never fall below the impacts decoded from it.
+    this.factor = factor === 1 ? 1 : factor * (1 + 1e-6);
     this.df = df;
     this.blocks = blockCount(df);
     this.blk = 0;
@@ -244,7 +249,7 @@ export class PostingCursor {
 
   /** The highest impact in block b. */
   private blockMax(b: number): number {
-    return this.arena.f32[this.meta + this.blocks + b] as number;
+    return (this.arena.f32[this.meta + this.blocks + b] as number) * this.factor;
   }
 
   /** Byte offset of block b in the segment (the summary read). */

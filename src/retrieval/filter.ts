@@ -3,7 +3,7 @@
  * fewer than passages), then spread to a byte per passage row that both halves of the search test.
  */
 import { calendarDate } from '../articles/dates.js';
-import type { PassageTable } from '../store/passage-table.js';
+import type { PassageRows, RowFilter } from '../store/segment-set.js';
 import { KijiError, ErrorCodes } from '../errors.js';
 
 export interface SearchFilter {
@@ -20,11 +20,8 @@ export interface SearchFilter {
   until?: string;
 }
 
-/** The rows a filter allows: a byte per row (1 allowed), and the allowed rows in order. */
-export interface RowFilter {
-  readonly allowed: Uint8Array;
-  readonly rows: Uint32Array;
-}
+/** The rows a filter allows (defined with the rows it numbers, in store/). */
+export type { RowFilter } from '../store/segment-set.js';
 
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
 
@@ -62,9 +59,12 @@ interface ArticleFacts {
   sources: (string | undefined)[];
   days: (string | undefined)[];
 }
-const facts = new WeakMap<PassageTable, ArticleFacts>();
+const facts = new WeakMap<FilterRows, ArticleFacts>();
 
-function articleFacts(table: PassageTable): ArticleFacts {
+/** What a filter reads of a table: a build's, or that of a build with its delta segments. */
+type FilterRows = Pick<PassageRows, 'articleSummaries' | 'articleNumbers'>;
+
+function articleFacts(table: FilterRows): ArticleFacts {
   let f = facts.get(table);
   if (f === undefined) {
     const summaries = table.articleSummaries();
@@ -79,7 +79,7 @@ function articleFacts(table: PassageTable): ArticleFacts {
 }
 
 /** The rows of `table` that `filter` allows. */
-export function compileFilter(table: PassageTable, filter: SearchFilter): RowFilter {
+export function compileFilter(table: FilterRows, filter: SearchFilter): RowFilter {
   const { ids, sources, days } = articleFacts(table);
   const sourceSet = filter.sources && new Set(filter.sources);
   const byArticle = articleRows(table);

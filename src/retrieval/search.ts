@@ -8,7 +8,7 @@ import { isAnswerable, keepTail, relevanceDefaults, type Evidence, type Relevanc
 import { answerSentencePicker, sentenceGrams, type SentenceGrams } from './answer-sentence.js';
 import type { SearchMode, SearchOptions, SearchResponse, SearchResult } from './types.js';
 import { compileFilter, isFiltering, type RowFilter } from './filter.js';
-import type { VectorHit } from '../vectors/hnsw-store.js';
+import { aliveFilter, keywordHalf, liveFilter, vectorHalf } from '../store/segment-search.js';
 
 export const searchDefaults = {
   /** Candidates taken from each half before fusion (>= k + offset). */
@@ -64,15 +64,19 @@ export async function searchIndex(
   const fusion = { ...fusionDefaults, ...tuning.fusion };
   const relevance = { ...relevanceDefaults, ...tuning.relevance };
   const evidence = new Map<number, Evidence>();
-  const filter: RowFilter | undefined = isFiltering(options.filter) ? compileFilter(index.table, options.filter) : undefined;
+  // With delta segments, rows are numbered across them and the filter also keeps dead rows out.
+  const segments = index.segments;
+  const table = segments?.table ?? index.table;
+  const asked: RowFilter | undefined = isFiltering(options.filter) ? compileFilter(table, options.filter) : undefined;
+  const filter = segments === undefined ? asked : asked === undefined ? aliveFilter(segments) : liveFilter(segments, asked);
   if (filter !== undefined && filter.rows.length === 0) return { question, results: [], mode, total: 0, ...fellBack };
 
   const keywordRows: number[] = [];
   const keywordScores: number[] = [];
   if (mode !== 'vector') {
-    for (const hit of index.keywords.search(text, candidates, filter?.allowed)) {
+    for (const hit of keywordHalf(index, text, candidates, filter)) {
       // Keyword docs are built in table row order; the id check keeps a mismatch from citing the wrong passage.
-      const row = hit.doc < index.table.size && index.table.id(hit.doc) === hit.id ? hit.doc : index.table.rowOf(hit.id);
+      const row = hit.doc < table.size && table.id(hit.doc) === hit.id ? hit.doc : table.rowOf(hit.id);
       if (row === undefined) continue;
       keywordRows.push(row);
       keywordScores.push(hit.score);
@@ -83,8 +87,8 @@ export async function searchIndex(
   const vectorScores: number[] = [];
   if (mode !== 'keyword') {
     const query = await embedder!.embedQuery(text);
-    for (const hit of vectorSearch(index, query, candidates, filter, tuning.exactVectorRows ?? searchDefaults.exactVectorRows)) {
-      const row = index.rowOfLabel[hit.label] ?? -1;
+    for (const hit of vectorHalf(index, query, candidates, filter, tuning.exactVectorRows ?? searchDefaults.exactVectorRows)) {
+      const row = hit.row;
       if (row < 0) continue;
       vectorRows.push(row);
       vectorScores.push(hit.similarity);
@@ -114,7 +118,7 @@ export async function searchIndex(
   const examine = (row: number): { text: string; sentences: SentenceGrams } => {
     let entry = examinedRows.get(row);
     if (entry === undefined) {
-      const passageText = index.table.text(row);
+      const passageText = table.text(row);
       examinedRows.set(row, (entry = { text: passageText, sentences: sentenceGrams(passageText, coder) }));
     }
     return entry;
@@ -125,28 +129,11 @@ export async function searchIndex(
   const answerSentence = page.length > 0 ? answerSentencePicker(text, coder) : undefined;
   const results: SearchResult[] = page.map(({ key, score }, i) => {
     const { text: passageText, sentences } = examine(key);
-    const passage = index.table.passage(key, passageText);
+    const passage = table.passage(key, passageText);
     return { rank: offset + i + 1, score, passage, answerSentence: answerSentence!(sentences) };
   });
   // Exact when every relevant candidate was looked at; otherwise the unexamined ones are counted as
   // if none were near-duplicates, an upper bound (see SearchResponse.total).
   const total = kept.length + (relevant.length - examined);
   return { question, results, mode, total, ...fellBack };
-}
-
-/**
- * The vector half: the graph, or, with a filter, the allowed passages' vectors exactly or the graph
- * with them as a mask, whichever is cheaper (`VectorStore.searchFiltered`, both in C++).
- */
-function vectorSearch(index: LoadedIndex, query: Float32Array, k: number, filter: RowFilter | undefined, exactRows: number | undefined): VectorHit[] {
-  const vectors = index.vectors!;
-  if (filter === undefined) return vectors.search(query, k);
-  const labels = index.table.labels();
-  const allowed = new Uint32Array(filter.rows.length);
-  let n = 0;
-  for (const row of filter.rows) {
-    const label = labels[row] as number;
-    if (label >= 0) allowed[n++] = label;
-  }
-  return vectors.searchFiltered(query, k, allowed.subarray(0, n), exactRows);
 }

@@ -1,13 +1,18 @@
 /**
  * The bot's side of the sources: store an article (a page, an upload, a feed's items), then update
- * the index. Every change to the articles ends in `IndexUpdates.articlesChanged`, the one call an
- * incremental index will take over: today it rebuilds through `Library.reindex` (vectors of unchanged
- * passages reused, the old index serving until the swap).
+ * the index. Every change to the articles ends in `IndexUpdates.articlesChanged`: with a library that
+ * applies changes (`IndexUpdates.segmented`), the changed articles become a delta segment (only their
+ * new passages embedded, store/segments.ts); otherwise a rebuild through `Library.reindex`.
  */
 import path from 'node:path';
 import type { SourceSettings } from '../config/sources.js';
 import { describeError, ErrorCodes, KijiError } from '../errors.js';
 import type { BuildReport, Library } from '../retrieval/types.js';
+import type { IndexChange } from '../index-types.js';
+import type { Article } from '../articles/article.js';
+import { parseJsonl } from '../articles/jsonl.js';
+import { FETCHED_FOLDER, sourceFileName } from './article-store.js';
+import { UPLOADS_FOLDER } from './upload-store.js';
 import type { PutOutcome, StoredArticle } from './article-store.js';
 import type { FeedState } from './feed-store.js';
 import { loadFeedsFile, type FeedConfig } from './feeds-file.js';
@@ -26,6 +31,16 @@ export interface ArticleChange {
   added: string[];
   changed: string[];
   removed: string[];
+  /**
+   * The added and changed articles themselves, as the articles folder's parser gives them, when the
+   * caller has them; those it lacks are read by the `IndexUpdates`' reader.
+   */
+  articles?: Article[];
+}
+
+/** An index that applies a change of articles without a rebuild (the Library, over delta segments). */
+export interface ChangeApplier {
+  applyChange(change: IndexChange): Promise<BuildReport>;
 }
 
 export function emptyChange(): ArticleChange {
@@ -44,18 +59,36 @@ export class IndexUpdates {
   /** `apply` makes the index match the articles folder, given what changed in it. */
   constructor(private readonly apply: (change: ArticleChange) => Promise<BuildReport>) {}
 
-  /** Today's index: a rebuild that reuses the vectors of unchanged passages. */
+  /** An index without delta segments: a rebuild that reuses the vectors of unchanged passages. */
   static rebuilding(library: Pick<Library, 'reindex'>): IndexUpdates {
     return new IndexUpdates(() => library.reindex());
+  }
+
+  /**
+   * Each change applied as a delta segment: its added and changed articles (from the change, or
+   * `read` by id: just those, never the whole folder) and its removals. An id `read` no longer finds
+   * was removed since, and is applied as removed.
+   */
+  static segmented(library: ChangeApplier, read: (ids: readonly string[]) => Article[]): IndexUpdates {
+    return new IndexUpdates((change) => {
+      const given = new Map((change.articles ?? []).map((a) => [a.id, a]));
+      const wanted = [...new Set([...change.added, ...change.changed])];
+      const found = new Map(read(wanted.filter((id) => !given.has(id))).map((a) => [a.id, a]));
+      const articles = wanted.map((id) => given.get(id) ?? found.get(id)).filter((a): a is Article => a !== undefined);
+      const gone = wanted.filter((id) => !given.has(id) && !found.has(id));
+      return library.applyChange({ articles, removed: [...new Set([...change.removed, ...gone])] });
+    });
   }
 
   articlesChanged(change: ArticleChange): Promise<BuildReport> {
     if (this.queued) {
       for (const key of ['added', 'changed', 'removed'] as const) this.queued.change[key].push(...change[key]);
+      if (change.articles) (this.queued.change.articles ??= []).push(...change.articles);
       return this.queued.promise;
     }
     if (!this.running) return this.run(change);
-    const queued = { change: { added: [...change.added], changed: [...change.changed], removed: [...change.removed] }, promise: Promise.resolve() as unknown as Promise<BuildReport> };
+    const copy: ArticleChange = { added: [...change.added], changed: [...change.changed], removed: [...change.removed], ...(change.articles ? { articles: [...change.articles] } : {}) };
+    const queued = { change: copy, promise: Promise.resolve() as unknown as Promise<BuildReport> };
     queued.promise = this.running
       .catch(() => {})
       .then(() => {
@@ -368,18 +401,39 @@ function forgetFeedItem(sources: Sources, record: StoredArticle): void {
   }
 }
 
-/** The bot's updates of `articlesDir`, fetching within `sourceSettings`, updating `library`'s index. */
+/**
+ * kiji's own articles (fetched or uploaded) of these ids, parsed from their stored lines as a build
+ * parses the files they are saved in: an update reads only what changed.
+ */
+export function storedArticles(sources: Pick<Sources, 'articles'>, uploads: UploadStore, ids: readonly string[]): Article[] {
+  const wanted = new Set(ids);
+  const out: Article[] = [];
+  for (const record of sources.articles.all()) {
+    if (wanted.has(record.id)) out.push(...parseJsonl(JSON.stringify(record), path.join(FETCHED_FOLDER, sourceFileName(record.source))));
+  }
+  for (const record of uploads.all()) {
+    if (wanted.has(record.id)) out.push(...parseJsonl(JSON.stringify(record), path.join(UPLOADS_FOLDER, path.basename(uploads.file))));
+  }
+  return out;
+}
+
+/**
+ * The bot's updates of `articlesDir`, fetching within `sourceSettings`, updating `library`'s index:
+ * as delta segments when the library applies changes, else by rebuilds.
+ */
 export async function openArticleUpdates(
   articlesDir: string,
   sourceSettings: SourceSettings,
-  library: Pick<Library, 'reindex'>,
+  library: Pick<Library, 'reindex'> & Partial<ChangeApplier>,
   log?: (entry: Record<string, unknown>) => void,
 ): Promise<ArticleUpdates> {
   const sources = await openSources(articlesDir, fetcherFromSettings(sourceSettings));
+  const uploads = await UploadStore.open(articlesDir);
+  const applier = library.applyChange ? { applyChange: library.applyChange.bind(library) } : undefined;
   return new ArticleUpdates({
     sources,
-    uploads: await UploadStore.open(articlesDir),
-    index: IndexUpdates.rebuilding(library),
+    uploads,
+    index: applier ? IndexUpdates.segmented(applier, (ids) => storedArticles(sources, uploads, ids)) : IndexUpdates.rebuilding(library),
     feedsFile: sourceSettings.feedsFile,
     maxUploadBytes: sourceSettings.maxBytes,
     ...(log ? { log } : {}),

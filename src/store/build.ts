@@ -12,7 +12,8 @@ import { ErrorCodes, describeError, describeWithoutHint, isKijiError } from '../
 import { writeBinaryFile } from '../binary-file.js';
 import { INDEX_FORMAT_VERSION, checkedIndexFile, indexFiles, readIndexFile, readManifest, type Manifest } from './manifest.js';
 import { PassageTable } from './passage-table.js';
-import { abandonBuild, newBuildId, publishBuild, startBuild } from './index-dir.js';
+import { abandonBuild, currentBuildDir, newBuildId, publishBuild, startBuild } from './index-dir.js';
+import { loadDelta, readSegments, removeUnlistedDeltas, withSegmentsLock, writeSegments, type DeltaEntry } from './segments.js';
 import { crc32, fileCrc32, manifestText } from './integrity.js';
 import { checkBuild, findPreviousBuild, republish, repairLines, tableTrusted, vectorsTrusted, type CheckedBuild } from './repair.js';
 import { keywordDocs, keywordIndexKey } from './keyword-docs.js';
@@ -87,8 +88,11 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
     .digest('hex')
     .slice(0, 32);
   const checked = await checking;
+  // Deltas over the live build are folded into this one (a merge): read before the articles, so a
+  // delta committed after this point is carried over at publish rather than lost.
+  const merging = checked ? liveDeltas(checked.dir) : [];
   const getEmbedder = options.getEmbedder ? once(options.getEmbedder) : undefined;
-  const unchanged = checked ? await unchangedSince(checked, sourceKey, options.model, getEmbedder, log) : undefined;
+  const unchanged = checked && merging.length === 0 ? await unchangedSince(checked, sourceKey, options.model, getEmbedder, log) : undefined;
   if (unchanged) {
     // Files read again only because their stamps were fresh (or they were touched, not changed): the
     // next run knows them by their new stamps.
@@ -119,7 +123,7 @@ export async function buildIndex(options: BuildOptions): Promise<BuildReport> {
     }
   }
   try {
-    return await buildChanged({ ...options, ...(getEmbedder ? { getEmbedder } : {}) }, { started, log, source, sourceKey, thread, checked });
+    return await buildChanged({ ...options, ...(getEmbedder ? { getEmbedder } : {}) }, { started, log, source, sourceKey, thread, checked, merging });
   } finally {
     await thread?.release();
   }
@@ -132,11 +136,13 @@ interface BuildContext {
   sourceKey: string;
   thread: KeywordThread | undefined;
   checked: CheckedBuild | undefined;
+  /** Deltas listed over the previous build when this one started: their vectors are reused, and they are not carried over. */
+  merging: DeltaEntry[];
 }
 
 /** `buildIndex` once the articles may have changed: parse, compare with the previous build, build. */
 async function buildChanged(options: BuildOptions, context: BuildContext): Promise<BuildReport> {
-  const { started, log, source, sourceKey, thread, checked } = context;
+  const { started, log, source, sourceKey, thread, checked, merging } = context;
   const { articles, problems } = await loadArticles(options.articlesPath, { maxBytes: options.articleMaxBytes });
   for (const problem of problems) log(describeProblem(problem));
   const passages = articles.flatMap((article) => toPassages(article));
@@ -147,6 +153,12 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
   let onThread = previous === undefined ? thread?.build(docs) : undefined;
 
   const reusable = previous !== undefined && previous.vectorsOk && sameModel(previous.manifest, options.model);
+  const fromDeltas = reusable && previous.manifest.model !== null ? deltaVectors(options.indexDir, merging, previous.manifest.model.dimension, log) : new Map<string, DeltaVector>();
+  /** A live delta's vector of `p` (same id and hash), reused rather than embedded again. */
+  const deltaVectorOf = (p: Passage): Float32Array | undefined => {
+    const found = fromDeltas.get(p.id);
+    return found !== undefined && found.hash === p.hash ? found.vector : undefined;
+  };
   /** The previous build's row of `p` when it held `p` unchanged. */
   const unchangedRow = (p: Passage): number | undefined => {
     const row = previous?.table.rowOf(p.id);
@@ -154,7 +166,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
   };
   const isFresh = (p: Passage): boolean => {
     const row = reusable ? unchangedRow(p) : undefined;
-    return row !== undefined && previous!.table.label(row) >= 0;
+    return (row !== undefined && previous!.table.label(row) >= 0) || deltaVectorOf(p) !== undefined;
   };
   const toEmbed = options.model ? passages.filter((p) => !isFresh(p)) : [];
   const kept = new Set(passages.map((p) => p.id));
@@ -182,6 +194,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
     previous.manifest.contentDigest === digest &&
     previous.manifest.keywordIndexKey === keywordIndexKey() &&
     toEmbed.length === 0 &&
+    merging.length === 0 &&
     (wantsKeywordOnly || previous.manifest.model !== null)
   ) {
     // Same passages from different bytes (an edit that changed nothing kiji keeps, or an index from
@@ -201,18 +214,23 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
     onThread = thread.build(docs);
     onThread.help();
   }
+  let avgLengths: number[] | undefined;
   const keywordBytes = async (): Promise<Uint8Array> => {
     if (onThread) {
       onThread.help();
       try {
-        return await onThread.bytes;
+        const bytes = await onThread.bytes;
+        avgLengths = await onThread.avgLengths;
+        return bytes;
       } catch (error) {
         // The build's own errors (a bad passage id) are thrown as they would be here.
         if (!(error instanceof KeywordThreadFailed)) throw error;
         log(`${error.message} Building the keyword index on this thread instead.`);
       }
     }
-    return KeywordIndex.build(docs).serialize();
+    const built = KeywordIndex.build(docs);
+    avgLengths = built.avgLengths;
+    return built.serialize();
   };
 
   let embedder: Embedder | undefined;
@@ -243,6 +261,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
         passages,
         previous: canReuse ? previous : undefined,
         toEmbed: canReuse ? new Set(toEmbed.map((p) => p.id)) : new Set(passages.map((p) => p.id)),
+        fromDeltas: canReuse ? deltaVectorOf : () => undefined,
         dimension,
         embedder,
         hnsw: { ...hnswDefaults, ...options.hnsw },
@@ -308,10 +327,11 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
       sourceKey,
       sourceFiles: source.stamps,
       skipped: problems,
+      ...(avgLengths && avgLengths.length > 0 ? { keywordAvgLengths: avgLengths } : {}),
     };
     // The manifest goes last: a folder without one is never mistaken for a finished build.
     writeManifestAtomically(partialDir, manifest);
-    publishBuild(options.indexDir, partialDir);
+    publishMerged(options.indexDir, partialDir, merging, log);
     if (checked?.damaged.length) {
       const kept = passages.length - embedded;
       const fate = model === null ? `no vectors (${semanticOff})` : embedded === 0 ? `${kept} vectors reused` : `${embedded} passages embedded again, ${kept} vectors reused`;
@@ -428,6 +448,8 @@ interface PlaceVectorsInput {
   previous: PreviousBuild | undefined;
   /** Ids of passages that need a new vector. */
   toEmbed: Set<string>;
+  /** A delta segment's vector of a passage (same id and hash), placed without embedding it. */
+  fromDeltas: (p: Passage) => Float32Array | undefined;
   dimension: number;
   embedder: Embedder | undefined;
   hnsw: HnswParams;
@@ -457,7 +479,7 @@ async function placeVectors(input: PlaceVectorsInput): Promise<{ vectors: Vector
     );
     const keep = new Map<string, number>();
     passages.forEach((p, i) => {
-      if (!toEmbed.has(p.id)) keep.set(p.id, i);
+      if (!toEmbed.has(p.id) && input.fromDeltas(p) === undefined) keep.set(p.id, i);
     });
     for (let row = 0; row < table.size; row++) {
       const label = table.label(row);
@@ -475,6 +497,14 @@ async function placeVectors(input: PlaceVectorsInput): Promise<{ vectors: Vector
     vectors = await VectorStore.create(input.dimension, passages.length, input.hnsw);
   }
 
+  // Vectors of passages only a delta held (new, or changed since the previous build) are placed as they are.
+  const carried = passages.map((p, i) => ({ p, i, vector: toEmbed.has(p.id) ? undefined : input.fromDeltas(p) })).filter((c) => c.vector !== undefined && labels[c.i] === -1);
+  if (carried.length > 0) {
+    vectors.addMany(
+      carried.map(({ i }) => (labels[i] = freeLabels.pop() ?? nextLabel++)),
+      carried.map((c) => c.vector!),
+    );
+  }
   const pending = passages.map((p, i) => ({ p, i })).filter(({ p }) => toEmbed.has(p.id));
   if (pending.length > 0 && !input.embedder) throw new Error('placeVectors: passages need embedding but no embedder was loaded');
   let done = 0;
@@ -490,4 +520,70 @@ async function placeVectors(input: PlaceVectorsInput): Promise<{ vectors: Vector
   // Once, after the last insert: graph neighbours placed together make every later search faster.
   vectors.renumber();
   return { vectors, labels, embedded: pending.length };
+}
+
+/** The deltas listed over the build in `buildDir` (none when its list is damaged: it is then rebuilt from the articles). */
+function liveDeltas(buildDir: string): DeltaEntry[] {
+  try {
+    return readSegments(buildDir).deltas;
+  } catch {
+    return [];
+  }
+}
+
+interface DeltaVector {
+  hash: string;
+  vector: Float32Array;
+}
+
+/**
+ * The vectors of the deltas being merged, by passage id (a later delta's over an earlier one's), when
+ * they have `dimension`. A delta that fails its checks gives none: its passages are embedded again.
+ */
+function deltaVectors(indexDir: string, deltas: readonly DeltaEntry[], dimension: number, log: (line: string) => void): Map<string, DeltaVector> {
+  const found = new Map<string, DeltaVector>();
+  for (const entry of deltas) {
+    try {
+      const delta = loadDelta(indexDir, entry);
+      if (!delta.vectors || delta.manifest.dimension !== dimension) continue;
+      for (let row = 0; row < delta.table.size; row++) {
+        found.set(delta.table.id(row), { hash: delta.table.hash(row), vector: delta.vectors.subarray(row * dimension, (row + 1) * dimension) });
+      }
+      delta.keywords.close();
+    } catch (error) {
+      log(`The delta ${entry.name} cannot be reused (${describeWithoutHint(error)}); its passages are embedded again.`);
+    }
+  }
+  return found;
+}
+
+/**
+ * Publishes a finished build over the deltas it merged: under the segments lock, deltas committed to
+ * the live build's list since `merged` was read are carried over into the new build's list (their
+ * deletions are by article id, so they hold over the new build), then CURRENT flips. Deltas no list
+ * names any longer are removed.
+ */
+function publishMerged(indexDir: string, partialDir: string, merged: readonly DeltaEntry[], log: (line: string) => void): void {
+  withSegmentsLock(indexDir, () => {
+    const live = currentBuildDir(indexDir);
+    const done = new Set(merged.map((d) => d.name));
+    let carried: DeltaEntry[] = [];
+    let next = 0;
+    if (live !== undefined) {
+      try {
+        const list = readSegments(live);
+        carried = list.deltas.filter((d) => !done.has(d.name));
+        next = list.next;
+      } catch {
+        // A damaged list carries nothing: its deltas' articles are in the folder this build read.
+      }
+    }
+    const buildId = path.basename(partialDir).replace(/^build-/, '').replace(/\.partial$/, '');
+    if (carried.length > 0) {
+      writeSegments(partialDir, { format: 'kiji-segments', base: buildId, next, deltas: carried });
+      log(`Carried over ${carried.length} delta segment(s) made while this build ran.`);
+    }
+    publishBuild(indexDir, partialDir);
+    removeUnlistedDeltas(indexDir, new Set(carried.map((d) => d.name)), log);
+  });
 }

@@ -25,7 +25,7 @@ type Job =
   | { kind: typeof JOB_KIND; task: 'rest'; id: number; analysis: KeywordAnalysis };
 
 type FromThread =
-  | { type: 'done'; id: number; bytes: Uint8Array }
+  | { type: 'done'; id: number; bytes: Uint8Array; avgLengths: number[] }
   | ({ type: 'error'; id: number } & ErrorMessage);
 
 /**
@@ -73,6 +73,8 @@ export class KeywordThread {
   private readonly worker: Worker;
   private pending: Pending | undefined;
   private failed: KeywordThreadFailed | undefined;
+  /** Average channel lengths of the last finished build (builds run one at a time). */
+  private avgLengths: number[] = [];
   private lastId = 0;
 
   /** The thread an earlier build in this process released, or a new one. */
@@ -90,7 +92,10 @@ export class KeywordThread {
       const pending = this.pending;
       if (pending === undefined || message.id !== pending.id) return;
       this.pending = undefined;
-      if (message.type === 'done') pending.resolve(message.bytes);
+      if (message.type === 'done') {
+        this.avgLengths = message.avgLengths;
+        pending.resolve(message.bytes);
+      }
       else pending.reject(fromErrorMessage(message));
     });
     this.worker.on('error', (error) => this.fail(new KeywordThreadFailed(`The keyword index thread failed: ${error.message}`, { cause: error })));
@@ -116,7 +121,7 @@ export class KeywordThread {
    * `help()`, or when few documents are left, the keyword thread does it all. `help()` returns how
    * many documents it analysed; a second one is a no-op.
    */
-  build(docs: readonly KeywordDoc[]): { help: () => number; bytes: Promise<Uint8Array> } {
+  build(docs: readonly KeywordDoc[]): { help: () => number; bytes: Promise<Uint8Array>; avgLengths: Promise<number[]> } {
     const id = ++this.lastId;
     const split = new Int32Array(new SharedArrayBuffer(3 * Int32Array.BYTES_PER_ELEMENT));
     split[BACK] = docs.length;
@@ -146,7 +151,10 @@ export class KeywordThread {
       if (!this.failed) this.worker.postMessage({ kind: JOB_KIND, task: 'rest', id, analysis } satisfies Job, analysisBuffers(analysis));
       return share.to - share.from;
     };
-    return { help, bytes };
+    const avgLengths = bytes.then(() => this.avgLengths);
+    // Rejected with `bytes`, whose caller hears of it: never left unhandled.
+    avgLengths.catch(() => {});
+    return { help, bytes, avgLengths };
   }
 
   /** Done with it: kept for the next build when healthy and idle (and none is kept yet), else stopped. */
@@ -180,8 +188,9 @@ function runThread(): void {
     let message: FromThread;
     let transfer: ArrayBuffer[] = [];
     try {
-      const bytes = run().serialize();
-      message = { type: 'done', id, bytes };
+      const index = run();
+      const bytes = index.serialize();
+      message = { type: 'done', id, bytes, avgLengths: index.avgLengths ?? [] };
       // Moved, not copied, when the bytes are their buffer's only contents (they are: one allocation).
       if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) transfer = [bytes.buffer];
     } catch (error) {

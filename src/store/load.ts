@@ -10,6 +10,8 @@ import { PassageTable } from './passage-table.js';
 import { currentBuildDir } from './index-dir.js';
 import type { ModelKey } from './build.js';
 import { checkInBackground, checkLimits, leftOnDisk, verifyBeforeLoad, type BackgroundCheck } from './load-checks.js';
+import { loadDelta, readSegments, SEGMENTS_FILE, type LoadedDelta, type SegmentsList } from './segments.js';
+import { segmentSet, type SegmentSet } from './segment-set.js';
 
 /** A built index in memory, ready to search. */
 export interface LoadedIndex {
@@ -25,6 +27,50 @@ export interface LoadedIndex {
   semanticOff?: string;
   /** The check of the files left on disk, running after the load (see load-checks.ts). */
   backgroundCheck?: BackgroundCheck;
+  /**
+   * The delta segments over this build (segments.ts), when its segments list names any; absent, the
+   * build alone is the index and is searched exactly as it always was.
+   */
+  segments?: SegmentSet;
+}
+
+/**
+ * `base` (a loaded build) with the deltas its segments list names now: deltas already loaded are
+ * taken from `cache` (they never change once written), the others read and checked. A delta that
+ * fails its checks, or a damaged list, is left out and reported in `segments.damaged`: the rest
+ * answers, and a merge rebuilds what was lost. Shares the base's table, keywords and graph.
+ */
+export function withSegments(base: LoadedIndex, cache: Map<string, LoadedDelta> = new Map()): LoadedIndex {
+  const { segments: _old, ...build } = base;
+  const indexDir = path.dirname(base.dir);
+  let list: SegmentsList;
+  const damaged: SegmentSet['damaged'] = [];
+  try {
+    list = readSegments(base.dir);
+  } catch (error) {
+    list = { format: 'kiji-segments', base: base.manifest.buildId, next: 0, deltas: [] };
+    damaged.push({ name: SEGMENTS_FILE, reason: describeWithoutHint(error) });
+  }
+  if (list.deltas.length === 0 && damaged.length === 0) return build;
+  const deltas: LoadedDelta[] = [];
+  const dimension = base.vectors?.dimension;
+  for (const entry of list.deltas) {
+    let delta = cache.get(entry.name);
+    if (!delta) {
+      try {
+        delta = loadDelta(indexDir, entry);
+        delta.keywords.maxPostings = base.keywords.maxPostings;
+      } catch (error) {
+        damaged.push({ name: entry.name, reason: describeWithoutHint(error) });
+        continue;
+      }
+      cache.set(entry.name, delta);
+    }
+    // Vectors of another model's dimension are not comparable: that delta answers by keywords until a merge.
+    if (delta.vectors && delta.manifest.dimension !== dimension) delta = { ...delta, vectors: undefined } as LoadedDelta;
+    deltas.push(delta);
+  }
+  return { ...build, segments: segmentSet(base, list, deltas, damaged) };
 }
 
 /**
@@ -51,6 +97,8 @@ export interface LoadOptions {
   backgroundCheckFrom?: number;
   /** Hears of trouble that does not fail the load (a keyword index built with another ICU). */
   log?: (line: string) => void;
+  /** Deltas loaded before, by name, reused rather than read again (see `withSegments`). */
+  deltaCache?: Map<string, LoadedDelta>;
 }
 
 /**
@@ -157,7 +205,8 @@ export async function loadIndex(indexDir: string, options: LoadOptions = {}): Pr
   }
   if (options.keywordMaxPostings !== undefined) keywords.maxPostings = options.keywordMaxPostings;
   const backgroundCheck = checkInBackground(dir, manifest, onDisk);
-  return { dir, manifest, table, keywords, rowOfLabel, backgroundCheck, ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
+  const loaded: LoadedIndex = { dir, manifest, table, keywords, rowOfLabel, backgroundCheck, ...(vectors ? { vectors } : {}), ...(semanticOff ? { semanticOff } : {}) };
+  return withSegments(loaded, options.deltaCache);
 }
 
 /** keywords.bin: read whole and checked against its checksum, or (`onDisk`) opened to be read per query. */

@@ -75,6 +75,12 @@ const manifestSchema = z.object({
       ),
     })
     .optional(),
+  /**
+   * Average token count of each keyword channel over this build's passages: delta segments lay out
+   * their BM25 with these, so their scores compare with the build's (segments.ts). Absent in builds
+   * from before, whose deltas then use their own averages.
+   */
+  keywordAvgLengths: z.array(z.number().nonnegative()).optional(),
   /** Problems with the articles (files and articles skipped, fields dropped), repeated by a re-run that stops early. */
   skipped: z
     .array(

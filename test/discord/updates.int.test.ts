@@ -89,7 +89,11 @@ afterAll(async () => {
 describe('/add url:', () => {
   it('indexes a page privately, and the next /ask cites it with its link', async () => {
     const url = `${server.base}/articles/salmon.html`;
+    const build = library.buildId;
     const reply = await harness.fake.reply(harness.fake.slash('add', { url }, manager));
+    // Applied as a delta segment over the same build, not a rebuild; the id still tells the content changed.
+    expect(library.buildId).not.toBe(build);
+    expect(library.buildId.split('+')[0]).toBe(build.split('+')[0]);
     expect(reply.callback).toEqual({ type: 5, data: { flags: 64 } });
     expect(reply.message.content).toMatch(/^Indexed: \*\*函館港でサケの水揚げが過去10年で最多に\*\* · 2026-01-20 · [2-9] paragraphs\n<http:\/\/127\.0\.0\.1:\d+\/articles\/salmon\.html>$/);
     expect(reply.message.allowed_mentions).toEqual({ parse: [] });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { BuildReport } from '../../src/retrieval/types.js';
 import { IndexUpdates, type ArticleChange } from '../../src/sources/updates.js';
+import type { Article } from '../../src/articles/article.js';
+import type { IndexChange } from '../../src/index-types.js';
 
 const report = (n: number): BuildReport => ({ articles: n, passages: n, embedded: 0, reused: 0, removed: 0, skipped: [], ms: 0 });
 
@@ -49,5 +51,23 @@ describe('IndexUpdates', () => {
     await updates.idle();
     updates.articlesChanged(change('c'));
     expect(calls).toHaveLength(3);
+  });
+});
+
+describe('IndexUpdates.segmented', () => {
+  const article = (id: string): Article => ({ id, title: id, sourcePath: 'x.jsonl', paragraphs: [{ text: `${id} の本文です。` }] });
+
+  it('hands the applier the changed articles read by id only, and applies an id no longer stored as removed', async () => {
+    const applied: IndexChange[] = [];
+    const asked: string[][] = [];
+    const stored = new Map([['a', article('a')], ['b', article('b')]]);
+    const updates = IndexUpdates.segmented(
+      { applyChange: async (c) => (applied.push(c), report(1)) },
+      (ids) => (asked.push([...ids]), ids.flatMap((id) => (stored.has(id) ? [stored.get(id)!] : []))),
+    );
+    const given = article('c');
+    await updates.articlesChanged({ added: ['a', 'c', 'gone'], changed: ['b'], removed: ['x'], articles: [given] });
+    expect(asked).toEqual([['a', 'gone', 'b']]);
+    expect(applied).toEqual([{ articles: [stored.get('a'), given, stored.get('b')], removed: ['x', 'gone'] }]);
   });
 });

@@ -8,7 +8,7 @@ import type { BuildReport, Library } from '../retrieval/types.js';
 import { currentBuildDir } from '../store/index-dir.js';
 import { feedFromUrl, loadFeedsFile, type FeedConfig } from '../sources/feeds-file.js';
 import { changedArticles, changeOfPolls, describePoll, fetcherFromSettings, openSources, pollFeeds, type Sources } from '../sources/ingest.js';
-import { IndexUpdates, type ArticleChange } from '../sources/updates.js';
+import { indexUpdatesFor, storedArticles, type ArticleChange, type IndexUpdates } from '../sources/updates.js';
 import { Poller } from '../sources/poller.js';
 import type { FeedPollReport } from '../sources/poll.js';
 import { log, parseFlags, runMain, settingsFromFlags } from './run.js';
@@ -72,14 +72,14 @@ function print(reports: readonly FeedPollReport[]): void {
  * through the same seam, `IndexUpdates.articlesChanged`. Opened on the first change only: a poll
  * that changes nothing loads no model and no index, and bad input leaves no index behind.
  */
-function indexOf(settings: Settings): (change: ArticleChange) => Promise<string> {
+function indexOf(settings: Settings, sources: Sources): (change: ArticleChange) => Promise<string> {
   let opened: Promise<{ library: Library; updates: IndexUpdates }> | undefined;
   return async (change) => {
     if (opened === undefined) {
       // A new index is built from the articles folder as it is now, so it holds this change already.
       const created = currentBuildDir(settings.indexDir) === undefined;
       log(`${created ? 'Creating' : 'Updating'} the index in ${settings.indexDir}`);
-      opened = openLibrary(settings, { log, buildIfMissing: true, rebuildIfUnreadable: true }).then((library) => ({ library, updates: IndexUpdates.rebuilding(library) }));
+      opened = openLibrary(settings, { log, buildIfMissing: true, rebuildIfUnreadable: true }).then((library) => ({ library, updates: indexUpdatesFor(library, (ids) => storedArticles(sources, undefined, ids)) }));
       if (created) {
         const articles = (await opened).library.articles();
         return `index     created: ${articles.length} articles, ${articles.reduce((n, a) => n + a.passages, 0)} passages`;
@@ -93,13 +93,13 @@ function indexOf(settings: Settings): (change: ArticleChange) => Promise<string>
 async function once(feeds: readonly FeedConfig[], sources: Sources, settings: Settings): Promise<void> {
   const reports = await pollFeeds(feeds, sources);
   print(reports);
-  if (changedArticles(reports) > 0) console.log(await indexOf(settings)(changeOfPolls(reports, sources.articles)));
+  if (changedArticles(reports) > 0) console.log(await indexOf(settings, sources)(changeOfPolls(reports, sources.articles)));
   else console.log('index     unchanged: no article added or changed');
   if (reports.every((r) => r.status === 'error')) process.exitCode = 1;
 }
 
 async function keepPolling(feeds: readonly FeedConfig[], sources: Sources, settings: Settings): Promise<void> {
-  const update = indexOf(settings);
+  const update = indexOf(settings, sources);
   // IndexUpdates runs one update at a time and folds the changes that arrive meanwhile into the next.
   const updating = new Set<Promise<void>>();
   const now = Date.now();

@@ -405,16 +405,26 @@ function forgetFeedItem(sources: Sources, record: StoredArticle): void {
  * kiji's own articles (fetched or uploaded) of these ids, parsed from their stored lines as a build
  * parses the files they are saved in: an update reads only what changed.
  */
-export function storedArticles(sources: Pick<Sources, 'articles'>, uploads: UploadStore, ids: readonly string[]): Article[] {
+export function storedArticles(sources: Pick<Sources, 'articles'>, uploads: UploadStore | undefined, ids: readonly string[]): Article[] {
   const wanted = new Set(ids);
   const out: Article[] = [];
   for (const record of sources.articles.all()) {
     if (wanted.has(record.id)) out.push(...parseJsonl(JSON.stringify(record), path.join(FETCHED_FOLDER, sourceFileName(record.source))));
   }
-  for (const record of uploads.all()) {
-    if (wanted.has(record.id)) out.push(...parseJsonl(JSON.stringify(record), path.join(UPLOADS_FOLDER, path.basename(uploads.file))));
+  if (uploads) {
+    for (const record of uploads.all()) {
+      if (wanted.has(record.id)) out.push(...parseJsonl(JSON.stringify(record), path.join(UPLOADS_FOLDER, path.basename(uploads.file))));
+    }
   }
   return out;
+}
+
+/**
+ * How `library`'s index takes article changes: as delta segments when it applies changes (reading the
+ * changed articles by id with `read`), else by rebuilds.
+ */
+export function indexUpdatesFor(library: Pick<Library, 'reindex'> & Partial<ChangeApplier>, read: (ids: readonly string[]) => Article[]): IndexUpdates {
+  return library.applyChange ? IndexUpdates.segmented({ applyChange: library.applyChange.bind(library) }, read) : IndexUpdates.rebuilding(library);
 }
 
 /**
@@ -429,11 +439,10 @@ export async function openArticleUpdates(
 ): Promise<ArticleUpdates> {
   const sources = await openSources(articlesDir, fetcherFromSettings(sourceSettings));
   const uploads = await UploadStore.open(articlesDir);
-  const applier = library.applyChange ? { applyChange: library.applyChange.bind(library) } : undefined;
   return new ArticleUpdates({
     sources,
     uploads,
-    index: applier ? IndexUpdates.segmented(applier, (ids) => storedArticles(sources, uploads, ids)) : IndexUpdates.rebuilding(library),
+    index: indexUpdatesFor(library, (ids) => storedArticles(sources, uploads, ids)),
     feedsFile: sourceSettings.feedsFile,
     maxUploadBytes: sourceSettings.maxBytes,
     ...(log ? { log } : {}),

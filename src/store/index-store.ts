@@ -121,13 +121,15 @@ export class SegmentedFileStore implements IndexStore<LoadedIndex> {
     }
     const snapshot = await this.refresh(current);
     const live = snapshot.segments ? snapshot.segments.articles() : snapshot.table.articleSummaries();
+    const total = live.reduce((sum, a) => sum + a.passages, 0);
     return {
       snapshot,
       report: {
         articles: live.length,
-        passages: live.reduce((sum, a) => sum + a.passages, 0),
+        passages: total,
         embedded,
-        reused: passages.length - embedded,
+        // As a build reports it, over the whole index; without vectors the change's passages count as new.
+        reused: total - (vectors === undefined ? passages.length : embedded),
         removed: change.removed.length,
         skipped: [],
         ...(vectors === undefined && current.vectors !== undefined ? { semanticOff: 'the new passages have no vectors until the next merge (no embedding model loaded)' } : {}),

@@ -41,3 +41,15 @@ export interface IndexChange {
   articles: Article[];
   removed: string[];
 }
+
+/** Which articles (by id) a change touched; an incremental index applies exactly these. */
+export interface ArticleChange {
+  added: string[];
+  changed: string[];
+  removed: string[];
+  /**
+   * The added and changed articles themselves, as the articles folder's parser gives them, when the
+   * caller has them; those it lacks are read by the `IndexUpdates`' reader.
+   */
+  articles?: Article[];
+}

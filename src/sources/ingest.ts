@@ -12,7 +12,7 @@ import type { FeedConfig } from './feeds-file.js';
 import { createFetcher, type Fetcher, type Resolver } from './fetch.js';
 import { pollFeed, type FeedPollReport, type ItemOutcome } from './poll.js';
 import type { ExtractOptions } from './page.js';
-import type { ArticleChange } from './updates.js';
+import type { ArticleChange } from '../index-types.js';
 
 export function fetcherFromSettings(settings: SourceSettings, resolve?: Resolver): Fetcher {
   return createFetcher({

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { SourceSettings } from '../config/sources.js';
 import { describeError, ErrorCodes, KijiError } from '../errors.js';
 import type { BuildReport, Library } from '../retrieval/types.js';
-import type { IndexChange } from '../index-types.js';
+import type { ArticleChange, IndexChange } from '../index-types.js';
 import type { Article } from '../articles/article.js';
 import { parseJsonl } from '../articles/jsonl.js';
 import { FETCHED_FOLDER, sourceFileName } from './article-store.js';
@@ -26,16 +26,10 @@ import { Poller, systemClock, type Clock } from './poller.js';
 import { articleFromUpload, UPLOAD_EXTENSIONS } from './upload.js';
 import { UploadStore, type UploadedArticle, type UploadOutcome } from './upload-store.js';
 
-/** Which articles (by id) a change touched; an incremental index applies exactly these. */
-export interface ArticleChange {
-  added: string[];
-  changed: string[];
-  removed: string[];
-  /**
-   * The added and changed articles themselves, as the articles folder's parser gives them, when the
-   * caller has them; those it lacks are read by the `IndexUpdates`' reader.
-   */
-  articles?: Article[];
+export type { ArticleChange } from '../index-types.js';
+
+function emptyChange(): ArticleChange {
+  return { added: [], changed: [], removed: [] };
 }
 
 /** An index that applies a change of articles without a rebuild (the Library, over delta segments). */
@@ -43,9 +37,6 @@ export interface ChangeApplier {
   applyChange(change: IndexChange): Promise<BuildReport>;
 }
 
-export function emptyChange(): ArticleChange {
-  return { added: [], changed: [], removed: [] };
-}
 
 /**
  * Index updates after article changes, one at a time: a change that arrives while an update runs is

@@ -7,6 +7,7 @@ import { buildFromSettings, openLibrary } from '../../src/library.js';
 import { parseJsonl } from '../../src/articles/jsonl.js';
 import type { Article } from '../../src/articles/article.js';
 import type { Library } from '../../src/retrieval/types.js';
+import { segmentDefaults } from '../../src/config/defaults.js';
 
 /**
  * The incremental index against a full rebuild of the same articles: the JSQuAD articles are added
@@ -81,7 +82,8 @@ afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 describe('delta segments against a full rebuild (JSQuAD)', () => {
   it('gives the rankings of a full rebuild within tolerance, and after a merge exactly', async () => {
     writeBatch('a-base.jsonl', 0, 20);
-    const library = await openLibrary(settingsFor('incremental'), { buildIfMissing: true, tuning });
+    // No merge in the background: one finishing while the rankings are taken would swap the index under them.
+    const library = await openLibrary(settingsFor('incremental'), { buildIfMissing: true, tuning, merge: { ...segmentDefaults, maxDeltas: Infinity, maxDeltaShare: Infinity } });
     const batches = [
       ['b-1.jsonl', 20, 30],
       ['b-2.jsonl', 30, 40],
@@ -103,13 +105,17 @@ describe('delta segments against a full rebuild (JSQuAD)', () => {
     const reference = { keyword: await rankings(full, 'keyword'), hybrid: await rankings(full, 'hybrid'), exact: await rankings(full, 'exact') };
 
     // Keyword scores use the collection's statistics in every segment, and vectors are searched
-    // exactly (a filter allowing everything, `tuning`): the same rankings as the full rebuild. The
-    // only difference left, a delta's lengths normalized by the base's average rather than the
-    // whole collection's, moves no ranking of these questions; a stray near-tie may, hence 0.98.
+    // exactly (a filter allowing everything, `tuning`): the rankings of the full rebuild but for near
+    // ties low in the top 10. What is left differs by construction: each segment stores its impacts in
+    // steps of its own highest impact per term (postings.ts), and a delta normalizes lengths by the
+    // base's average rather than the whole collection's. So the first answer and the top 10's members
+    // are held to the full rebuild's, and most lists must come out identical, order and all.
     const before = { keyword: agreement(await rankings(library, 'keyword'), reference.keyword), exact: agreement(await rankings(library, 'exact'), reference.exact) };
-    expect(before.keyword.identical).toBeGreaterThanOrEqual(0.98);
-    expect(before.exact.identical).toBeGreaterThanOrEqual(0.98);
-    expect(before.keyword.top1).toBeGreaterThanOrEqual(0.99);
+    for (const half of [before.keyword, before.exact]) {
+      expect(half.top1).toBeGreaterThanOrEqual(0.99);
+      expect(half.overlap).toBeGreaterThanOrEqual(0.99);
+      expect(half.identical).toBeGreaterThanOrEqual(0.9);
+    }
     // Through the graph, the base's HNSW graph answers for its rows where the full rebuild's own graph
     // answers for all: two approximate graphs built in another order find slightly different
     // neighbours (near ties of the test model's similarities), so only the top is held near equal.

@@ -464,6 +464,9 @@ function heldVectors(passages: readonly Passage[], previous: PreviousBuild, from
   if (missing.length === 0) return held;
 
   const texts = new Set(missing.map((i) => passages[i]!.text));
+  // Tested before `texts`: a set lookup hashes the whole string, which over every passage of a large
+  // corpus costs more than the rest of this function.
+  const lengths = new Set(missing.map((i) => passages[i]!.text.length));
   const wanted = new Set(missing.map((i) => passageEmbeddingKey(passages[i]!)));
   const byKey = new Map<string, HeldVector>();
   const offer = (key: string, vector: HeldVector): void => {
@@ -471,7 +474,7 @@ function heldVectors(passages: readonly Passage[], previous: PreviousBuild, from
   };
   // Another passage held by id with the same input (two articles sharing a paragraph): its label is copied.
   passages.forEach((p, i) => {
-    if (held[i] !== undefined && texts.has(p.text)) offer(passageEmbeddingKey(p), held[i]!);
+    if (held[i] !== undefined && lengths.has(p.text.length) && texts.has(p.text)) offer(passageEmbeddingKey(p), held[i]!);
   });
   for (let row = 0; row < table.size; row++) {
     const label = table.label(row);

@@ -176,7 +176,20 @@ function withoutUndefined<T extends object>(fields: T): { [K in keyof T]: Exclud
  * The text the embedder sees for a passage: title (and section), a newline, then the text.
  * The E5 `passage: ` prefix is the embedder's business. Example: `見出し 小見出し\n本文。`.
  */
-export function passageEmbeddingText(p: Passage): string {
+export function passageEmbeddingText(p: EmbeddingInput): string {
   const heading = p.section === undefined ? p.title : `${p.title} ${p.section}`;
   return `${heading}\n${p.text}`;
+}
+
+/** The fields `passageEmbeddingText` reads. */
+export type EmbeddingInput = Pick<Passage, 'title' | 'section' | 'text'>;
+
+/**
+ * A key for what the embedder sees of a passage: equal keys, equal vectors (from one model), whatever
+ * the passages' ids. Ids are positional, so a paragraph inserted above others renumbers them while
+ * their keys stay. Not `hash`, which also covers the subtitle (the keyword index sees it, the
+ * embedder does not).
+ */
+export function passageEmbeddingKey(p: EmbeddingInput): string {
+  return sha256Hex(passageEmbeddingText(p)).slice(0, 16);
 }

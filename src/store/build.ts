@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { describeProblem, loadArticles, sourceFingerprint, type SourceFingerprint } from '../articles/load.js';
-import { toPassages, passageEmbeddingText, chunkDefaults } from '../passages/chunk.js';
+import { toPassages, passageEmbeddingKey, passageEmbeddingText, chunkDefaults } from '../passages/chunk.js';
 import type { Passage } from '../passages/passage.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import { KeywordIndex } from '../keywords/bm25.js';
@@ -154,21 +154,13 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
 
   const reusable = previous !== undefined && previous.vectorsOk && sameModel(previous.manifest, options.model);
   const fromDeltas = reusable && previous.manifest.model !== null ? deltaVectors(options.indexDir, merging, previous.manifest.model.dimension, log) : new Map<string, DeltaVector>();
-  /** A live delta's vector of `p` (same id and hash), reused rather than embedded again. */
-  const deltaVectorOf = (p: Passage): Float32Array | undefined => {
-    const found = fromDeltas.get(p.id);
-    return found !== undefined && found.hash === p.hash ? found.vector : undefined;
-  };
   /** The previous build's row of `p` when it held `p` unchanged. */
   const unchangedRow = (p: Passage): number | undefined => {
     const row = previous?.table.rowOf(p.id);
     return row !== undefined && previous!.table.hash(row) === p.hash ? row : undefined;
   };
-  const isFresh = (p: Passage): boolean => {
-    const row = reusable ? unchangedRow(p) : undefined;
-    return (row !== undefined && previous!.table.label(row) >= 0) || deltaVectorOf(p) !== undefined;
-  };
-  const toEmbed = options.model ? passages.filter((p) => !isFresh(p)) : [];
+  const held = options.model && reusable ? heldVectors(passages, previous, fromDeltas) : [];
+  const toEmbed = options.model ? passages.filter((_, i) => held[i] === undefined) : [];
   const kept = new Set(passages.map((p) => p.id));
   const removed = previous ? countRemoved(previous.table, kept) : 0;
 
@@ -260,8 +252,7 @@ async function buildChanged(options: BuildOptions, context: BuildContext): Promi
       const result = await placeVectors({
         passages,
         previous: canReuse ? previous : undefined,
-        toEmbed: canReuse ? new Set(toEmbed.map((p) => p.id)) : new Set(passages.map((p) => p.id)),
-        fromDeltas: canReuse ? deltaVectorOf : () => undefined,
+        held: canReuse ? held : [],
         dimension,
         embedder,
         hnsw: { ...hnswDefaults, ...options.hnsw },
@@ -443,13 +434,67 @@ function readPrevious(checked: CheckedBuild | undefined, log: (line: string) => 
   }
 }
 
+/** A vector a passage can have without embedding it: a label of the previous build's graph, or a merged delta's vector. */
+type HeldVector = { label: number } | { vector: Float32Array };
+
+/**
+ * For each passage, a vector already held for the same embedding input, or undefined when it must be
+ * embedded. First by id and hash (the passage unchanged: it keeps its label); then, whatever the id,
+ * by `passageEmbeddingKey`: ids are positional, so a paragraph inserted or removed near the top of an
+ * article renumbers every later one, whose vectors are still good. Only texts some passage needs are
+ * looked for, and only rows no passage holds by id are read back, so an update reads a few rows.
+ */
+function heldVectors(passages: readonly Passage[], previous: PreviousBuild, fromDeltas: Map<string, DeltaVector>): (HeldVector | undefined)[] {
+  const { table } = previous;
+  const held = new Array<HeldVector | undefined>(passages.length);
+  /** Rows whose passage is held by id: their labels are taken, and their texts are a passage's own. */
+  const heldRows = new Uint8Array(table.size);
+  const missing: number[] = [];
+  passages.forEach((p, i) => {
+    const row = table.rowOf(p.id);
+    if (row !== undefined && table.hash(row) === p.hash && table.label(row) >= 0) {
+      held[i] = { label: table.label(row) };
+      heldRows[row] = 1;
+      return;
+    }
+    const inDelta = fromDeltas.get(p.id);
+    if (inDelta !== undefined && inDelta.hash === p.hash) held[i] = { vector: inDelta.vector };
+    else missing.push(i);
+  });
+  if (missing.length === 0) return held;
+
+  const texts = new Set(missing.map((i) => passages[i]!.text));
+  // Tested before `texts`: a set lookup hashes the whole string, which over every passage of a large
+  // corpus costs more than the rest of this function.
+  const lengths = new Set(missing.map((i) => passages[i]!.text.length));
+  const wanted = new Set(missing.map((i) => passageEmbeddingKey(passages[i]!)));
+  const byKey = new Map<string, HeldVector>();
+  const offer = (key: string, vector: HeldVector): void => {
+    if (wanted.has(key) && !byKey.has(key)) byKey.set(key, vector);
+  };
+  // Another passage held by id with the same input (two articles sharing a paragraph): its label is copied.
+  passages.forEach((p, i) => {
+    if (held[i] !== undefined && lengths.has(p.text.length) && texts.has(p.text)) offer(passageEmbeddingKey(p), held[i]!);
+  });
+  for (let row = 0; row < table.size; row++) {
+    const label = table.label(row);
+    if (label < 0 || heldRows[row] === 1) continue;
+    const text = table.text(row);
+    if (texts.has(text)) offer(passageEmbeddingKey({ title: table.article(row).title, section: table.section(row), text }), { label });
+  }
+  for (const inDelta of fromDeltas.values()) {
+    const text = inDelta.table.text(inDelta.row);
+    if (texts.has(text)) offer(passageEmbeddingKey({ title: inDelta.table.article(inDelta.row).title, section: inDelta.table.section(inDelta.row), text }), { vector: inDelta.vector });
+  }
+  if (byKey.size > 0) for (const i of missing) held[i] = byKey.get(passageEmbeddingKey(passages[i]!));
+  return held;
+}
+
 interface PlaceVectorsInput {
   passages: Passage[];
   previous: PreviousBuild | undefined;
-  /** Ids of passages that need a new vector. */
-  toEmbed: Set<string>;
-  /** A delta segment's vector of a passage (same id and hash), placed without embedding it. */
-  fromDeltas: (p: Passage) => Float32Array | undefined;
+  /** Per passage, the vector it keeps (`heldVectors`); undefined: embedded. Labels only with `previous`. */
+  held: readonly (HeldVector | undefined)[];
   dimension: number;
   embedder: Embedder | undefined;
   hnsw: HnswParams;
@@ -458,16 +503,18 @@ interface PlaceVectorsInput {
 }
 
 /**
- * Starts from the previous vector index (or an empty one), deletes the vectors of removed and
- * changed passages, and embeds the rest. Freed labels are reused so the index does not grow
+ * Starts from the previous vector index (or an empty one), keeps the labels passages still hold,
+ * deletes the rest, and embeds what nothing held. Freed labels are reused so the index does not grow
  * with every edit.
  */
 async function placeVectors(input: PlaceVectorsInput): Promise<{ vectors: VectorStore; labels: number[]; embedded: number }> {
-  const { passages, previous, toEmbed } = input;
+  const { passages, previous, held } = input;
   let vectors: VectorStore;
   const labels = new Array<number>(passages.length).fill(-1);
   const freeLabels: number[] = [];
   let nextLabel = 0;
+  /** Vectors placed as they are, under new labels: a merged delta's, or a copy of a label another passage holds. */
+  const carried: { i: number; vector: Float32Array }[] = [];
   if (previous) {
     const { manifest, dir, table } = previous;
     vectors = await VectorStore.load(
@@ -477,35 +524,53 @@ async function placeVectors(input: PlaceVectorsInput): Promise<{ vectors: Vector
       manifest.files[indexFiles.vectors] ?? -1,
       manifest.vectorsUnordered ?? 0,
     );
-    const keep = new Map<string, number>();
-    passages.forEach((p, i) => {
-      if (!toEmbed.has(p.id) && input.fromDeltas(p) === undefined) keep.set(p.id, i);
-    });
+    // A label stays with the passage of its own id, else goes to the first passage that holds it (the
+    // graph is left as it is); any other passage with the same embedding input gets a copy of its
+    // vector under a label of its own.
+    const taken = new Set<number>();
+    const ownLabel = (i: number): number | undefined => {
+      const row = table.rowOf(passages[i]!.id);
+      return row === undefined ? undefined : table.label(row);
+    };
+    const byLabel = held.flatMap((h, i) => (h !== undefined && 'label' in h ? [{ i, label: h.label }] : []));
+    for (const { i, label } of byLabel) {
+      if (ownLabel(i) !== label) continue;
+      taken.add(label);
+      labels[i] = label;
+    }
+    for (const { i, label } of byLabel) {
+      if (labels[i] !== -1) continue;
+      if (taken.has(label)) {
+        carried.push({ i, vector: vectors.vector(label) });
+      } else {
+        taken.add(label);
+        labels[i] = label;
+      }
+    }
     for (let row = 0; row < table.size; row++) {
       const label = table.label(row);
       if (label < 0) continue;
       nextLabel = Math.max(nextLabel, label + 1);
-      const i = keep.get(table.id(row));
-      if (i === undefined) {
+      if (!taken.has(label)) {
         vectors.remove(label);
         freeLabels.push(label);
-      } else {
-        labels[i] = label;
       }
     }
   } else {
+    if (held.some((h) => h !== undefined && 'label' in h)) throw new Error('placeVectors: labels held without a previous build');
     vectors = await VectorStore.create(input.dimension, passages.length, input.hnsw);
   }
 
-  // Vectors of passages only a delta held (new, or changed since the previous build) are placed as they are.
-  const carried = passages.map((p, i) => ({ p, i, vector: toEmbed.has(p.id) ? undefined : input.fromDeltas(p) })).filter((c) => c.vector !== undefined && labels[c.i] === -1);
+  held.forEach((h, i) => {
+    if (h !== undefined && 'vector' in h) carried.push({ i, vector: h.vector });
+  });
   if (carried.length > 0) {
     vectors.addMany(
       carried.map(({ i }) => (labels[i] = freeLabels.pop() ?? nextLabel++)),
-      carried.map((c) => c.vector!),
+      carried.map((c) => c.vector),
     );
   }
-  const pending = passages.map((p, i) => ({ p, i })).filter(({ p }) => toEmbed.has(p.id));
+  const pending = passages.map((p, i) => ({ p, i })).filter(({ i }) => held[i] === undefined);
   if (pending.length > 0 && !input.embedder) throw new Error('placeVectors: passages need embedding but no embedder was loaded');
   let done = 0;
   input.onProgress?.(0, pending.length);
@@ -534,6 +599,9 @@ function liveDeltas(buildDir: string): DeltaEntry[] {
 interface DeltaVector {
   hash: string;
   vector: Float32Array;
+  /** The delta's table and row, read only when another passage looks for the same embedding input. */
+  table: PassageTable;
+  row: number;
 }
 
 /**
@@ -547,7 +615,7 @@ function deltaVectors(indexDir: string, deltas: readonly DeltaEntry[], dimension
       const delta = loadDelta(indexDir, entry);
       if (!delta.vectors || delta.manifest.dimension !== dimension) continue;
       for (let row = 0; row < delta.table.size; row++) {
-        found.set(delta.table.id(row), { hash: delta.table.hash(row), vector: delta.vectors.subarray(row * dimension, (row + 1) * dimension) });
+        found.set(delta.table.id(row), { hash: delta.table.hash(row), vector: delta.vectors.subarray(row * dimension, (row + 1) * dimension), table: delta.table, row });
       }
       delta.keywords.close();
     } catch (error) {

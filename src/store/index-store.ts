@@ -18,7 +18,7 @@
  *   when the graph degrades.
  * A snapshot is a transaction's view (REPEATABLE READ), so a search pinned to one finishes on it.
  */
-import { passageEmbeddingText, toPassages } from '../passages/chunk.js';
+import { passageEmbeddingKey, passageEmbeddingText, toPassages, type EmbeddingInput } from '../passages/chunk.js';
 import type { Passage } from '../passages/passage.js';
 import type { Embedder } from '../embeddings/embedder.js';
 import type { ArticleSummary, BuildReport, IndexChange } from '../index-types.js';
@@ -87,7 +87,7 @@ export class SegmentedFileStore implements IndexStore<LoadedIndex> {
     let vectors: Float32Array | undefined;
     const dimension = current.vectors?.dimension;
     if (dimension !== undefined && embedder !== undefined && embedder.dimension === dimension) {
-      const placed = await placeDeltaVectors(current, passages, embedder, dimension);
+      const placed = await placeDeltaVectors(current, passages, supersedes, embedder, dimension);
       vectors = placed.vectors;
       embedded = placed.embedded;
     }
@@ -210,23 +210,84 @@ interface NewDelta {
 
 /**
  * Vectors for a delta's passages: each passage whose id and hash the index holds already (the newest
- * delta first, then the build's graph) keeps its vector; only the rest are embedded.
+ * delta first, then the build's graph) keeps its vector; then one whose embedding input a row of the
+ * articles it supersedes holds, whatever that row's id (ids are positional: a paragraph inserted near
+ * the top of a story renumbers the rest); only the others are embedded.
  */
-async function placeDeltaVectors(index: LoadedIndex, passages: readonly Passage[], embedder: Embedder, dimension: number): Promise<{ vectors: Float32Array; embedded: number }> {
+async function placeDeltaVectors(
+  index: LoadedIndex,
+  passages: readonly Passage[],
+  supersedes: readonly string[],
+  embedder: Embedder,
+  dimension: number,
+): Promise<{ vectors: Float32Array; embedded: number }> {
   const vectors = new Float32Array(passages.length * dimension);
-  const missing: number[] = [];
+  let missing: number[] = [];
   const deltas = index.segments?.deltas ?? [];
   passages.forEach((p, i) => {
     const found = heldVector(index, deltas, p, dimension);
     if (found) vectors.set(found, i * dimension);
     else missing.push(i);
   });
+  if (missing.length > 0) {
+    const byKey = heldByEmbeddingKey(index, deltas, supersedes, missing.map((i) => passages[i]!), dimension);
+    missing = missing.filter((i) => {
+      const found = byKey.get(passageEmbeddingKey(passages[i]!));
+      if (found) vectors.set(found, i * dimension);
+      return found === undefined;
+    });
+  }
   for (let start = 0; start < missing.length; start += 256) {
     const batch = missing.slice(start, start + 256);
     const embedded = await embedder.embedPassages(batch.map((i) => passageEmbeddingText(passages[i]!)));
     batch.forEach((i, j) => vectors.set(normalize(Float32Array.from(embedded[j]!)), i * dimension));
   }
   return { vectors, embedded: missing.length };
+}
+
+/**
+ * Vectors by `passageEmbeddingKey` that the rows of the `articles` hold (a newer delta's over an older
+ * one's, a delta's over the build's), for the keys of `wanted`. Only rows whose text some wanted
+ * passage has are read further.
+ */
+function heldByEmbeddingKey(
+  index: LoadedIndex,
+  deltas: readonly LoadedDelta[],
+  articles: readonly string[],
+  wanted: readonly Passage[],
+  dimension: number,
+): Map<string, Float32Array> {
+  const texts = new Set(wanted.map((p) => p.text));
+  const keys = new Set(wanted.map((p) => passageEmbeddingKey(p)));
+  const found = new Map<string, Float32Array>();
+  const offer = (input: EmbeddingInput, vector: () => Float32Array | undefined): void => {
+    const key = passageEmbeddingKey(input);
+    if (!keys.has(key) || found.has(key)) return;
+    const v = vector();
+    if (v) found.set(key, v);
+  };
+  for (let d = deltas.length - 1; d >= 0; d--) {
+    const delta = deltas[d]!;
+    if (!delta.vectors) continue;
+    for (const id of articles) {
+      for (const row of rowsOfArticle(delta.table, id)) {
+        const text = delta.table.text(row);
+        if (texts.has(text)) offer({ title: delta.table.article(row).title, section: delta.table.section(row), text }, () => delta.vectors!.subarray(row * dimension, (row + 1) * dimension));
+      }
+    }
+  }
+  const { table, vectors } = index;
+  if (vectors) {
+    for (const id of articles) {
+      for (const row of rowsOfArticle(table, id)) {
+        const text = table.text(row);
+        const label = table.label(row);
+        // hnswlib keeps cosine vectors normalized.
+        if (label >= 0 && texts.has(text)) offer({ title: table.article(row).title, section: table.section(row), text }, () => vectors.vector(label));
+      }
+    }
+  }
+  return found;
 }
 
 function heldVector(index: LoadedIndex, deltas: readonly LoadedDelta[], p: Passage, dimension: number): Float32Array | undefined {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Article } from '../../src/articles/article.js';
 import { parseDigest } from '../../src/articles/digest.js';
-import { chunkDefaults, codePointLength, passageEmbeddingText, splitLongText, toPassages } from '../../src/passages/chunk.js';
+import { chunkDefaults, codePointLength, passageEmbeddingKey, passageEmbeddingText, splitLongText, toPassages } from '../../src/passages/chunk.js';
 
 const seed = readFileSync(new URL('../../data/articles/reuters-2026-01-06.txt', import.meta.url), 'utf8');
 const [first, second, third] = parseDigest(seed, 'reuters-2026-01-06.txt');
@@ -124,6 +124,27 @@ describe('passageEmbeddingText', () => {
   ])('section %s', (section, expected) => {
     const [passage] = toPassages(article([{ text: '本文。', ...(section === undefined ? {} : { section }) }]));
     expect(passageEmbeddingText(passage!)).toBe(expected);
+  });
+});
+
+describe('passageEmbeddingKey', () => {
+  const long = '本文。'.repeat(20);
+  const base = toPassages(article([{ text: long }, { text: long }], { subtitle: '副題' }));
+
+  it('is the same for the same embedding input, whatever the id, paragraph or subtitle', () => {
+    const moved = toPassages(article([{ text: 'ほかの段落。'.repeat(10) }, { text: long }], { id: 'b', subtitle: '別の副題' }));
+    expect(base[1]!.id).not.toBe(moved[1]!.id);
+    expect(base[0]!.hash).not.toBe(moved[1]!.hash);
+    expect(passageEmbeddingKey(moved[1]!)).toBe(passageEmbeddingKey(base[0]!));
+    expect(passageEmbeddingKey(base[1]!)).toBe(passageEmbeddingKey(base[0]!));
+  });
+
+  it.each([
+    ['title', { title: '別の見出し' }],
+    ['section', { section: '節' }],
+    ['text', { text: `${long}追記。` }],
+  ])('changes with the %s', (_, change) => {
+    expect(passageEmbeddingKey({ ...base[0]!, ...change })).not.toBe(passageEmbeddingKey(base[0]!));
   });
 });
 

@@ -86,7 +86,7 @@ export function segmentVectorSearch(
   }
   const hits = [...base];
   if (index.vectors !== undefined) {
-    const queryArray = Array.from(query);
+    const queryArray = toArray(query);
     // Only rows that beat the k-th best so far are kept.
     const best = new TopSimilarities(k, hits);
     segments.deltas.forEach((delta, i) => {
@@ -95,7 +95,8 @@ export function segmentVectorSearch(
       const mask = filter ? filter.allowed : alive;
       const size = delta.table.size;
       const exact = exactSearch(delta, query.length);
-      const everyRow = mask.subarray(at, at + size).every((a) => a === 1);
+      // Without a filter nothing is dead; with the live rows alone, which deltas are whole is known per set.
+      const everyRow = filter === undefined || (isAliveOnly(filter, segments) ? wholeDeltas(segments)[i]! : allOnes(mask, at, at + size));
       const { neighbors, distances } = exact.searchKnn(queryArray, Math.min(k, size), everyRow ? undefined : (row) => mask[at + row] === 1);
       neighbors.forEach((row, j) => {
         // As hnswlib computes it for the base graph: one minus a float32 cosine distance.
@@ -106,6 +107,31 @@ export function segmentVectorSearch(
     return best.sorted();
   }
   return hits.sort((a, b) => b.similarity - a.similarity || a.row - b.row).slice(0, k);
+}
+
+/** hnswlib-node's BruteforceSearch takes plain arrays; a loop fills one many times faster than `Array.from` on a typed array. */
+function toArray(vector: Float32Array): number[] {
+  const array = new Array<number>(vector.length);
+  for (let i = 0; i < vector.length; i++) array[i] = vector[i]!;
+  return array;
+}
+
+/** Whether `mask[from .. to]` is all ones. */
+function allOnes(mask: Uint8Array, from: number, to: number): boolean {
+  for (let r = from; r < to; r++) if (mask[r] !== 1) return false;
+  return true;
+}
+
+const whole = new WeakMap<SegmentSet, boolean[]>();
+
+/** For each delta of the set, whether all its rows are alive. */
+function wholeDeltas(segments: SegmentSet): boolean[] {
+  let flags = whole.get(segments);
+  if (flags === undefined) {
+    flags = segments.deltas.map((delta, i) => allOnes(segments.alive, segments.offsets[i]!, segments.offsets[i]! + delta.table.size));
+    whole.set(segments, flags);
+  }
+  return flags;
 }
 
 type Bruteforce = InstanceType<typeof import('hnswlib-node').BruteforceSearch>;
@@ -123,7 +149,7 @@ function exactSearch(delta: LoadedDelta, dimension: number): Bruteforce {
   exact = new hnswlib.BruteforceSearch('cosine', dimension);
   const size = delta.table.size;
   exact.initIndex(Math.max(1, size));
-  for (let row = 0; row < size; row++) exact.addPoint(Array.from(delta.vectors!.subarray(row * dimension, (row + 1) * dimension)), row);
+  for (let row = 0; row < size; row++) exact.addPoint(toArray(delta.vectors!.subarray(row * dimension, (row + 1) * dimension)), row);
   exactSearches.set(delta, exact);
   return exact;
 }

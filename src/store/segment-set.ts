@@ -46,9 +46,17 @@ export interface SegmentSet {
   table: PassageRows;
   /** Live articles, as `Library.articles` lists them. */
   articles(): ArticleSummary[];
-  /** The collection's statistics, memoized for one query (make one per search). */
+  /**
+   * The collection's statistics. Make one per search: it carries that query's analysis to every
+   * segment. Document frequencies are memoized for the set, as they do not change while it lives.
+   */
   stats(): CollectionStats;
 }
+
+const segmentSetLimits = {
+  /** Query term keys whose collection frequency a set keeps; past this the memo starts over, so a long-lived set stays small. */
+  memoizedTerms: 1 << 16,
+} as const;
 
 /**
  * The set made of `base` (its table and keyword index) and `deltas` (those of `list` that loaded, in
@@ -87,6 +95,18 @@ export function segmentSet(base: { table: PassageTable; keywords: KeywordIndex }
   });
   const keywordSegments = [base.keywords, ...deltas.map((d) => d.keywords)];
   const n = size;
+  // Each key would otherwise cost a dictionary search in every segment on every query.
+  const dfMemo = new Map<string, number>();
+  const df = (key: string): number => {
+    let count = dfMemo.get(key);
+    if (count === undefined) {
+      count = 0;
+      for (const k of keywordSegments) count += k.docFrequency(key);
+      if (dfMemo.size >= segmentSetLimits.memoizedTerms) dfMemo.clear();
+      dfMemo.set(key, count);
+    }
+    return count;
+  };
   const set: SegmentSet = {
     list,
     deltas,
@@ -98,21 +118,7 @@ export function segmentSet(base: { table: PassageTable; keywords: KeywordIndex }
     damaged,
     table: new SegmentRows(base.table, deltas, offsets, alive),
     articles: () => liveArticles(set),
-    stats: () => {
-      const memo = new Map<string, number>();
-      return {
-        n,
-        df: (key) => {
-          let df = memo.get(key);
-          if (df === undefined) {
-            df = 0;
-            for (const k of keywordSegments) df += k.docFrequency(key);
-            memo.set(key, df);
-          }
-          return df;
-        },
-      };
-    },
+    stats: () => ({ n, df }),
   };
   return set;
 }

@@ -64,10 +64,12 @@ export const articleLimits = {
  * an update would make more than `compactAbove` deltas and they hold at most `compactPassages` live
  * passages, the update's delta takes them all in (their live rows and vectors copied, their keyword
  * index built anew over those few passages), so a search meets few segments however many updates came.
+ * `compactAbove: 1` keeps a single delta while it is small: every segment costs each search a fixed
+ * keyword and vector pass, which a few hundred passages rewritten per update cost far less than.
  */
 export const segmentDefaults = {
   maxDeltas: 20,
   maxDeltaShare: 0.05,
-  compactAbove: 3,
+  compactAbove: 1,
   compactPassages: 5000,
 } as const;

@@ -11,6 +11,10 @@ import { releaseIndex, type LoadedIndex } from '../../src/store/load.js';
 import { readSegments, writeDelta, deltaFiles } from '../../src/store/segments.js';
 import { searchIndex } from '../../src/retrieval/search.js';
 import { fakeModel, tempCorpus } from './helpers.js';
+import { segmentDefaults } from '../../src/config/defaults.js';
+
+/** Several deltas side by side (the default keeps one), as these tests exercise them. */
+const severalDeltas = { ...segmentDefaults, compactAbove: 3 };
 
 /**
  * The segmented store over an index folder: deletions by article id, filters across segments, the
@@ -27,7 +31,7 @@ async function setUp(): Promise<{ dirs: ReturnType<typeof tempCorpus>; store: Se
   roots.push(dirs.root);
   const embedder = new FakeEmbedder();
   await buildIndex({ articlesPath: dirs.articles, indexDir: dirs.index, model: fakeModel, getEmbedder: async () => embedder });
-  const store = new SegmentedFileStore(dirs.index, { model: fakeModel });
+  const store = new SegmentedFileStore(dirs.index, { model: fakeModel }, severalDeltas);
   return { dirs, store, embedder, index: await store.load() };
 }
 

@@ -200,5 +200,5 @@ export async function benchFreshness(size: number, log: (line: string) => void, 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { parseSize } = await import('./args.js');
   const size = parseSize(process.argv[2] ?? '10k');
-  console.log(JSON.stringify(await benchFreshness(size, (l) => console.error(l), { merge: size < 1_000_000, queries: 200 }), null, 2));
+  console.log(JSON.stringify(await benchFreshness(size, (l) => console.error(l), { merge: size < 1_000_000, queries: 1000 }), null, 2));
 }

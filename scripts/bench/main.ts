@@ -74,7 +74,7 @@ if (wants('freshness')) {
   const sizes = args.quick ? [10_000] : [100_000, ...(isSyntheticIndexCached(1_000_000) ? [1_000_000] : [])];
   for (const size of sizes) {
     log(`Freshness at ${sizeLabel(size)}: new articles as delta segments, search with deltas, merge...`);
-    freshness.push(await benchFreshness(size, log, { merge: size < 1_000_000, queries: args.quick ? 100 : 200 }));
+    freshness.push(await benchFreshness(size, log, { merge: size < 1_000_000, queries: args.quick ? 100 : 1000 }));
     results.freshness = freshness;
     save();
   }

@@ -21,14 +21,18 @@ const pairs = readFollowups(path.join(projectRoot, 'data/eval/followups.jsonl'))
 const d = conversationDefaults;
 const grid =
   flag === '--defaults'
-    ? [[d.earlierWeight, d.articleBoost, d.citedSearchWeight]]
+    ? [[d.earlierWeight, d.articleBoost, d.citedSearchWeight, d.rewrittenEarlierScale]]
     : [0, 0.25, 0.5].flatMap((earlierWeight) =>
-        [0, 0.25, 0.5].flatMap((articleBoost) => [0, 0.5, 1, 2].map((citedSearchWeight) => [earlierWeight, articleBoost, citedSearchWeight])),
+        [0, 0.25, 0.5].flatMap((articleBoost) =>
+          [0, 0.5, 1, 2].flatMap((citedSearchWeight) => [0, 0.5, 1].map((rewrittenEarlierScale) => [earlierWeight, articleBoost, citedSearchWeight, rewrittenEarlierScale])),
+        ),
       );
-for (const [earlierWeight, articleBoost, citedSearchWeight] of grid) {
+for (const [earlierWeight, articleBoost, citedSearchWeight, rewrittenEarlierScale] of grid) {
   const r = await runFollowupEval(library, pairs, {
     mode: 'keyword',
-    conversation: { earlierWeight: earlierWeight!, articleBoost: articleBoost!, citedSearchWeight: citedSearchWeight! },
+    conversation: { earlierWeight: earlierWeight!, articleBoost: articleBoost!, citedSearchWeight: citedSearchWeight!, rewrittenEarlierScale: rewrittenEarlierScale! },
   });
-  console.log(half, pairs.length, earlierWeight, articleBoost, citedSearchWeight, r.alone.recallAt5.toFixed(3), r.withContext.recallAt1.toFixed(3), r.withContext.recallAt5.toFixed(3));
+  console.log(
+    [half, pairs.length, earlierWeight, articleBoost, citedSearchWeight, rewrittenEarlierScale, r.alone.recallAt5.toFixed(3), r.withContext.recallAt1.toFixed(3), r.withContext.recallAt5.toFixed(3)].join(' '),
+  );
 }

@@ -1,9 +1,13 @@
 import type { LoggedTurn } from '../questionlog/question-log.js';
 
-/** A conversation so far: the questions asked in it, oldest first, and the articles its answers cited, newest first. */
+/**
+ * A conversation so far: the questions asked in it, oldest first, and the articles its answers cited,
+ * newest first, with their titles (which name the conversation's subject, retrieval/conversation-subject.ts).
+ */
 export interface Conversation {
   earlier: string[];
   citedArticles: string[];
+  citedTitles: string[];
 }
 
 /** Earlier questions kept per conversation: the query builder uses the newest few only. */
@@ -17,6 +21,7 @@ export function conversationFromTurns(turns: readonly LoggedTurn[]): Conversatio
   return {
     earlier: turns.map((turn) => turn.question).slice(-earlierKept),
     citedArticles: [...new Set(turns.toReversed().flatMap((turn) => turn.articleIds))].slice(0, citedKept),
+    citedTitles: [...new Set(turns.toReversed().flatMap((turn) => turn.titles))].slice(0, citedKept),
   };
 }
 
@@ -47,7 +52,7 @@ export class Conversations {
     }
     entry.at = this.now();
     this.#entries.set(key, entry);
-    return { earlier: entry.earlier, citedArticles: entry.citedArticles };
+    return { earlier: entry.earlier, citedArticles: entry.citedArticles, citedTitles: entry.citedTitles };
   }
 
   set(key: string, conversation: Conversation): void {

@@ -23,6 +23,7 @@ export function extended(conversation: Conversation, question: string, response:
   return {
     earlier: [...conversation.earlier, question].slice(-earlierKept),
     citedArticles: [...new Set([...response.results.map((r) => r.passage.articleId), ...conversation.citedArticles])].slice(0, citedKept),
+    citedTitles: [...new Set([...response.results.map((r) => r.passage.title), ...conversation.citedTitles])].slice(0, citedKept),
   };
 }
 
@@ -37,8 +38,10 @@ export async function searchInConversation(
 ): Promise<{ response: SearchResponse; note?: string }> {
   const plan = conversationSearch({ question, ...conversation });
   const response = await searchConversation((q, o) => context.library.search(q, o), plan, { k, ...(filter ? { filter } : {}) });
-  const used = plan.queries.slice(1).flatMap((query) => (query.articleIds ? [] : [`“${cutEnd(query.text, 120)}”`]));
-  return { response, ...(used.length > 0 ? { note: strings.followUpContext(used.join(' · ')) } : {}) };
+  const quoted = (text: string) => `“${cutEnd(text, 120)}”`;
+  const used = plan.queries.slice(1).flatMap((query) => (query.articleIds ? [] : [quoted(query.text)]));
+  const lines = [...(plan.rewritten ? [strings.followUpReadAs(quoted(plan.rewritten))] : []), ...(used.length > 0 ? [strings.followUpContext(used.join(' · '))] : [])];
+  return { response, ...(lines.length > 0 ? { note: lines.join(' · ') } : {}) };
 }
 
 /** "Follow up" pressed: the modal for the next question. The answer it follows is read again at submit. */
@@ -73,12 +76,13 @@ function buttonsOf(components: readonly unknown[]): ButtonState[] {
   return ids.flatMap((id) => decodeButton(id) ?? []);
 }
 
-/** The articles an answer message cites, from its full-paragraph buttons. */
-function citedArticlesOf(components: readonly unknown[], context: BotContext): string[] {
-  return buttonsOf(components).flatMap((state) => {
-    const articleId = state.kind === 'full' ? context.library.passage(state.passageId)?.articleId : undefined;
-    return articleId ? [articleId] : [];
+/** The conversation an answer message starts: its question, and the articles it cites (from its full-paragraph buttons). */
+function conversationOf(question: string, components: readonly unknown[], context: BotContext): Conversation {
+  const passages = buttonsOf(components).flatMap((state) => {
+    const passage = state.kind === 'full' ? context.library.passage(state.passageId) : undefined;
+    return passage ? [passage] : [];
   });
+  return { earlier: [question], citedArticles: [...new Set(passages.map((p) => p.articleId))], citedTitles: [...new Set(passages.map((p) => p.title))] };
 }
 
 /** The question log's id of the question an answer message answers, from its 👍 / 👎 buttons. */
@@ -117,7 +121,7 @@ export async function handleFollowUp(interaction: ModalSubmitInteraction, contex
   const inThread = context.conversations.get(interaction.channelId ?? '') !== undefined || interaction.channel?.isThread() === true;
   const threadKey = inThread ? interaction.channelId! : undefined;
   const conversation = (threadKey && context.conversations.get(threadKey)) ||
-    context.conversations.get(answer.id) || { earlier: [earlierQuestion], citedArticles: citedArticlesOf(answer.components, context) };
+    context.conversations.get(answer.id) || conversationOf(earlierQuestion, answer.components, context);
   const { response, note } = await searchInConversation(context, question.text, conversation, context.defaultK, strings, filter);
   const canThread = !answer.flags.has(MessageFlags.Ephemeral) && interaction.guildId !== null;
 

@@ -57,7 +57,7 @@ export async function runFollowupEval(
     const single = await library.search(pair.second, { k: 5, mode: options.mode });
     alone.push(rank(single.results.map((r) => r.passage.text), pair.gold));
     const plan = conversationSearch(
-      { question: pair.second, earlier: [pair.first], citedArticles: first.results.map((r) => r.passage.articleId) },
+      { question: pair.second, earlier: [pair.first], citedArticles: first.results.map((r) => r.passage.articleId), citedTitles: first.results.map((r) => r.passage.title) },
       options.conversation,
     );
     const fused = await searchConversation(search, plan, { k: 5, mode: options.mode });

@@ -50,6 +50,8 @@ export interface AskedQuestion {
 export interface LoggedTurn {
   question: string;
   articleIds: string[];
+  /** Titles of those articles as last seen, each once. */
+  titles: string[];
 }
 
 export type Vote = 'up' | 'down';

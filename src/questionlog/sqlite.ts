@@ -153,8 +153,11 @@ export class SqliteQuestionLog implements QuestionLog {
       ).reverse();
       const start = rows.length > 0 && rows.length < max ? this.#db.prepare('SELECT id, question FROM questions WHERE id = ?').get(rows[0]!.follows) : undefined;
       const turns = [...(start ? [start as { id: number; question: string }] : []), ...rows];
-      const cited = this.#db.prepare('SELECT article_id FROM results WHERE question_id = ? ORDER BY rank').pluck();
-      return turns.map((turn) => ({ question: turn.question, articleIds: cited.all(turn.id) as string[] }));
+      const cited = this.#db.prepare('SELECT r.article_id, a.title FROM results r LEFT JOIN articles a USING (article_id) WHERE r.question_id = ? ORDER BY r.rank');
+      return turns.map((turn) => {
+        const rows = cited.all(turn.id) as { article_id: string; title: string | null }[];
+        return { question: turn.question, articleIds: rows.map((row) => row.article_id), titles: [...new Set(rows.flatMap((row) => (row.title ? [row.title] : [])))] };
+      });
     });
     return read();
   }

@@ -4,6 +4,7 @@
  * only describes that search (which texts, how much each counts, which articles to favour);
  * conversation-search.ts runs it. Pure: no I/O, no state.
  */
+import { conversationSubject, withSubject } from './conversation-subject.js';
 
 export interface ConversationInput {
   /** The new question. */
@@ -12,6 +13,8 @@ export interface ConversationInput {
   earlier: readonly string[];
   /** Ids of the articles the thread's answers cited, most recent first (duplicates are fine). */
   citedArticles: readonly string[];
+  /** Titles of those articles, in any order: with the earlier questions they name the conversation's subject. */
+  citedTitles?: readonly string[];
 }
 
 export interface WeightedQuery {
@@ -33,6 +36,11 @@ export interface ConversationSearch {
   boost: { articleIds: string[]; weight: number };
   /** The question points back (a pronoun, "the same", or too short to stand alone), so context counts fully. */
   refersBack: boolean;
+  /**
+   * The question as searched when it points back and the conversation names its subject: "その首都は
+   * どこか" after a question on コンゴ共和国 is searched as "コンゴ共和国の首都はどこか" (conversation-subject.ts).
+   */
+  rewritten?: string;
 }
 
 export const conversationDefaults = {
@@ -59,6 +67,12 @@ export const conversationDefaults = {
    * too low for the boost to reach. Chosen with the other weights on one half of the follow-up set.
    */
   citedSearchWeight: 1,
+  /**
+   * Scales the earlier questions' weights when the question is searched with the subject put back: the
+   * subject is what they contributed, and their other words are about the paragraph they asked for,
+   * not this one (0-1). Chosen on one half of the follow-up set with the weights above.
+   */
+  rewrittenEarlierScale: 0.5,
   /** Most recently cited articles boosted and searched within. */
   maxArticles: 10,
   /**
@@ -110,15 +124,23 @@ export function conversationSearch(input: ConversationInput, options: Partial<Co
   const scale = back ? 1 : o.standaloneScale;
   const seen = new Set([letters(question).toLowerCase()]);
   const articleIds = [...new Set(input.citedArticles)].slice(0, o.maxArticles);
-  const queries: WeightedQuery[] = [{ text: question, weight: 1 }];
-  if (articleIds.length > 0 && o.citedSearchWeight > 0) queries.push({ text: question, weight: o.citedSearchWeight * scale, articleIds });
+  const subject = back ? conversationSubject(input.earlier, input.citedTitles ?? [], (q) => refersBack(q, o.shortLetters)) : [];
+  const rewritten = subject.length > 0 ? withSubject(question, subject) : question;
+  const searched = rewritten === question ? undefined : rewritten;
+  const queries: WeightedQuery[] = [{ text: rewritten, weight: 1 }];
+  if (articleIds.length > 0 && o.citedSearchWeight > 0) queries.push({ text: rewritten, weight: o.citedSearchWeight * scale, articleIds });
   const earlier: WeightedQuery[] = [];
   for (let i = input.earlier.length - 1; i >= 0 && earlier.length < o.maxEarlier; i--) {
     const text = input.earlier[i]!.trim();
     const key = letters(text).toLowerCase();
     if (!key || seen.has(key)) continue;
     seen.add(key);
-    earlier.push({ text, weight: o.earlierWeight * o.decay ** earlier.length * scale });
+    earlier.push({ text, weight: o.earlierWeight * o.decay ** earlier.length * scale * (searched ? o.rewrittenEarlierScale : 1) });
   }
-  return { queries: [...queries, ...earlier], boost: { articleIds, weight: articleIds.length > 0 ? o.articleBoost * scale : 0 }, refersBack: back };
+  return {
+    queries: [...queries, ...earlier],
+    boost: { articleIds, weight: articleIds.length > 0 ? o.articleBoost * scale : 0 },
+    refersBack: back,
+    ...(searched ? { rewritten: searched } : {}),
+  };
 }

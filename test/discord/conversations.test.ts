@@ -3,7 +3,7 @@ import { Conversations, conversationFromTurns } from '../../src/discord/conversa
 import { extended } from '../../src/discord/followup.js';
 import type { SearchResponse } from '../../src/retrieval/types.js';
 
-const one = (question: string) => ({ earlier: [question], citedArticles: [] });
+const one = (question: string) => ({ earlier: [question], citedArticles: [], citedTitles: [] });
 
 describe('Conversations', () => {
   it('forgets the least recently used beyond its bound', () => {
@@ -31,14 +31,14 @@ describe('Conversations', () => {
     expect(conversations.size).toBe(1);
   });
 
-  it('builds a conversation from logged turns: questions oldest first, articles newest first', () => {
+  it('builds a conversation from logged turns: questions oldest first, articles and their titles newest first', () => {
     expect(conversationFromTurns([])).toBeUndefined();
     expect(
       conversationFromTurns([
-        { question: 'Q1', articleIds: ['a', 'b'] },
-        { question: 'Q2', articleIds: ['c', 'a'] },
+        { question: 'Q1', articleIds: ['a', 'b'], titles: ['A', 'B'] },
+        { question: 'Q2', articleIds: ['c', 'a'], titles: ['C', 'A'] },
       ]),
-    ).toEqual({ earlier: ['Q1', 'Q2'], citedArticles: ['c', 'a', 'b'] });
+    ).toEqual({ earlier: ['Q1', 'Q2'], citedArticles: ['c', 'a', 'b'], citedTitles: ['C', 'A', 'B'] });
   });
 
   it('forgets one untouched for longer than its lifetime', () => {
@@ -53,8 +53,12 @@ describe('Conversations', () => {
     expect(conversations.get('a')).toBeUndefined();
   });
 
-  it('extends a conversation with a question and its answer’s articles, newest first', () => {
-    const response = { results: [{ passage: { articleId: 'y' } }, { passage: { articleId: 'x' } }] } as unknown as SearchResponse;
-    expect(extended({ earlier: ['first'], citedArticles: ['x', 'z'] }, 'second', response)).toEqual({ earlier: ['first', 'second'], citedArticles: ['y', 'x', 'z'] });
+  it('extends a conversation with a question and its answer’s articles and titles, newest first', () => {
+    const response = { results: [{ passage: { articleId: 'y', title: 'Y' } }, { passage: { articleId: 'x', title: 'X' } }] } as unknown as SearchResponse;
+    expect(extended({ earlier: ['first'], citedArticles: ['x', 'z'], citedTitles: ['X', 'Z'] }, 'second', response)).toEqual({
+      earlier: ['first', 'second'],
+      citedArticles: ['y', 'x', 'z'],
+      citedTitles: ['Y', 'X', 'Z'],
+    });
   });
 });

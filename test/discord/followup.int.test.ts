@@ -105,6 +105,22 @@ describe('Follow up', () => {
     expect(elsewhere.reply.message.content ?? '').not.toContain('Searched with');
   });
 
+  it('reads a follow-up that points back with the subject the earlier question and the cited titles share, also after a restart', async () => {
+    const { message } = await ask('ウクライナ有志連合の首脳会合はどこで開かれたか');
+    expect(message.embeds[0].fields[0].value).toContain('ウクライナ有志連合');
+    await harness.fake.reply(await followUp(message, 'それは何で合意したのか'));
+    const thread = [...harness.fake.threads.values()].find((t) => t.messageId === message.id)!;
+    expect(thread.messages[0].content).toBe(
+      'Read as “ウクライナ有志連合は何で合意したのか” · Searched with the earlier question: “ウクライナ有志連合の首脳会合はどこで開かれたか”',
+    );
+    expect(thread.messages[0].embeds[0].description).toBe('それは何で合意したのか');
+
+    // The titles come back from the question log with the thread's questions.
+    await harness.restart();
+    const inThread = await ask('その首脳会合はどこで開かれたか', {}, { channelId: thread.id });
+    expect(inThread.reply.message.content).toMatch(/^Read as “ウクライナ有志連合の首脳会合はどこで開かれたか” · /);
+  });
+
   it('where Discord refuses the thread (403 Missing Access), the answer comes privately', async () => {
     harness.fake.refuseThreads = true;
     try {

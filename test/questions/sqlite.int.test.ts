@@ -302,7 +302,7 @@ describe('retention', () => {
     expect(dump(file).questions).toEqual([]);
   });
 
-  it("reads a thread's conversation back: the question it followed, then the thread's newest questions with their articles", () => {
+  it("reads a thread's conversation back: the question it followed, then the thread's newest questions with their articles and titles", () => {
     const log = openLog();
     const thread = '300000000000000003';
     const start = log.recordQuestion(asked('パリの首脳会合はどこで開かれたか'));
@@ -311,9 +311,10 @@ describe('retention', () => {
     log.recordQuestion(asked('英国は？', { conversation: thread, results: [] }));
     log.recordQuestion(asked('別のスレッド', { conversation: '300000000000000004', follows: start }));
     expect(log.conversation(thread, 10)).toEqual([
-      { question: 'パリの首脳会合はどこで開かれたか', articleIds: ['paris', 'oil'] },
-      { question: '米国はどう関与するのか', articleIds: ['us'] },
-      { question: '英国は？', articleIds: [] },
+      { question: 'パリの首脳会合はどこで開かれたか', articleIds: ['paris', 'oil'], titles: ['ウクライナ有志連合、「安全の保証」で合意', '原油相場'] },
+      // A result logged without a title keeps its article; it just names no subject.
+      { question: '米国はどう関与するのか', articleIds: ['us'], titles: [] },
+      { question: '英国は？', articleIds: [], titles: [] },
     ]);
     // At most `max` turns, the newest: the start is the first to go.
     expect(log.conversation(thread, 2).map((turn) => turn.question)).toEqual(['米国はどう関与するのか', '英国は？']);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { conversationDefaults, conversationSearch, refersBack } from '../../src/retrieval/conversation.js';
 
-const { earlierWeight, decay, standaloneScale, articleBoost, citedSearchWeight } = conversationDefaults;
+const { earlierWeight, decay, standaloneScale, articleBoost, citedSearchWeight, rewrittenEarlierScale } = conversationDefaults;
 
 describe('refersBack', () => {
   it.each([
@@ -91,5 +91,33 @@ describe('conversationSearch', () => {
     expect(search.boost).toEqual({ articleIds: ['a', 'b'], weight: 0.3 });
     const unrestricted = conversationSearch({ question: 'それは？', earlier: [], citedArticles: ['a'] }, { citedSearchWeight: 0 });
     expect(unrestricted.queries).toEqual([{ text: 'それは？', weight: 1 }]);
+  });
+
+  it('searches a question that points back with the subject the earlier question and the cited titles share', () => {
+    const search = conversationSearch({
+      question: 'その首都はどこか',
+      earlier: ['コンゴ共和国の住民の内、何パーセントがコンゴ人か'],
+      citedArticles: ['congo'],
+      citedTitles: ['コンゴ共和国'],
+    });
+    expect(search).toEqual({
+      queries: [
+        { text: 'コンゴ共和国の首都はどこか', weight: 1 },
+        { text: 'コンゴ共和国の首都はどこか', weight: citedSearchWeight, articleIds: ['congo'] },
+        { text: 'コンゴ共和国の住民の内、何パーセントがコンゴ人か', weight: earlierWeight * rewrittenEarlierScale },
+      ],
+      boost: { articleIds: ['congo'], weight: articleBoost },
+      refersBack: true,
+      rewritten: 'コンゴ共和国の首都はどこか',
+    });
+  });
+
+  it('rewrites nothing when the question stands alone or nothing names the subject', () => {
+    const alone = conversationSearch({ question: 'ベネズエラの石油生産量はどれくらいか', earlier: ['コンゴ共和国の首都は'], citedArticles: ['congo'], citedTitles: ['コンゴ共和国'] });
+    expect(alone.rewritten).toBeUndefined();
+    expect(alone.queries[0]!.text).toBe('ベネズエラの石油生産量はどれくらいか');
+    const unnamed = conversationSearch({ question: 'その首都はどこか', earlier: ['首都はどこか'], citedArticles: ['congo'], citedTitles: ['コンゴ共和国'] });
+    expect(unnamed.rewritten).toBeUndefined();
+    expect(unnamed.queries[2]).toEqual({ text: '首都はどこか', weight: earlierWeight });
   });
 });

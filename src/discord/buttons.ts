@@ -59,7 +59,8 @@ export async function handleButton(interaction: ButtonInteraction, context: BotC
     await interaction.update(quiet(sourcesMessage(articles, state.page, strings)));
     return { outcome: 'shown', results: articles.length };
   }
-  if (state.build !== buildTag(context.library.buildId)) return refuse(interaction, strings.staleButton);
+  // A rank names a place in the results as they were: after any change to the index it may be another passage.
+  if (state.kind === 'rank' && state.build !== buildTag(context.library.buildId)) return refuse(interaction, strings.staleButton);
 
   if (state.kind === 'full') {
     const passage = context.library.passage(state.passageId);

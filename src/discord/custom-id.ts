@@ -2,16 +2,17 @@ import { createHash } from 'node:crypto';
 
 /**
  * Button state lives in the button's `customId` (at most 100 characters), so buttons keep working
- * after a restart. Each id carries a short hash of the index build it was made from; a button from
- * another build is stale, because offsets and passage ids may no longer mean the same thing.
+ * after a restart and while feeds update the index: More searches the question again, Full paragraph
+ * reads its passage by id, and a filter rides along as a tag of stable keys (filters.ts). Each id
+ * carries a short hash of the index build it was made from, which only a rank button checks: a rank
+ * is a place in the results as they were, and after any change it may be another passage.
  * The question itself is too long for an id: it is re-read from the answer's embed and checked
- * against the hash kept here. A search filter rides along as a short tag (filters.ts) made of
- * positions in the build's own lists, so it too needs the build to mean the same thing.
+ * against the hash kept here.
  *
  * @example encodeButton({ kind: 'page', build: 'a1b2c3d4', question: '0f3e…', offset: 5, k: 5 })
  *   // 'kiji:page:a1b2c3d4:0f3e5a6b7c:5:5'
- * @example encodeButton({ kind: 'page', build: 'a1b2c3d4', question: '0f3e…', offset: 5, k: 5, filter: 's0.f20260107' })
- *   // 'kiji:page:a1b2c3d4:0f3e5a6b7c:5:5:s0.f20260107'
+ * @example encodeButton({ kind: 'page', build: 'a1b2c3d4', question: '0f3e…', offset: 5, k: 5, filter: 'n1a2b3c4d.f20260107' })
+ *   // 'kiji:page:a1b2c3d4:0f3e5a6b7c:5:5:n1a2b3c4d.f20260107'
  */
 export type ButtonState =
   /** Show results `offset`… of the question (Previous / More). */

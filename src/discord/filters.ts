@@ -21,7 +21,7 @@ type Choice = ApplicationCommandOptionChoiceData<string>;
 /** What the options name: everything in memory, built once per index build. */
 interface Catalog {
   buildId: string;
-  /** In `library.articles()` order: a filter tag's article numbers are positions here. */
+  /** In `library.articles()` order. */
   articles: ArticleSummary[];
   /** Calendar day of each article as kiji shows it (Japan time), as filter.ts compares them. */
   days: (string | undefined)[];
@@ -31,9 +31,11 @@ interface Catalog {
   titles: string[];
   /** Article positions, newest first; undated last. */
   newest: number[];
-  /** Distinct sources in code-point order (a tag's source numbers are positions here), folded alongside. */
+  /** Distinct sources in code-point order, folded alongside. */
   sources: string[];
   foldedSources: string[];
+  /** Sources and article ids by their tag key (`tagKey`), made on the first tag read. */
+  byTagKey?: Map<string, string>;
 }
 
 const catalogs = new WeakMap<Library, Catalog>();
@@ -194,26 +196,38 @@ export function filterLine(filter: SearchFilter | undefined, library: Library, s
   ].join(' · ');
 }
 
-/**
- * A filter as a button's tag: positions in this build's source and article lists and compact days,
- * e.g. `s0.a12.f20260107.t20260131` (source 0, article 12, from, to). Empty for no filter. A
- * filter this build cannot name gets `x`, which never reads back, so its buttons say they expired
- * rather than page without the filter.
- */
-export function filterTag(filter: SearchFilter | undefined, library: Library): string {
-  if (!isFiltering(filter)) return '';
-  const catalog = catalogOf(library);
-  const parts: string[] = [];
-  for (const source of filter.sources ?? []) parts.push(`s${catalog.sources.indexOf(source)}`);
-  for (const id of filter.articleIds ?? []) parts.push(`a${catalog.articles.findIndex((a) => a.id === id)}`);
-  if (filter.since) parts.push(`f${filter.since.replaceAll('-', '')}`);
-  if (filter.until) parts.push(`t${filter.until.replaceAll('-', '')}`);
-  return parts.some((part) => part.includes('-')) ? 'x' : parts.join('.');
+/** A source's or article id's key in a tag: a hash, so it names the same thing whatever else the index gains or loses. */
+function tagKey(kind: 'n' | 'i', name: string): string {
+  return createHash('sha256').update(`${kind}\0${name}`).digest('hex').slice(0, kind === 'n' ? 8 : 10);
+}
+
+function byTagKey(catalog: Catalog): Map<string, string> {
+  catalog.byTagKey ??= new Map([
+    ...catalog.sources.map((source) => [`n${tagKey('n', source)}`, source] as const),
+    ...catalog.articles.map((article) => [`i${tagKey('i', article.id)}`, article.id] as const),
+  ]);
+  return catalog.byTagKey;
 }
 
 /**
- * The filter a button's tag names in the current build: `{}` for no tag, undefined for a tag that
- * does not read (made for another build, or not one of ours).
+ * A filter as a button's tag: keys of its source and article and compact days, e.g.
+ * `n1a2b3c4d.i0f3e5a6b7c.f20260107.t20260131`. Empty for no filter. The keys do not depend on the
+ * index's lists, so buttons keep their filter while feeds add articles; one naming what the index has
+ * since lost does not read back, and its buttons say they expired rather than page without the filter.
+ */
+export function filterTag(filter: SearchFilter | undefined): string {
+  if (!isFiltering(filter)) return '';
+  const parts: string[] = [];
+  for (const source of filter.sources ?? []) parts.push(`n${tagKey('n', source)}`);
+  for (const id of filter.articleIds ?? []) parts.push(`i${tagKey('i', id)}`);
+  if (filter.since) parts.push(`f${filter.since.replaceAll('-', '')}`);
+  if (filter.until) parts.push(`t${filter.until.replaceAll('-', '')}`);
+  return parts.join('.');
+}
+
+/**
+ * The filter a button's tag names in the current index: `{}` for no tag, undefined for a tag that
+ * does not read (naming a source or article no longer indexed, or not one of ours).
  */
 export function filterFromTag(tag: string | undefined, library: Library): { filter?: SearchFilter } | undefined {
   if (!tag) return {};
@@ -221,10 +235,10 @@ export function filterFromTag(tag: string | undefined, library: Library): { filt
   const filter: { sources?: string[]; articleIds?: string[]; since?: string; until?: string } = {};
   for (const part of tag.split('.')) {
     const [kind, rest] = [part[0], part.slice(1)];
-    if ((kind === 's' || kind === 'a') && /^\d{1,9}$/.test(rest)) {
-      const name = kind === 's' ? catalog.sources[Number(rest)] : catalog.articles[Number(rest)]?.id;
+    if ((kind === 'n' && /^[0-9a-f]{8}$/.test(rest)) || (kind === 'i' && /^[0-9a-f]{10}$/.test(rest))) {
+      const name = byTagKey(catalog).get(part);
       if (name === undefined) return undefined;
-      (kind === 's' ? (filter.sources ??= []) : (filter.articleIds ??= [])).push(name);
+      (kind === 'n' ? (filter.sources ??= []) : (filter.articleIds ??= [])).push(name);
     } else if ((kind === 'f' || kind === 't') && /^\d{8}$/.test(rest)) {
       const day = `${rest.slice(0, 4)}-${rest.slice(4, 6)}-${rest.slice(6)}`;
       try {

@@ -5,7 +5,7 @@ import { searchConversation } from '../retrieval/conversation-search.js';
 import type { SearchFilter, SearchResponse } from '../retrieval/types.js';
 import { allowedMentions, quiet, type BotContext, type Outcome } from './command.js';
 import { normalizeQuestion, questionMax } from './question.js';
-import { buildTag, decodeButton, encodeButton, type ButtonState } from './custom-id.js';
+import { decodeButton, encodeButton, type ButtonState } from './custom-id.js';
 import { cutEnd } from './excerpt.js';
 import { filterFromTag, filterLine } from './filters.js';
 import { textInput } from './feedback.js';
@@ -110,7 +110,7 @@ export async function handleFollowUp(interaction: ModalSubmitInteraction, contex
   const earlierQuestion = answer ? questionOf(answer.embeds, state.question) : undefined;
   // The answer's filter holds for its follow-ups.
   const kept = filterFromTag(state.filter, context.library);
-  if (!question.text || !answer || earlierQuestion === undefined || state.build !== buildTag(context.library.buildId) || !kept) {
+  if (!question.text || !answer || earlierQuestion === undefined || !kept) {
     await interaction.reply(quiet({ content: question.text ? strings.staleButton : strings.emptyQuestion, ...privately }));
     return { outcome: question.text ? 'stale' : 'empty' };
   }

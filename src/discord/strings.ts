@@ -68,7 +68,7 @@ const en = {
   untilDaysAgo: (days: number, day: string) => (days === 1 ? `Until yesterday (${day})` : `Until ${days} days ago (${day})`),
   publishedDay: (day: string) => `${day} (articles published)`,
   staleButton:
-    'This button belongs to an older answer (the index has been rebuilt since). Please ask again with /ask.',
+    'This button belongs to an older answer (the index has changed since). Please ask again with /ask.',
   unknownButton: 'This button has expired. Please ask again with /ask.',
   unknownCommand: 'This command is no longer available. Type / to see the current commands.',
   passageGone: 'That paragraph is no longer in the index. Please ask again with /ask.',
@@ -135,7 +135,7 @@ const ja: Strings = {
   untilToday: (day) => `今日まで（${day}）`,
   untilDaysAgo: (days, day) => (days === 1 ? `昨日まで（${day}）` : `${days}日前まで（${day}）`),
   publishedDay: (day) => `${day}（記事の日付）`,
-  staleButton: 'このボタンは以前の回答のものです（その後索引が再構築されました）。/ask でもう一度質問してください。',
+  staleButton: 'このボタンは以前の回答のものです（その後索引が更新されました）。/ask でもう一度質問してください。',
   unknownButton: 'このボタンは期限切れです。/ask でもう一度質問してください。',
   unknownCommand: 'このコマンドは現在使えません。/ を入力して今のコマンドをご確認ください。',
   passageGone: 'その段落はもう索引にありません。/ask でもう一度質問してください。',

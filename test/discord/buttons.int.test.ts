@@ -111,14 +111,21 @@ describe('answer buttons', () => {
     expect(reply.message.allowed_mentions).toEqual({ parse: [] });
   });
 
-  it('a button from before a reindex gets a polite private note', async () => {
-    const { message } = await ask('有志連合の首脳会合', 3);
+  it('after the index changes, More and Full paragraph still work; a rank button, whose place may now be another passage, gets a polite private note', async () => {
+    const { id, message } = await ask('有志連合の首脳会合', 3);
+    const rankId = encodeButton({ kind: 'rank', build: buildTag(library.buildId), question: questionTag('有志連合の首脳会合'), rank: 2 })!;
+    const withRank = withButton(message, rankId);
     await library.reindex();
+    const full = buttons(message).find((b) => b.label === 'Full paragraph [1]')!;
+    const shown = await harness.fake.reply(harness.fake.button(full.custom_id, message));
+    expect(shown.message.embeds[0].description).toBe(library.passage(full.custom_id.split(':').slice(3).join(':'))!.text);
     const more = buttons(message).find((b) => b.label === 'More')!;
-    const reply = await harness.fake.reply(harness.fake.button(more.custom_id, message));
-    expect(reply.callback.type).toBe(4);
-    expect(reply.ephemeral).toBe(true);
-    expect(reply.message.content).toMatch(/older answer/);
+    const page = await harness.fake.reply(harness.fake.button(more.custom_id, message));
+    expect(page.callback.type).toBe(7);
+    expect(harness.fake.message(id).embeds[0].footer.text).toMatch(/^Results 4–6 of 9/);
+    const rank = await harness.fake.reply(harness.fake.button(rankId, withRank));
+    expect(rank.ephemeral).toBe(true);
+    expect(rank.message.content).toMatch(/older answer \(the index has changed since\)/);
   });
 
   it('an unknown or tampered button gets a polite private note', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadSettings } from '../../src/config/settings.js';
 import { openLibrary } from '../../src/library.js';
 import type { Library } from '../../src/retrieval/types.js';
+import { filterTag } from '../../src/discord/filters.js';
 import { startLoggedHarness, type LoggedHarness } from './logged-harness.js';
 
 /**
@@ -161,9 +162,9 @@ describe('/ask with filters', () => {
     const { id } = await ask({ question: 'harbour festival', k: 1, source: 'Alpha News' });
     const message = harness.fake.message(id);
     const more = buttons(message).find((b) => b.label === 'More')!;
-    expect(more.custom_id).toMatch(/:s0$/);
-    // As if the index had lost its first source: the tag's source 99 names nothing in this build.
-    const expired = more.custom_id.replace(/:s0$/, ':s99');
+    expect(more.custom_id).toMatch(/:n[0-9a-f]{8}$/);
+    // As if the index had lost that source: the tag of another source names nothing indexed.
+    const expired = more.custom_id.replace(/:n[0-9a-f]{8}$/, `:${filterTag({ sources: ['Gone Wire'] })}`);
     message.components[0].components.find((b: any) => b.custom_id === more.custom_id).custom_id = expired;
     const reply = await harness.fake.reply(harness.fake.button(expired, message));
     expect(reply.ephemeral).toBe(true);

@@ -32,8 +32,8 @@ describe('resolveFilter and filter tags', () => {
     const resolved = resolveFilter({ source: 'ロイター', article: '有志連合', since: '2026-01-01', until: ' 2026-01-31 ' }, library, en);
     expect(resolved).toEqual({ filter: { sources: ['ロイター'], articleIds: ['reuters-coalition'], since: '2026-01-01', until: '2026-01-31' } });
     const { filter } = resolved as { filter: NonNullable<unknown> };
-    const tag = filterTag(filter, library);
-    expect(tag).toBe('s1.a0.f20260101.t20260131');
+    const tag = filterTag(filter);
+    expect(tag).toMatch(/^n[0-9a-f]{8}\.i[0-9a-f]{10}\.f20260101\.t20260131$/);
     expect(filterFromTag(tag, library)).toEqual({ filter });
   });
 
@@ -44,7 +44,8 @@ describe('resolveFilter and filter tags', () => {
   });
 
   it('reads no tag it did not make, nor one naming what this build lacks', () => {
-    for (const tag of ['s9', 'a99', 'f20261301', 'q1', 's', 'x']) expect(filterFromTag(tag, library)).toBeUndefined();
+    const gone = filterTag({ sources: ['Gone Wire'], articleIds: ['gone-article'] }).split('.');
+    for (const tag of [...gone, 's0', 'a0', 'n123', 'f20261301', 'q1', 'n', 'x']) expect(filterFromTag(tag, library)).toBeUndefined();
     expect(filterFromTag('', library)).toEqual({});
   });
 });

@@ -90,6 +90,7 @@ describe('/add url:', () => {
   it('indexes a page privately, and the next /ask cites it with its link', async () => {
     const url = `${server.base}/articles/salmon.html`;
     const build = library.buildId;
+    const earlier = await harness.fake.reply(harness.fake.slash('ask', { question: '有志連合の首脳会合', k: 2 }));
     const reply = await harness.fake.reply(harness.fake.slash('add', { url }, manager));
     // Applied as a delta segment over the same build, not a rebuild; the id still tells the content changed.
     expect(library.buildId).not.toBe(build);
@@ -99,6 +100,15 @@ describe('/add url:', () => {
     expect(reply.message.allowed_mentions).toEqual({ parse: [] });
     const answer = await ask('函館港 サケ 水揚げ');
     expect(cites(answer, `(${url})`)).toBe(true);
+
+    // The answer given before the update keeps working buttons: the index changed, not the question.
+    const shown = earlier.message.components.flatMap((row: any) => row.components);
+    const full = await harness.fake.reply(harness.fake.button(shown.find((b: any) => b.label === 'Full paragraph [1]').custom_id, earlier.message));
+    expect(full.ephemeral).toBe(true);
+    expect(full.message.embeds[0].description).toContain('有志連合');
+    const more = await harness.fake.reply(harness.fake.button(shown.find((b: any) => b.label === 'More').custom_id, earlier.message));
+    expect(more.message.content ?? '').not.toMatch(/older answer/);
+    expect(more.message.embeds[0].footer.text).toMatch(/^Results 3–4 of /);
   });
 
   it('says so when the page is already indexed, and stores nothing twice', async () => {

@@ -144,7 +144,7 @@ export default {
       ...(question.shortened ? { shortened: { max: questionMax } } : {}),
       ...(questionId === undefined ? {} : { questionId }),
       followUp: true,
-      ...(filter ? { filter: { tag: filterTag(filter, context.library), line } } : {}),
+      ...(filter ? { filter: { tag: filterTag(filter), line } } : {}),
       ...(conversation ? { paging: false as const, ...(note ? { context: note } : {}) } : {}),
     });
     await send(body);

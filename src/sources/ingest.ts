@@ -11,7 +11,7 @@ import { FeedStore, feedStatePath } from './feed-store.js';
 import type { FeedConfig } from './feeds-file.js';
 import { createFetcher, type Fetcher, type Resolver } from './fetch.js';
 import { pollFeed, type FeedPollReport, type ItemOutcome } from './poll.js';
-import type { ExtractOptions } from './page.js';
+import type { ExtractOptions, WebArticle } from './page.js';
 import type { ArticleChange } from '../index-types.js';
 
 export function fetcherFromSettings(settings: SourceSettings, resolve?: Resolver): Fetcher {
@@ -67,9 +67,10 @@ export async function openSources(articlesDir: string, fetcher: Fetcher, options
 
 /** Polls every feed once (in parallel; the fetcher limits requests per host), then saves. */
 export async function pollFeeds(feeds: readonly FeedConfig[], sources: Sources, now?: () => Date): Promise<FeedPollReport[]> {
+  const pages = new Map<string, Promise<WebArticle>>();
   const reports = await Promise.all(
     feeds.map((feed) =>
-      pollFeed(feed, { fetcher: sources.fetcher, articles: sources.articles, feeds: sources.feeds, ...(now ? { now } : {}), ...(sources.extract ? { extract: sources.extract } : {}) }),
+      pollFeed(feed, { fetcher: sources.fetcher, articles: sources.articles, feeds: sources.feeds, pages, ...(now ? { now } : {}), ...(sources.extract ? { extract: sources.extract } : {}) }),
     ),
   );
   await sources.save();

@@ -41,6 +41,22 @@ export interface PollDeps {
   feeds: FeedStore;
   now?: () => Date;
   extract?: ExtractOptions;
+  /**
+   * Pages being fetched in this round of polls, by normalized URL: a story that two feeds list is
+   * fetched once when they are polled together.
+   */
+  pages?: Map<string, Promise<WebArticle>>;
+}
+
+/** The page at `link`, fetched once per round of polls however many feeds list it. */
+function fetchShared(link: string, deps: PollDeps): Promise<WebArticle> {
+  const key = normalizeUrl(link);
+  let page = deps.pages?.get(key);
+  if (!page) {
+    page = fetchArticlePage(link, { fetcher: deps.fetcher, ...deps.extract });
+    deps.pages?.set(key, page);
+  }
+  return page;
 }
 
 /** Errors that will not go away by trying again: remembered, so the page is not fetched at every poll. */
@@ -75,7 +91,7 @@ function articleFromItem(item: FeedItem, key: string): WebArticle {
 }
 
 type Prepared =
-  | { kind: 'skip'; report: ItemReport }
+  | { kind: 'skip'; report: ItemReport; remember?: ItemState }
   | { kind: 'article'; key: string; print: string; article: WebArticle }
   | { kind: 'error'; key: string; print: string; error: unknown };
 
@@ -115,10 +131,16 @@ export async function pollFeed(feed: FeedConfig, deps: PollDeps): Promise<FeedPo
           const stored = deps.articles.find(key);
           if (stored) return { kind: 'skip', report: { outcome: 'unchanged', url: stored.url, title: stored.title, reason: 'already stored, unchanged in the feed' } };
         }
+        // New to this feed but stored from another feed (or /add): that one keeps it up to date.
+        const elsewhere = known ? undefined : deps.articles.find(key);
+        if (elsewhere) {
+          const report: ItemReport = { outcome: 'unchanged', url: elsewhere.url, title: elsewhere.title, reason: `already stored from ${elsewhere.source}` };
+          return { kind: 'skip', report, remember: { fingerprint: fingerprint(item), outcome: 'stored' } };
+        }
         try {
           if (feed.fetchFullText && item.link) {
             pagesFetched++;
-            const page = await fetchArticlePage(item.link, { fetcher: deps.fetcher, ...deps.extract });
+            const page = await fetchShared(item.link, deps);
             // The feed's date and author fill what the page does not say.
             const article: WebArticle = { ...page };
             if (!article.published && item.published) article.published = item.published;
@@ -141,7 +163,8 @@ export async function pollFeed(feed: FeedConfig, deps: PollDeps): Promise<FeedPo
       if (entry.kind === 'skip') {
         items.push(entry.report);
         const key = itemKey(item);
-        if (key !== undefined && state.items[key]) remembered[key] = state.items[key]!;
+        const kept = entry.remember ?? (key !== undefined ? state.items[key] : undefined);
+        if (key !== undefined && kept) remembered[key] = kept;
         return;
       }
       const fp = fingerprint(item);

@@ -98,6 +98,29 @@ describe('pollFeed', () => {
     expect((await loadArticles(sources.dir)).articles).toHaveLength(1);
   });
 
+  it('fetches a story two feeds list once, whether they are polled together or one after the other', async () => {
+    const html = servedPage('articles/salmon.html').replaceAll(`${server.base}/articles/salmon.html`, `${server.base}/shared.html`);
+    server.dynamic.set('/shared.html', { type: 'text/html; charset=utf-8', body: html });
+    server.dynamic.set('/pa.xml', { type: 'application/rss+xml', body: rss([{ title: 'A', link: '/shared.html' }]) });
+    server.dynamic.set('/pb.xml', { type: 'application/rss+xml', body: rss([{ title: 'B', link: '/shared.html' }]) });
+    server.dynamic.set('/pc.xml', { type: 'application/rss+xml', body: rss([{ title: 'C', link: '/shared.html' }]) });
+    const sources = await open();
+    const fetched = () => server.hits.get('/shared.html') ?? 0;
+    const [a, b] = await pollFeeds([feed(`${server.base}/pa.xml`, { name: 'A紙' }), feed(`${server.base}/pb.xml`, { name: 'B紙' })], sources);
+    expect(fetched()).toBe(1);
+    expect([a!.items[0]!.outcome, b!.items[0]!.outcome]).toEqual(['added', 'unchanged']);
+    const [c] = await pollFeeds([feed(`${server.base}/pc.xml`, { name: 'C紙' })], sources);
+    expect(c!.items[0]).toMatchObject({ outcome: 'unchanged', url: `${server.base}/shared.html`, reason: 'already stored from A紙' });
+    expect(c!.pagesFetched).toBe(0);
+    expect(fetched()).toBe(1);
+    // Remembered: the next poll of C skips it as its own.
+    server.dynamic.set('/pc.xml', { type: 'application/rss+xml', body: rss([{ title: 'C', link: '/shared.html' }]) + ' ' });
+    const [again] = await pollFeeds([feed(`${server.base}/pc.xml`, { name: 'C紙' })], sources);
+    expect(again!.items[0]).toMatchObject({ outcome: 'unchanged', reason: 'already stored, unchanged in the feed' });
+    expect(fetched()).toBe(1);
+    expect((await loadArticles(sources.dir)).articles.map((article) => article.source)).toEqual(['A紙']);
+  });
+
   it('uses the feed text itself when fetchFullText is off', async () => {
     const sources = await open();
     const pages = hitsUnder(server, '/articles/');

@@ -43,14 +43,18 @@ function meaningful(part: string): boolean {
   return [...trimmed].length >= minPartLength && !hiraganaOnly.test(trimmed) && /[\p{L}\p{N}]/u.test(trimmed) && !englishStopwords.has(trimmed);
 }
 
+/** What may stand between two parts of one name as the question writes it: 有志連合の首脳会合, 日本と米国. */
+const joiner = /^[のと・\s]{0,2}$/u;
+
 /**
- * The longest stretches of `question` that some title holds, left to right, each a subject part.
+ * The longest stretches of `question` that some title holds, left to right, each a subject part; two
+ * parts with only a joiner between them in the question are one ("有志連合の首脳会合", as it was asked).
  *
  * @example subjectParts('楽団員からはマーラーのどんな態度が嫌われたか', ['グスタフ・マーラー']) // ['マーラー']
  */
 function subjectParts(question: string, titles: readonly string[]): string[] {
   const text = normalized(question);
-  const parts: string[] = [];
+  const spans: { from: number; to: number }[] = [];
   for (let from = 0; from < text.length; ) {
     let best = 0;
     for (let to = from + minPartLength; to <= text.length; to++) {
@@ -58,11 +62,17 @@ function subjectParts(question: string, titles: readonly string[]): string[] {
       if (!titles.some((title) => title.includes(candidate))) break;
       if (wordBounded(text, from, to) && inTitles(candidate, titles) && meaningful(candidate)) best = to - from;
     }
-    const part = text.slice(from, from + best).replace(hiraganaEnds, '');
-    if (best > 0 && meaningful(part)) parts.push(part);
+    const stretch = text.slice(from, from + best);
+    const part = stretch.replace(hiraganaEnds, '');
+    if (best > 0 && meaningful(part)) {
+      const start = from + stretch.indexOf(part);
+      const last = spans.at(-1);
+      if (last && joiner.test(text.slice(last.to, start))) last.to = start + part.length;
+      else spans.push({ from: start, to: start + part.length });
+    }
     from += Math.max(1, best);
   }
-  return parts;
+  return spans.map(({ from, to }) => text.slice(from, to));
 }
 
 /**

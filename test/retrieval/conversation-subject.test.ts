@@ -5,12 +5,14 @@ describe('conversationSubject', () => {
   it('is what the earlier question shares with the cited titles, longest stretches only', () => {
     expect(conversationSubject(['コンゴ共和国の住民の内、何パーセントがコンゴ人か'], ['コンゴ共和国'])).toEqual(['コンゴ共和国']);
     expect(conversationSubject(['楽団員からはマーラーのどんな態度が嫌われたか'], ['グスタフ・マーラー'])).toEqual(['マーラー']);
-    expect(conversationSubject(['有志連合の首脳会合はどこで開かれたか'], ['ウクライナ有志連合、パリで首脳会合', '原油相場'])).toEqual(['有志連合', '首脳会合']);
+    // Two parts with only の between them in the question are one name, as asked.
+    expect(conversationSubject(['有志連合の首脳会合はどこで開かれたか'], ['ウクライナ有志連合、パリで首脳会合', '原油相場'])).toEqual(['有志連合の首脳会合']);
+    expect(conversationSubject(['有志連合はパリの首脳会合で何を決めたか'], ['ウクライナ有志連合、パリで首脳会合'])).toEqual(['有志連合', 'パリの首脳会合']);
   });
 
   it('leaves out kana-only and one-letter overlaps, and parts inside a longer part', () => {
     // の, は, か and が are in the title too; they name nothing.
-    expect(conversationSubject(['日本のウィキデータはいつ始まったか、ウィキのデータは'], ['ウィキデータのはか'])).toEqual(['ウィキデータ']);
+    expect(conversationSubject(['日本のウィキデータはいつ始まったか、そのデータは'], ['ウィキデータのはか'])).toEqual(['ウィキデータ']);
     expect(conversationSubject(['それはいつか'], ['それはいつかの話'])).toEqual([]);
   });
 

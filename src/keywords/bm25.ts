@@ -9,7 +9,7 @@ import { closeOnCollect, keepOpen, memorySource, openSource, type Source } from 
 import { keywordBudgetDefaults } from '../config/defaults.js';
 import { ANALYZERS, stripQuestionWords } from './tokenize.js';
 import { Arena, PostingCursor, fail } from './postings.js';
-import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
+import { TopKScratch, WINDOW, decodedTopK, exhaustiveTopK, prunedTopK, type DecodedTerm, type ScoredDoc, type TermInput } from './top-k.js';
 import { resolveKeywordOptions, termKey, type KeywordChannel, type KeywordDoc, type KeywordOptions } from './options.js';
 import { analyzeKeywordDocs, layOutPostings, type KeywordAnalysis } from './analysis.js';
 import { decodeHead, encodeIndex, type IndexHead } from './index-file.js';
@@ -47,6 +47,12 @@ export interface CollectionStats {
    * collection analyses a query alike (same keyword options), and analysing is most of a small segment's search.
    */
   analyzed?: { query: string; keys: QueryKey[] };
+  /**
+   * An object that lives exactly as long as `n` and `df` hold (a segment set): a segment searched
+   * with these statistics keeps under it what it derives from them per query term (its weight, its
+   * rescaled impacts), which every query would otherwise derive again.
+   */
+  scope?: object;
 }
 
 /** A term of an analysed query: its key (channel letter + token) and its channel. */
@@ -57,6 +63,15 @@ interface QueryKey {
 
 /** BM25's IDF as the build computes it (float64). */
 const bm25Idf = (n: number, df: number): number => Math.log(1 + (n - df + 0.5) / (df + 0.5));
+
+/**
+ * How a search finds the best `depth` docs: over the terms' cursors, or, where it may (a search, not
+ * the reference), over their lists kept decoded (`ScopedTerms`), which must give the same.
+ */
+interface TopKOf {
+  cursors(terms: TermInput[], depth: number): ScoredDoc[];
+  decoded?(terms: DecodedTerm[], depth: number): ScoredDoc[];
+}
 
 /** The BM25 top of a search before coverage, and the query's total mass. */
 interface Top {
@@ -73,7 +88,27 @@ interface QueryTerm {
   id: number;
   mass: number;
   factor: number;
+  /** The whole list decoded with `factor`, once a search of a small index in memory needed it (`ScopedTerms`). */
+  decoded?: DecodedTerm;
 }
+
+/**
+ * A segment's query terms under one `CollectionStats.scope`, by key (null: left out, below minIdf),
+ * and for a small index in memory their lists decoded: a delta segment's search is otherwise mostly
+ * looking its terms up and decoding their lists, the same for every query while the scope lives.
+ */
+interface ScopedTerms {
+  terms: Map<string, QueryTerm | null>;
+  /** Postings held decoded in `terms`. */
+  decodedPostings: number;
+}
+
+const scopedLimits = {
+  /** Term keys kept per scope; past this it starts over, so a long-lived scope stays small. */
+  terms: 1 << 16,
+  /** Postings kept decoded per scope (8 bytes each); past this, lists are decoded per query as usual. */
+  decodedPostings: 1 << 21,
+} as const;
 
 /** `Buffer.compare` of bytes[start..end-1] with probe[0..length-1] (bytewise, then shorter first), without a view of either. */
 function compareBytes(bytes: Uint8Array, start: number, end: number, probe: Uint8Array, length: number): number {
@@ -99,6 +134,7 @@ export class KeywordIndex {
   private readonly cursors: PostingCursor[] = [];
   private readonly arena = new Arena();
   private readonly scratch = new TopKScratch();
+  private readonly scoped = new WeakMap<object, ScopedTerms>();
   /**
    * Postings a search reads in full lists before the rest of the question's terms only rescore its
    * best passages (see `keywordBudgetDefaults`); Infinity: every search exact.
@@ -207,27 +243,50 @@ export class KeywordIndex {
    * With `stats`, IDF is the collection's, and impacts are rescaled from this index's IDF to it.
    */
   private queryTerms(query: string, stats?: CollectionStats): QueryTerm[] {
-    const n = stats?.n ?? this.head.n;
-    const unknownIdf = Math.log(1 + (n + 0.5) / 0.5);
     let keys: QueryKey[];
     if (stats === undefined) keys = this.queryKeys(query);
     else if (stats.analyzed?.query === query) keys = stats.analyzed.keys;
     else stats.analyzed = { query, keys: (keys = this.queryKeys(query)) };
-    const channels = this.options.channels;
+    const scoped = stats?.scope === undefined ? undefined : this.scopedTerms(stats.scope);
     const out: QueryTerm[] = [];
-    for (const { key, channel: c } of keys) {
-      const weight = (channels[c] as KeywordChannel).weight;
-      const t = this.termId(key);
-      if (stats !== undefined) {
-        const df = stats.df(key);
-        const idf = df === 0 ? unknownIdf : Math.fround(bm25Idf(n, df));
-        if (df > 0 && idf < this.options.minIdf) continue;
-        const factor = t === undefined ? 1 : bm25Idf(n, df) / bm25Idf(this.head.n, this.df(t));
-        out.push({ id: t ?? -1, mass: weight * idf, factor });
-      } else if (t === undefined) out.push({ id: -1, mass: weight * unknownIdf, factor: 1 });
-      else if (this.idf(t) >= this.options.minIdf) out.push({ id: t, mass: weight * this.idf(t), factor: 1 });
+    for (const { key, channel } of keys) {
+      let term = scoped?.terms.get(key);
+      if (term === undefined) {
+        term = this.queryTerm(key, channel, stats);
+        if (scoped !== undefined) {
+          if (scoped.terms.size >= scopedLimits.terms) {
+            scoped.terms.clear();
+            scoped.decodedPostings = 0;
+          }
+          scoped.terms.set(key, term);
+        }
+      }
+      if (term !== null) out.push(term);
     }
     return out;
+  }
+
+  private scopedTerms(scope: object): ScopedTerms {
+    let scoped = this.scoped.get(scope);
+    if (scoped === undefined) this.scoped.set(scope, (scoped = { terms: new Map(), decodedPostings: 0 }));
+    return scoped;
+  }
+
+  /** The query term of `key` (of channel `c`), or null when its IDF is below `minIdf`. */
+  private queryTerm(key: string, c: number, stats: CollectionStats | undefined): QueryTerm | null {
+    const n = stats?.n ?? this.head.n;
+    const unknownIdf = Math.log(1 + (n + 0.5) / 0.5);
+    const weight = (this.options.channels[c] as KeywordChannel).weight;
+    const t = this.termId(key);
+    if (stats !== undefined) {
+      const df = stats.df(key);
+      const idf = df === 0 ? unknownIdf : Math.fround(bm25Idf(n, df));
+      if (df > 0 && idf < this.options.minIdf) return null;
+      const factor = t === undefined ? 1 : bm25Idf(n, df) / bm25Idf(this.head.n, this.df(t));
+      return { id: t ?? -1, mass: weight * idf, factor };
+    }
+    if (t === undefined) return { id: -1, mass: weight * unknownIdf, factor: 1 };
+    return this.idf(t) >= this.options.minIdf ? { id: t, mass: weight * this.idf(t), factor: 1 } : null;
   }
 
   /** The query's distinct term keys, channel by channel, in order. */
@@ -254,7 +313,11 @@ export class KeywordIndex {
    */
   search(query: string, k: number, allowed?: Uint8Array, stats?: CollectionStats): KeywordHit[] {
     this.checkAllowed(allowed);
-    return this.rank(query, k, (terms, depth) => prunedTopK(terms, this.head.n, depth, this.scratch, allowed), this.maxPostings, stats);
+    const topK: TopKOf = {
+      cursors: (terms, depth) => prunedTopK(terms, this.head.n, depth, this.scratch, allowed),
+      decoded: (terms, depth) => decodedTopK(terms, this.head.n, depth, this.scratch, allowed),
+    };
+    return this.rank(query, k, topK, this.maxPostings, stats);
   }
 
   /**
@@ -264,7 +327,7 @@ export class KeywordIndex {
   searchExhaustive(query: string, k: number, allowed?: Uint8Array, stats?: CollectionStats): KeywordHit[] {
     this.checkAllowed(allowed);
     // Each list is read whole and used once: the read buffer is emptied after each.
-    return this.rank(query, k, (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, () => this.arena.reset(64 << 20), allowed), Infinity, stats);
+    return this.rank(query, k, { cursors: (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, () => this.arena.reset(64 << 20), allowed) }, Infinity, stats);
   }
 
   /** `allowed` (a byte per passage, 1: the search may return it) must cover every passage. */
@@ -285,24 +348,29 @@ export class KeywordIndex {
     return this.options.coordination > 0 ? Math.max(k, this.options.rerankDepth) : k;
   }
 
-  private rank(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[], maxPostings: number, stats: CollectionStats | undefined): KeywordHit[] {
+  private rank(query: string, k: number, topK: TopKOf, maxPostings: number, stats: CollectionStats | undefined): KeywordHit[] {
     const part = this.top(query, k, topK, maxPostings, stats);
     return part ? this.hits(part.docs, part.totalMass, k) : [];
   }
 
   /** The BM25 top (`topK` over the query's known terms) before coverage; undefined when nothing can match. */
-  private top(query: string, k: number, topK: (terms: TermInput[], depth: number) => ScoredDoc[], maxPostings: number, stats: CollectionStats | undefined): Top | undefined {
+  private top(query: string, k: number, topK: TopKOf, maxPostings: number, stats: CollectionStats | undefined): Top | undefined {
     this.checkK(k);
     const qterms = this.queryTerms(query, stats);
     if (k === 0 || qterms.length === 0) return undefined;
     const known = qterms.filter((q) => q.id >= 0);
     const { searched, rescoring } = this.withinBudget(known, maxPostings);
+    const totalMass = qterms.reduce((sum, q) => sum + q.mass, 0);
+    if (topK.decoded !== undefined && rescoring.length === 0 && stats?.scope !== undefined) {
+      const lists = this.decodedLists(searched, this.scopedTerms(stats.scope));
+      if (lists !== undefined) return { docs: topK.decoded(lists, this.depth(k)), totalMass };
+    }
     // Rescoring reuses the searched terms' cursors: it needs one more for each term left out.
     while (this.cursors.length < Math.max(searched.length, rescoring.length)) this.cursors.push(new PostingCursor());
     const terms = searched.map((term, i) => this.termInput(term, this.cursors[i] as PostingCursor));
     let docs: ScoredDoc[];
     try {
-      docs = topK(terms, this.depth(k));
+      docs = topK.cursors(terms, this.depth(k));
       if (rescoring.length > 0) docs = this.rescore(docs, searched, rescoring);
     } catch (error) {
       this.scratch.clean();
@@ -314,7 +382,30 @@ export class KeywordIndex {
       this.scratch.release(1 << 21);
       for (const cursor of this.cursors) cursor.trim(1 << 16);
     }
-    return { docs, totalMass: qterms.reduce((sum, q) => sum + q.mass, 0) };
+    return { docs, totalMass };
+  }
+
+  /**
+   * The terms' lists decoded, each once per scope; undefined unless this index is in memory and of
+   * one window (`decodedTopK`), or when the scope holds as many postings decoded as it may.
+   */
+  private decodedLists(terms: readonly QueryTerm[], scoped: ScopedTerms): DecodedTerm[] | undefined {
+    if (this.source.bytes === undefined || this.head.n > WINDOW) return undefined;
+    if (this.cursors.length === 0) this.cursors.push(new PostingCursor());
+    const cursor = this.cursors[0] as PostingCursor;
+    try {
+      for (const term of terms) {
+        if (term.decoded !== undefined) continue;
+        if (scoped.decodedPostings + this.df(term.id) > scopedLimits.decodedPostings) return undefined;
+        this.termInput(term, cursor);
+        term.decoded = { ...cursor.toArrays(), mass: term.mass };
+        scoped.decodedPostings += this.df(term.id);
+      }
+    } finally {
+      this.arena.reset(64 << 20);
+      cursor.trim(1 << 16);
+    }
+    return terms.map((term) => term.decoded as DecodedTerm);
   }
 
   private termInput({ id, mass, factor }: QueryTerm, cursor: PostingCursor): TermInput {

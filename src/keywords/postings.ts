@@ -575,6 +575,22 @@ export class PostingCursor {
     }
   }
 
+  /** The whole list decoded into arrays of its own: docs, and impacts as `impact()` reads them. */
+  toArrays(): { docs: Uint32Array; impacts: Float32Array } {
+    this.loadAll();
+    const { u32, f32 } = this.arena;
+    const docs = new Uint32Array(this.df);
+    const impacts = new Float32Array(this.df);
+    for (let b = 0, o = 0; b < this.blocks; b++) {
+      const w = this.slot[b]! >> 2;
+      const c = this.count(b);
+      docs.set(u32.subarray(w, w + c), o);
+      impacts.set(f32.subarray(w + c, w + 2 * c), o);
+      o += c;
+    }
+    return { docs, impacts };
+  }
+
   /** Calls `each` for every posting (reads the whole list: for reference searches). */
   forEach(each: (doc: number, impact: number) => void): void {
     this.loadAll();

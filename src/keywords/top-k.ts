@@ -125,7 +125,7 @@ export function exhaustiveTopK(terms: readonly TermInput[], n: number, depth: nu
 }
 
 /** Docs per window of the whole-list phase: its partial sums (a Float64Array) stay in the CPU cache. */
-const WINDOW = 1 << 15;
+export const WINDOW = 1 << 15;
 /** The first batch of whole lists holds about this many postings per result; each next batch twice as many. */
 const FIRST_BATCH_PER_RESULT = 16;
 /**
@@ -305,25 +305,62 @@ function wholeTopK(terms: readonly TermInput[], n: number, depth: number, scratc
   for (let ws = 0; ws < n; ws += WINDOW) {
     const we = Math.min(n, ws + WINDOW);
     for (const { cursor, mass } of terms) cursor.addWindowExact(ws, we, score, masses, seen, mass);
-    const words = (we - ws + 31) >>> 5;
-    for (let word = 0; word < words; word++) {
-      let bits = seen[word] as number;
-      if (bits === 0) continue;
-      seen[word] = 0;
-      while (bits !== 0) {
-        const low = bits & -bits;
-        bits ^= low;
-        const x = (word << 5) | (31 - Math.clz32(low));
-        // Most docs rank below a full top: rejected here without a call.
-        if ((!top.full || (score[x] as number) >= top.min) && (allowed === undefined || allowed[ws + x] === 1)) {
-          top.offer(ws + x, score[x] as number, masses[x] as number);
-        }
-        score[x] = 0;
-        masses[x] = 0;
-      }
-    }
+    offerWindow(top, ws, we, scratch, allowed);
   }
   return top.sorted();
+}
+
+/** A query term's whole list decoded already: its docs ascending and their impacts as a cursor reads them. */
+export interface DecodedTerm {
+  docs: Uint32Array;
+  impacts: Float32Array;
+  mass: number;
+}
+
+/**
+ * What `prunedTopK` returns for an index of at most one window (where it sums every posting), from
+ * lists decoded already: the same sums in the same order, without reading or decoding a block.
+ */
+export function decodedTopK(terms: readonly DecodedTerm[], n: number, depth: number, scratch: TopKScratch, allowed?: Uint8Array): ScoredDoc[] {
+  if (n > WINDOW) throw new RangeError(`decodedTopK sums one window of ${WINDOW} docs, not ${n}`);
+  if (terms.length === 0 || depth === 0 || n === 0) return [];
+  const { score, acc: masses, seen } = scratch;
+  for (const { docs, impacts, mass } of terms) {
+    for (let i = 0; i < docs.length; i++) {
+      const d = docs[i] as number;
+      if (d >= n) break;
+      const impact = impacts[i] as number;
+      if (impact === 0) continue;
+      score[d] = (score[d] as number) + impact;
+      masses[d] = (masses[d] as number) + mass;
+      seen[d >>> 5] = (seen[d >>> 5] as number) | (1 << (d & 31));
+    }
+  }
+  const top = new TopK(depth);
+  offerWindow(top, 0, n, scratch, allowed);
+  return top.sorted();
+}
+
+/** Offers the docs of window ws..we-1 the lists touched to `top`, and zeroes the window's sums for the next. */
+function offerWindow(top: TopK, ws: number, we: number, scratch: TopKScratch, allowed: Uint8Array | undefined): void {
+  const { score, acc: masses, seen } = scratch;
+  const words = (we - ws + 31) >>> 5;
+  for (let word = 0; word < words; word++) {
+    let bits = seen[word] as number;
+    if (bits === 0) continue;
+    seen[word] = 0;
+    while (bits !== 0) {
+      const low = bits & -bits;
+      bits ^= low;
+      const x = (word << 5) | (31 - Math.clz32(low));
+      // Most docs rank below a full top: rejected here without a call.
+      if ((!top.full || (score[x] as number) >= top.min) && (allowed === undefined || allowed[ws + x] === 1)) {
+        top.offer(ws + x, score[x] as number, masses[x] as number);
+      }
+      score[x] = 0;
+      masses[x] = 0;
+    }
+  }
 }
 
 /** Keeps the candidates that are alive (score > 0; -1 marks a dropped one) and can still reach `cut`. */

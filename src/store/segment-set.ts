@@ -107,6 +107,8 @@ export function segmentSet(base: { table: PassageTable; keywords: KeywordIndex }
     }
     return count;
   };
+  // What segments derive from these statistics is kept for as long as the set lives.
+  const scope = {};
   const set: SegmentSet = {
     list,
     deltas,
@@ -118,7 +120,7 @@ export function segmentSet(base: { table: PassageTable; keywords: KeywordIndex }
     damaged,
     table: new SegmentRows(base.table, deltas, offsets, alive),
     articles: () => liveArticles(set),
-    stats: () => ({ n, df }),
+    stats: () => ({ n, df, scope }),
   };
   return set;
 }

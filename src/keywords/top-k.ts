@@ -324,7 +324,7 @@ export interface DecodedTerm {
 export function decodedTopK(terms: readonly DecodedTerm[], n: number, depth: number, scratch: TopKScratch, allowed?: Uint8Array): ScoredDoc[] {
   if (n > WINDOW) throw new RangeError(`decodedTopK sums one window of ${WINDOW} docs, not ${n}`);
   if (terms.length === 0 || depth === 0 || n === 0) return [];
-  const { score, acc: masses, seen } = scratch;
+  const { score, acc: masses } = scratch;
   for (const { docs, impacts, mass } of terms) {
     for (let i = 0; i < docs.length; i++) {
       const d = docs[i] as number;
@@ -333,11 +333,17 @@ export function decodedTopK(terms: readonly DecodedTerm[], n: number, depth: num
       if (impact === 0) continue;
       score[d] = (score[d] as number) + impact;
       masses[d] = (masses[d] as number) + mass;
-      seen[d >>> 5] = (seen[d >>> 5] as number) | (1 << (d & 31));
     }
   }
+  // Impacts are above 0, so a doc some list holds has a score above 0: one pass over the window finds them.
   const top = new TopK(depth);
-  offerWindow(top, 0, n, scratch, allowed);
+  for (let d = 0; d < n; d++) {
+    const s = score[d] as number;
+    if (s === 0) continue;
+    if ((!top.full || s >= top.min) && (allowed === undefined || allowed[d] === 1)) top.offer(d, s, masses[d] as number);
+    score[d] = 0;
+    masses[d] = 0;
+  }
   return top.sorted();
 }
 

@@ -55,7 +55,10 @@ export function segmentKeywordSearch(index: LoadedIndex, segments: SegmentSet, t
   const hits: KeywordHit[] = index.keywords.search(text, k, allowed?.subarray(0, segments.baseSize), stats);
   segments.deltas.forEach((delta, i) => {
     const at = segments.offsets[i]!;
-    for (const hit of delta.keywords.search(text, k, allowed?.subarray(at, at + delta.table.size), stats)) hits.push({ ...hit, doc: at + hit.doc });
+    for (const hit of delta.keywords.search(text, k, allowed?.subarray(at, at + delta.table.size), stats)) {
+      hit.doc += at;
+      hits.push(hit);
+    }
   });
   return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, k);
 }

@@ -398,7 +398,7 @@ export class KeywordIndex {
         if (term.decoded !== undefined) continue;
         if (scoped.decodedPostings + this.df(term.id) > scopedLimits.decodedPostings) return undefined;
         this.termInput(term, cursor);
-        term.decoded = { ...cursor.toArrays(), mass: term.mass };
+        term.decoded = { ...this.decodedList(cursor), mass: term.mass };
         scoped.decodedPostings += this.df(term.id);
       }
     } finally {
@@ -469,6 +469,26 @@ export class KeywordIndex {
     });
     rescored.sort((a, b) => b.score - a.score || a.doc - b.doc);
     return [...rescored, ...docs.slice(rescored.length)];
+  }
+
+  /**
+   * The cursor's list decoded, as `decodedTopK` sums it: postings of impact 0 (a channel of weight 0)
+   * left out, and a doc past the last passage failing as a damaged index, here once rather than per
+   * posting per query.
+   */
+  private decodedList(cursor: PostingCursor): { docs: Uint32Array; impacts: Float32Array } {
+    const { docs, impacts } = cursor.toArrays();
+    if (docs.length > 0 && (docs[docs.length - 1] as number) >= this.head.n) fail(`a posting list holds doc ${docs[docs.length - 1]} of ${this.head.n}`);
+    if (!impacts.includes(0)) return { docs, impacts };
+    let kept = 0;
+    for (const impact of impacts) if (impact !== 0) kept++;
+    const out = { docs: new Uint32Array(kept), impacts: new Float32Array(kept) };
+    for (let i = 0, o = 0; i < docs.length; i++) {
+      if (impacts[i] === 0) continue;
+      out.docs[o] = docs[i] as number;
+      out.impacts[o++] = impacts[i] as number;
+    }
+    return out;
   }
 
   /** The top's coverage, the coordination rerank and the first k, with their ids. */

@@ -319,7 +319,8 @@ export interface DecodedTerm {
 
 /**
  * What `prunedTopK` returns for an index of at most one window (where it sums every posting), from
- * lists decoded already: the same sums in the same order, without reading or decoding a block.
+ * lists decoded already: the same sums in the same order, without reading or decoding a block. The
+ * lists hold only docs below `n` and impacts above 0 (what the whole-list pass skips).
  */
 export function decodedTopK(terms: readonly DecodedTerm[], n: number, depth: number, scratch: TopKScratch, allowed?: Uint8Array): ScoredDoc[] {
   if (n > WINDOW) throw new RangeError(`decodedTopK sums one window of ${WINDOW} docs, not ${n}`);
@@ -328,10 +329,7 @@ export function decodedTopK(terms: readonly DecodedTerm[], n: number, depth: num
   for (const { docs, impacts, mass } of terms) {
     for (let i = 0; i < docs.length; i++) {
       const d = docs[i] as number;
-      if (d >= n) break;
-      const impact = impacts[i] as number;
-      if (impact === 0) continue;
-      score[d] = (score[d] as number) + impact;
+      score[d] = (score[d] as number) + (impacts[i] as number);
       masses[d] = (masses[d] as number) + mass;
     }
   }

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { KeywordIndex, type CollectionStats, type KeywordOptions } from '../../src/keywords/bm25.js';
 import { PostingCursor } from '../../src/keywords/postings.js';
 import { channels, randomCorpus } from './random-corpus.js';
+import { isKijiError } from '../../src/errors.js';
+import { mulberry32 } from '../../scripts/lib/random.js';
 
 // A segment searched with its collection's statistics and a scope (a delta segment of a segment set)
 // keeps its query terms and, small and in memory, their decoded lists for later queries: it must
@@ -51,6 +53,27 @@ describe('a small segment searched with a statistics scope', () => {
     // Another scope (statistics of another segment set) decodes its own.
     delta.search(query, 10, undefined, { ...stats(), scope: {} });
     expect(loadAll).toHaveBeenCalled();
+  });
+
+  it('never fails with a raw error, nor returns a doc it does not hold, when a byte of its postings is damaged', () => {
+    const { delta, queries } = collection({ channels });
+    const bytes = delta.serialize().slice();
+    const random = mulberry32(5);
+    const from = Math.floor(bytes.byteLength * 0.1);
+    for (let trial = 0; trial < 150; trial++) {
+      const at = from + Math.floor(random() * (bytes.byteLength - from));
+      const saved = bytes[at] as number;
+      bytes[at] = (saved + 1 + Math.floor(random() * 255)) & 0xff;
+      const df = (key: string): number => 2 * delta.docFrequency(key);
+      const stats = { n: 2 * delta.size, df, scope: {} };
+      try {
+        const damaged = KeywordIndex.deserialize(bytes);
+        for (const query of queries.slice(0, 5)) for (const hit of damaged.search(query, 50, undefined, stats)) expect(hit.doc).toBeLessThan(delta.size);
+      } catch (error) {
+        expect(isKijiError(error), String(error)).toBe(true);
+      }
+      bytes[at] = saved;
+    }
   });
 
   it('leaves an index of more than one window to the pruned search, with the same answers', () => {

@@ -10,6 +10,7 @@ import type { LoadedIndex } from './load.js';
 import { createRequire } from 'node:module';
 import type { RowFilter, SegmentSet } from './segment-set.js';
 import type { LoadedDelta } from './segments.js';
+import { ExactRows, type ExactHits } from '../vectors/exact-rows.js';
 
 /** A hit of the vector half under the global row numbering. */
 export interface RowHit {
@@ -89,7 +90,8 @@ export function segmentVectorSearch(
   }
   const hits = [...base];
   if (index.vectors !== undefined) {
-    const queryArray = toArray(query);
+    let array: number[] | undefined;
+    const queryArray = (): number[] => (array ??= toArray(query));
     // Only rows that beat the k-th best so far are kept.
     const best = new TopSimilarities(k, hits);
     segments.deltas.forEach((delta, i) => {
@@ -100,7 +102,8 @@ export function segmentVectorSearch(
       const exact = exactSearch(delta, query.length);
       // Without a filter nothing is dead; with the live rows alone, which deltas are whole is known per set.
       const everyRow = filter === undefined || (isAliveOnly(filter, segments) ? wholeDeltas(segments)[i]! : allOnes(mask, at, at + size));
-      const { neighbors, distances } = exact.searchKnn(queryArray, Math.min(k, size), everyRow ? undefined : (row) => mask[at + row] === 1);
+      const allowed = everyRow ? undefined : (row: number): boolean => mask[at + row] === 1;
+      const { neighbors, distances } = exact instanceof ExactRows ? exact.search(query, Math.min(k, size), allowed) : exact.searchKnn(queryArray(), Math.min(k, size), allowed);
       neighbors.forEach((row, j) => {
         // As hnswlib computes it for the base graph: one minus a float32 cosine distance.
         const similarity = 1 - (distances[j] ?? 1);
@@ -138,21 +141,24 @@ function wholeDeltas(segments: SegmentSet): boolean[] {
 }
 
 type Bruteforce = InstanceType<typeof import('hnswlib-node').BruteforceSearch>;
-const exactSearches = new WeakMap<LoadedDelta, Bruteforce>();
+const exactSearches = new WeakMap<LoadedDelta, Bruteforce | ExactRows>();
 
 /**
- * hnswlib's exact (brute-force) search over a delta's vectors, built on first use: every row scored,
- * natively, several times faster than the same loop in JavaScript. hnswlib-node is loaded already
- * (the build's graph uses it) whenever deltas have vectors to search.
+ * The exact (brute-force) search over a delta's vectors, built on first use: every row scored,
+ * natively, several times faster than the same loop in JavaScript. hnswlib's, or `ExactRows` (the
+ * same distances, in WebAssembly SIMD four rows at a time) where it agrees with hnswlib's.
+ * hnswlib-node is loaded already (the build's graph uses it) whenever deltas have vectors to search.
  */
-function exactSearch(delta: LoadedDelta, dimension: number): Bruteforce {
+function exactSearch(delta: LoadedDelta, dimension: number): Bruteforce | ExactRows {
   let exact = exactSearches.get(delta);
   if (exact) return exact;
   const hnswlib = createRequire(import.meta.url)('hnswlib-node') as typeof import('hnswlib-node');
-  exact = new hnswlib.BruteforceSearch('cosine', dimension);
+  const bruteforce = new hnswlib.BruteforceSearch('cosine', dimension);
   const size = delta.table.size;
-  exact.initIndex(Math.max(1, size));
-  for (let row = 0; row < size; row++) exact.addPoint(toArray(delta.vectors!.subarray(row * dimension, (row + 1) * dimension)), row);
+  bruteforce.initIndex(Math.max(1, size));
+  for (let row = 0; row < size; row++) bruteforce.addPoint(toArray(delta.vectors!.subarray(row * dimension, (row + 1) * dimension)), row);
+  const check = (query: Float32Array, k: number): ExactHits => bruteforce.searchKnn(toArray(query), k);
+  exact = ExactRows.create(delta.vectors!.subarray(0, size * dimension), dimension, check) ?? bruteforce;
   exactSearches.set(delta, exact);
   return exact;
 }

@@ -197,6 +197,16 @@ class KijiLibrary implements Library {
     return this.queued;
   }
 
+  /**
+   * Resolves once no change is being applied and no rebuild or merge runs or waits, whatever their
+   * outcome: for whoever removes the index folder next (tests), since a merge writes to it in the background.
+   */
+  async settled(): Promise<void> {
+    while (this.rebuilding || this.queued) await (this.queued ?? this.rebuilding)!.catch(() => {});
+    await this.applying.catch(() => {});
+    if (this.rebuilding || this.queued) return this.settled();
+  }
+
   private startRebuild(): Promise<BuildReport> {
     const rebuilding: Promise<BuildReport> = this.rebuild().finally(() => {
       if (this.rebuilding === rebuilding) this.rebuilding = undefined;
@@ -240,7 +250,7 @@ function keywordLoadOptions(settings: Settings, options: OpenOptions): { keyword
 export async function openLibrary(
   settings: Settings,
   options: OpenOptions = {},
-): Promise<Library & { semanticOff?: string; loaded: LoadedIndex; applyChange(change: IndexChange): Promise<BuildReport> }> {
+): Promise<Library & { semanticOff?: string; loaded: LoadedIndex; applyChange(change: IndexChange): Promise<BuildReport>; settled(): Promise<void> }> {
   const log = options.log ?? (() => {});
   // The index loads beside the model (each can take seconds: a large index, a real embedding model),
   // for the model the settings name. Its outcome is awaited below, or dropped

@@ -46,7 +46,7 @@ const manager = { permissions: managerPermissions };
 let server: TestServer;
 let dir: string;
 let articlesDir: string;
-let library: Library;
+let library: Awaited<ReturnType<typeof openLibrary>>;
 let updates: ArticleUpdates;
 let harness: Harness;
 const clock = new ManualClock();
@@ -82,6 +82,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await updates?.stop();
   await harness?.stop();
+  // A merge the updates started may still be writing into the index folder.
+  await library?.settled();
   await server?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
 });

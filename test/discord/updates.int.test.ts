@@ -6,7 +6,6 @@ import { loadSettings, projectRoot } from '../../src/config/settings.js';
 import { loadSourceSettings } from '../../src/config/sources.js';
 import { postNews } from '../../src/discord/news.js';
 import { openLibrary } from '../../src/library.js';
-import type { Library } from '../../src/retrieval/types.js';
 import type { StoredArticle } from '../../src/sources/article-store.js';
 import type { Clock } from '../../src/sources/poller.js';
 import { openArticleUpdates, type ArticleUpdates } from '../../src/sources/updates.js';

@@ -58,8 +58,11 @@ export const articleLimits = {
 /**
  * When delta segments (store/segments.ts) are folded into a new build by a merge in the background:
  * once there are more than `maxDeltas` of them, or they hold more than `maxDeltaShare` of the build's
- * passages. Each delta is searched beside the build on every question (its vectors exactly, by brute
- * force), so many or large deltas slow searches down; a merge costs a full build without embedding.
+ * passages or more than `maxDeltaPassages` whatever its size. Each delta is searched beside the build on
+ * every question (its vectors exactly, every row), so many or large deltas slow searches down, by their
+ * own size and not the build's: a share alone would let a 1M build scan 50,000 rows a question. The
+ * cap is the delta size the freshness bench measures (20 updates of 50 passages). A merge costs a
+ * full build without embedding.
  * Before that, small deltas are compacted into one as an update lands (Lucene's tiered merging): once
  * an update would make more than `compactAbove` deltas and they hold at most `compactPassages` live
  * passages, the update's delta takes them all in (their live rows and vectors copied, their keyword
@@ -70,6 +73,7 @@ export const articleLimits = {
 export const segmentDefaults = {
   maxDeltas: 20,
   maxDeltaShare: 0.05,
+  maxDeltaPassages: 1000,
   compactAbove: 1,
   compactPassages: 5000,
 } as const;

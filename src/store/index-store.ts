@@ -49,6 +49,7 @@ export interface IndexStore<Snapshot> {
 export interface MergeSettings {
   maxDeltas: number;
   maxDeltaShare: number;
+  maxDeltaPassages: number;
   compactAbove: number;
   compactPassages: number;
 }
@@ -195,7 +196,7 @@ export class SegmentedFileStore implements IndexStore<LoadedIndex> {
     const segments = snapshot.segments;
     if (!segments) return false;
     if (segments.damaged.length > 0 || segments.list.deltas.length > this.merge.maxDeltas) return true;
-    return segments.size - segments.baseSize > this.merge.maxDeltaShare * Math.max(1, segments.baseSize);
+    return segments.size - segments.baseSize > Math.min(this.merge.maxDeltaShare * Math.max(1, segments.baseSize), this.merge.maxDeltaPassages);
   }
 }
 

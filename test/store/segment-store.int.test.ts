@@ -158,7 +158,7 @@ describe('segmented file store', () => {
     const { dirs, store, embedder, index } = await setUp();
     const plainDir = path.join(dirs.root, 'plain-index');
     fs.cpSync(dirs.index, plainDir, { recursive: true });
-    const plain = new SegmentedFileStore(plainDir, { model: fakeModel }, { maxDeltas: 100, maxDeltaShare: 1, compactAbove: 100, compactPassages: 0 });
+    const plain = new SegmentedFileStore(plainDir, { model: fakeModel }, { maxDeltas: 100, maxDeltaShare: 1, maxDeltaPassages: Infinity, compactAbove: 100, compactPassages: 0 });
     let compacted = index;
     let separate = await plain.load();
     const updates = [
@@ -185,6 +185,21 @@ describe('segmented file store', () => {
       // collection's statistics (as Lucene does until a merge), so far-down near ties may swap.
       expect((await ids(compacted, question, embedder)).slice(0, 10)).toEqual((await ids(separate, question, embedder)).slice(0, 10));
     }
+  });
+
+  it("asks for a merge past a share of the build's passages, or past a number of delta passages whatever the build's size", async () => {
+    const { dirs, embedder, index } = await setUp();
+    const base = index.table.size;
+    const store = (merge: Partial<typeof segmentDefaults>) => new SegmentedFileStore(dirs.index, { model: fakeModel }, { ...severalDeltas, maxDeltaShare: 1, maxDeltaPassages: Infinity, ...merge });
+    const { snapshot } = await store({}).apply(index, { articles: [article(dirs, 'kaze', '風力発電の島', body('風力発電'))], removed: [] }, embedder);
+    const added = snapshot.segments!.size - base;
+    expect(added).toBe(2);
+    expect(store({}).needsMerge(snapshot)).toBe(false);
+    expect(store({ maxDeltaShare: 1.5 / base }).needsMerge(snapshot)).toBe(true);
+    expect(store({ maxDeltaPassages: added }).needsMerge(snapshot)).toBe(false);
+    expect(store({ maxDeltaPassages: added - 1 }).needsMerge(snapshot)).toBe(true);
+    // The defaults: a share of a build this small is below one passage.
+    expect(new SegmentedFileStore(dirs.index, { model: fakeModel }).needsMerge(snapshot)).toBe(base * segmentDefaults.maxDeltaShare < added);
   });
 
   it('a damaged delta is left out and searches still answer', async () => {

@@ -83,7 +83,7 @@ describe('delta segments against a full rebuild (JSQuAD)', () => {
   it('gives the rankings of a full rebuild within tolerance, and after a merge exactly', async () => {
     writeBatch('a-base.jsonl', 0, 20);
     // No merge in the background: one finishing while the rankings are taken would swap the index under them.
-    const library = await openLibrary(settingsFor('incremental'), { buildIfMissing: true, tuning, merge: { ...segmentDefaults, maxDeltas: Infinity, maxDeltaShare: Infinity } });
+    const library = await openLibrary(settingsFor('incremental'), { buildIfMissing: true, tuning, merge: { ...segmentDefaults, maxDeltas: Infinity, maxDeltaShare: Infinity, maxDeltaPassages: Infinity } });
     const batches = [
       ['b-1.jsonl', 20, 30],
       ['b-2.jsonl', 30, 40],
@@ -135,7 +135,7 @@ describe('delta segments against a full rebuild (JSQuAD)', () => {
     const settings = loadSettings({ ARTICLES_PATH: path.join(work, 'seed'), INDEX_DIR: path.join(work, 'merging'), SEMANTIC_SEARCH: 'off' });
     fs.cpSync(path.join(root, 'data/articles'), path.join(work, 'seed'), { recursive: true });
     const logged: string[] = [];
-    const library = await openLibrary(settings, { buildIfMissing: true, merge: { maxDeltas: 1, maxDeltaShare: 1, compactAbove: 100, compactPassages: 0 }, log: (l) => logged.push(l) });
+    const library = await openLibrary(settings, { buildIfMissing: true, merge: { maxDeltas: 1, maxDeltaShare: 1, maxDeltaPassages: Infinity, compactAbove: 100, compactPassages: 0 }, log: (l) => logged.push(l) });
     const first = library.buildId;
     const add = (id: string, title: string): Promise<unknown> => {
       const text = `${JSON.stringify({ id, title, body: `${title}について、関係者が詳しい説明を行った。地元の期待は大きい。` })}\n`;

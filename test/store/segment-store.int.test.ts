@@ -6,7 +6,7 @@ import { parseJsonl } from '../../src/articles/jsonl.js';
 import type { Article } from '../../src/articles/article.js';
 import { buildIndex } from '../../src/store/build.js';
 import { currentBuildDir } from '../../src/store/index-dir.js';
-import { SegmentedFileStore } from '../../src/store/index-store.js';
+import { SegmentedFileStore, type MergeSettings } from '../../src/store/index-store.js';
 import { releaseIndex, type LoadedIndex } from '../../src/store/load.js';
 import { readSegments, writeDelta, deltaFiles } from '../../src/store/segments.js';
 import { searchIndex } from '../../src/retrieval/search.js';
@@ -190,7 +190,7 @@ describe('segmented file store', () => {
   it("asks for a merge past a share of the build's passages, or past a number of delta passages whatever the build's size", async () => {
     const { dirs, embedder, index } = await setUp();
     const base = index.table.size;
-    const store = (merge: Partial<typeof segmentDefaults>) => new SegmentedFileStore(dirs.index, { model: fakeModel }, { ...severalDeltas, maxDeltaShare: 1, maxDeltaPassages: Infinity, ...merge });
+    const store = (merge: Partial<MergeSettings>) => new SegmentedFileStore(dirs.index, { model: fakeModel }, { ...severalDeltas, maxDeltaShare: 1, maxDeltaPassages: Infinity, ...merge });
     const { snapshot } = await store({}).apply(index, { articles: [article(dirs, 'kaze', '風力発電の島', body('風力発電'))], removed: [] }, embedder);
     const added = snapshot.segments!.size - base;
     expect(added).toBe(2);

@@ -8,8 +8,8 @@ import { ErrorCodes, KijiError } from '../errors.js';
 import { closeOnCollect, keepOpen, memorySource, openSource, type Source } from '../binary-file.js';
 import { keywordBudgetDefaults } from '../config/defaults.js';
 import { ANALYZERS, stripQuestionWords } from './tokenize.js';
-import { Arena, PostingCursor, fail } from './postings.js';
-import { TopKScratch, WINDOW, decodedTopK, exhaustiveTopK, prunedTopK, type DecodedTerm, type ScoredDoc, type TermInput } from './top-k.js';
+import { Arena, ChainedPostings, PostingCursor, fail } from './postings.js';
+import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
 import { resolveKeywordOptions, termKey, type KeywordChannel, type KeywordDoc, type KeywordOptions } from './options.js';
 import { analyzeKeywordDocs, layOutPostings, type KeywordAnalysis } from './analysis.js';
 import { decodeHead, encodeIndex, type IndexHead } from './index-file.js';
@@ -55,6 +55,12 @@ export interface CollectionStats {
   scope?: object;
 }
 
+/** Terms a search reads in full and terms its best passages are rescored with; see `budgetSplit`. */
+interface BudgetSplit<T> {
+  searched: Set<T>;
+  rescoring: Set<T>;
+}
+
 /** A term of an analysed query: its key (channel letter + token) and its channel. */
 interface QueryKey {
   key: string;
@@ -65,49 +71,27 @@ interface QueryKey {
 const bm25Idf = (n: number, df: number): number => Math.log(1 + (n - df + 0.5) / (df + 0.5));
 
 /**
- * How a search finds the best `depth` docs: over the terms' cursors, or, where it may (a search, not
- * the reference), over their lists kept decoded (`ScopedTerms`), which must give the same.
- */
-interface TopKOf {
-  cursors(terms: TermInput[], depth: number): ScoredDoc[];
-  decoded?(terms: DecodedTerm[], depth: number): ScoredDoc[];
-}
-
-/** The BM25 top of a search before coverage, and the query's total mass. */
-interface Top {
-  docs: ScoredDoc[];
-  totalMass: number;
-}
-
-/**
  * A query term: its id (-1 when the index does not know it), its weight in the query (IDF times
  * channel weight), and what its stored impacts are multiplied by (1 but for a segment scored with
  * its collection's statistics).
  */
 interface QueryTerm {
+  key: string;
   id: number;
   mass: number;
   factor: number;
-  /** The whole list decoded with `factor`, once a search of a small index in memory needed it (`ScopedTerms`). */
-  decoded?: DecodedTerm;
 }
 
 /**
- * A segment's query terms under one `CollectionStats.scope`, by key (null: left out, below minIdf),
- * and for a small index in memory their lists decoded: a delta segment's search is otherwise mostly
- * looking its terms up and decoding their lists, the same for every query while the scope lives.
+ * A segment's query terms under one `CollectionStats.scope`, by key (null: left out, below minIdf):
+ * looking a term up in every segment and weighing it by the collection's statistics is otherwise much
+ * of a small segment's share of a search, and gives the same for every query while the scope lives.
  */
-interface ScopedTerms {
-  terms: Map<string, QueryTerm | null>;
-  /** Postings held decoded in `terms`. */
-  decodedPostings: number;
-}
+type ScopedTerms = Map<string, QueryTerm | null>;
 
 const scopedLimits = {
   /** Term keys kept per scope; past this it starts over, so a long-lived scope stays small. */
   terms: 1 << 16,
-  /** Postings kept decoded per scope (8 bytes each); past this, lists are decoded per query as usual. */
-  decodedPostings: 1 << 21,
 } as const;
 
 /** `Buffer.compare` of bytes[start..end-1] with probe[0..length-1] (bytewise, then shorter first), without a view of either. */
@@ -250,15 +234,12 @@ export class KeywordIndex {
     const scoped = stats?.scope === undefined ? undefined : this.scopedTerms(stats.scope);
     const out: QueryTerm[] = [];
     for (const { key, channel } of keys) {
-      let term = scoped?.terms.get(key);
+      let term = scoped?.get(key);
       if (term === undefined) {
         term = this.queryTerm(key, channel, stats);
         if (scoped !== undefined) {
-          if (scoped.terms.size >= scopedLimits.terms) {
-            scoped.terms.clear();
-            scoped.decodedPostings = 0;
-          }
-          scoped.terms.set(key, term);
+          if (scoped.size >= scopedLimits.terms) scoped.clear();
+          scoped.set(key, term);
         }
       }
       if (term !== null) out.push(term);
@@ -268,7 +249,7 @@ export class KeywordIndex {
 
   private scopedTerms(scope: object): ScopedTerms {
     let scoped = this.scoped.get(scope);
-    if (scoped === undefined) this.scoped.set(scope, (scoped = { terms: new Map(), decodedPostings: 0 }));
+    if (scoped === undefined) this.scoped.set(scope, (scoped = new Map()));
     return scoped;
   }
 
@@ -283,10 +264,10 @@ export class KeywordIndex {
       const idf = df === 0 ? unknownIdf : Math.fround(bm25Idf(n, df));
       if (df > 0 && idf < this.options.minIdf) return null;
       const factor = t === undefined ? 1 : bm25Idf(n, df) / bm25Idf(this.head.n, this.df(t));
-      return { id: t ?? -1, mass: weight * idf, factor };
+      return { key, id: t ?? -1, mass: weight * idf, factor };
     }
-    if (t === undefined) return { id: -1, mass: weight * unknownIdf, factor: 1 };
-    return this.idf(t) >= this.options.minIdf ? { id: t, mass: weight * this.idf(t), factor: 1 } : null;
+    if (t === undefined) return { key, id: -1, mass: weight * unknownIdf, factor: 1 };
+    return this.idf(t) >= this.options.minIdf ? { key, id: t, mass: weight * this.idf(t), factor: 1 } : null;
   }
 
   /** The query's distinct term keys, channel by channel, in order. */
@@ -311,30 +292,55 @@ export class KeywordIndex {
    *
    * @example index.search('有志連合の首脳会合はどこで開かれたか', 3) // [{ id: 'a#4', score: 21.3, coverage: 0.82 }, ...]
    */
-  search(query: string, k: number, allowed?: Uint8Array, stats?: CollectionStats): KeywordHit[] {
-    this.checkAllowed(allowed);
-    const topK: TopKOf = {
-      cursors: (terms, depth) => prunedTopK(terms, this.head.n, depth, this.scratch, allowed),
-      decoded: (terms, depth) => decodedTopK(terms, this.head.n, depth, this.scratch, allowed),
-    };
-    return this.rank(query, k, topK, this.maxPostings, stats);
+  search(query: string, k: number, allowed?: Uint8Array): KeywordHit[] {
+    return KeywordIndex.searchSegments([this], query, k, allowed);
   }
 
   /**
    * What `search` returns, found by scoring every posting of every query term: the reference the pruned
    * search is tested and benchmarked against (it reads whole posting lists; not for serving).
    */
-  searchExhaustive(query: string, k: number, allowed?: Uint8Array, stats?: CollectionStats): KeywordHit[] {
-    this.checkAllowed(allowed);
-    // Each list is read whole and used once: the read buffer is emptied after each.
-    return this.rank(query, k, { cursors: (terms, depth) => exhaustiveTopK(terms, this.head.n, depth, () => this.arena.reset(64 << 20), allowed) }, Infinity, stats);
+  searchExhaustive(query: string, k: number, allowed?: Uint8Array): KeywordHit[] {
+    return KeywordIndex.searchSegmentsExhaustive([this], query, k, allowed);
   }
 
-  /** `allowed` (a byte per passage, 1: the search may return it) must cover every passage. */
-  private checkAllowed(allowed: Uint8Array | undefined): void {
-    if (allowed !== undefined && allowed.length < this.head.n) {
-      throw new KijiError(ErrorCodes.BAD_ARGUMENT, `The search filter covers ${allowed.length} passages of ${this.head.n}.`);
+  /**
+   * The best `k` passages of `segments` searched as one index: their docs numbered one segment after
+   * another (a hit's `doc` and `allowed` are in that numbering), each term weighed by the collection's
+   * `stats` (required for more than one segment; see `CollectionStats`). It is one top over every
+   * segment's lists of each term, as a single index of the whole collection would rank: the query is
+   * split by the collection's document frequencies (`budgetSplit`), and only the collection's best
+   * candidates are rescored and reranked by coverage. A top per segment, merged, would read each small
+   * segment's common lists in full and rank candidates the collection would not.
+   */
+  static searchSegments(segments: readonly KeywordIndex[], query: string, k: number, allowed?: Uint8Array, stats?: CollectionStats): KeywordHit[] {
+    const lead = KeywordIndex.lead(segments, allowed, stats);
+    const n = totalDocs(segments);
+    return KeywordIndex.rank(segments, query, k, (terms, depth) => prunedTopK(terms, n, depth, lead.scratch, allowed), lead.maxPostings, stats);
+  }
+
+  /** `searchSegments` scoring every posting of every query term (`searchExhaustive`). */
+  static searchSegmentsExhaustive(segments: readonly KeywordIndex[], query: string, k: number, allowed?: Uint8Array, stats?: CollectionStats): KeywordHit[] {
+    KeywordIndex.lead(segments, allowed, stats);
+    const n = totalDocs(segments);
+    // Each list is read whole and used once: the read buffers are emptied after each.
+    const done = (): void => {
+      for (const segment of segments) segment.arena.reset(64 << 20);
+    };
+    return KeywordIndex.rank(segments, query, k, (terms, depth) => exhaustiveTopK(terms, n, depth, done, allowed), Infinity, stats);
+  }
+
+  /** The first of `segments`, once the arguments of a search over them are known to be usable. */
+  private static lead(segments: readonly KeywordIndex[], allowed: Uint8Array | undefined, stats: CollectionStats | undefined): KeywordIndex {
+    const lead = segments[0];
+    if (lead === undefined || (segments.length > 1 && stats === undefined)) {
+      throw new KijiError(ErrorCodes.BAD_ARGUMENT, 'A search over several keyword segments needs at least one segment and the collection\'s statistics.');
     }
+    const n = totalDocs(segments);
+    if (allowed !== undefined && allowed.length < n) {
+      throw new KijiError(ErrorCodes.BAD_ARGUMENT, `The search filter covers ${allowed.length} passages of ${n}.`);
+    }
+    return lead;
   }
 
   private checkK(k: number): void {
@@ -348,158 +354,122 @@ export class KeywordIndex {
     return this.options.coordination > 0 ? Math.max(k, this.options.rerankDepth) : k;
   }
 
-  private rank(query: string, k: number, topK: TopKOf, maxPostings: number, stats: CollectionStats | undefined): KeywordHit[] {
-    const part = this.top(query, k, topK, maxPostings, stats);
-    return part ? this.hits(part.docs, part.totalMass, k) : [];
-  }
-
-  /** The BM25 top (`topK` over the query's known terms) before coverage; undefined when nothing can match. */
-  private top(query: string, k: number, topK: TopKOf, maxPostings: number, stats: CollectionStats | undefined): Top | undefined {
-    this.checkK(k);
-    const qterms = this.queryTerms(query, stats);
-    if (k === 0 || qterms.length === 0) return undefined;
-    const known = qterms.filter((q) => q.id >= 0);
-    const { searched, rescoring } = this.withinBudget(known, maxPostings);
+  /**
+   * The search itself (`topK` over the searched terms' lists, each term's lists of every segment as
+   * one list), the rescoring when the budget left terms out, the coverage rerank and the first k.
+   */
+  private static rank(
+    segments: readonly KeywordIndex[],
+    query: string,
+    k: number,
+    topK: (terms: TermInput[], depth: number) => ScoredDoc[],
+    maxPostings: number,
+    stats: CollectionStats | undefined,
+  ): KeywordHit[] {
+    const lead = segments[0] as KeywordIndex;
+    lead.checkK(k);
+    // Weighed by the same statistics, every segment keeps the same terms: term j is the same key in each.
+    const termsOf = segments.map((segment) => segment.queryTerms(query, stats));
+    const qterms = termsOf[0] as QueryTerm[];
+    if (k === 0 || qterms.length === 0) return [];
     const totalMass = qterms.reduce((sum, q) => sum + q.mass, 0);
-    if (topK.decoded !== undefined && rescoring.length === 0 && stats?.scope !== undefined) {
-      const lists = this.decodedLists(searched, this.scopedTerms(stats.scope));
-      if (lists !== undefined) return { docs: topK.decoded(lists, this.depth(k)), totalMass };
-    }
-    // Rescoring reuses the searched terms' cursors: it needs one more for each term left out.
-    while (this.cursors.length < Math.max(searched.length, rescoring.length)) this.cursors.push(new PostingCursor());
-    const terms = searched.map((term, i) => this.termInput(term, this.cursors[i] as PostingCursor));
+    const split =
+      stats === undefined
+        ? budgetSplit(
+            qterms.filter((t) => t.id >= 0),
+            (t) => lead.df(t.id),
+            maxPostings,
+          )
+        : budgetSplit(
+            qterms.filter((t) => stats.df(t.key) > 0),
+            (t) => stats.df(t.key),
+            maxPostings,
+          );
+    const starts = segmentStarts(segments);
+    const taken = segments.map(() => 0);
+    /** Term j's lists in every segment that knows it, as one list; undefined when none does. */
+    const listOf = (j: number): TermInput | undefined => {
+      const parts: PostingCursor[] = [];
+      const partStarts: number[] = [];
+      let maxImpact = 0;
+      segments.forEach((segment, i) => {
+        const term = (termsOf[i] as QueryTerm[])[j] as QueryTerm;
+        if (term.id < 0) return;
+        const cursor = segment.cursor(taken[i]!++);
+        maxImpact = Math.max(maxImpact, segment.termInput(term, cursor, starts[i]!).maxImpact);
+        parts.push(cursor);
+        partStarts.push(starts[i]!);
+      });
+      if (parts.length === 0) return undefined;
+      return { cursor: parts.length === 1 ? (parts[0] as PostingCursor) : new ChainedPostings(parts, partStarts), mass: (qterms[j] as QueryTerm).mass, maxImpact };
+    };
     let docs: ScoredDoc[];
     try {
-      docs = topK.cursors(terms, this.depth(k));
-      if (rescoring.length > 0) docs = this.rescore(docs, searched, rescoring);
+      const searched: TermInput[] = [];
+      const listAt = new Map<number, TermInput>();
+      qterms.forEach((term, j) => {
+        if (split !== undefined && !split.searched.has(term)) return;
+        const list = listOf(j);
+        if (list === undefined) return;
+        searched.push(list);
+        listAt.set(j, list);
+      });
+      docs = topK(searched, lead.depth(k));
+      if (split !== undefined) {
+        // The searched terms' lists are rewound, not read again.
+        const rescoring: TermInput[] = [];
+        qterms.forEach((term, j) => {
+          if (!split.rescoring.has(term)) return;
+          let list = listAt.get(j);
+          if (list !== undefined) list.cursor.rewind();
+          else list = listOf(j);
+          if (list !== undefined) rescoring.push(list);
+        });
+        docs = rescored(docs, rescoring);
+      }
     } catch (error) {
-      this.scratch.clean();
+      lead.scratch.clean();
       throw error;
     } finally {
       // Buffers are kept for the next query (growing them again would cost the longest queries more
       // than their search), unless a very long query or a reference search grew them past these limits.
-      this.arena.reset(64 << 20);
-      this.scratch.release(1 << 21);
-      for (const cursor of this.cursors) cursor.trim(1 << 16);
-    }
-    return { docs, totalMass };
-  }
-
-  /**
-   * The terms' lists decoded, each once per scope; undefined unless this index is in memory and of
-   * one window (`decodedTopK`), or when the scope holds as many postings decoded as it may.
-   */
-  private decodedLists(terms: readonly QueryTerm[], scoped: ScopedTerms): DecodedTerm[] | undefined {
-    if (this.source.bytes === undefined || this.head.n > WINDOW) return undefined;
-    if (this.cursors.length === 0) this.cursors.push(new PostingCursor());
-    const cursor = this.cursors[0] as PostingCursor;
-    try {
-      for (const term of terms) {
-        if (term.decoded !== undefined) continue;
-        if (scoped.decodedPostings + this.df(term.id) > scopedLimits.decodedPostings) return undefined;
-        this.termInput(term, cursor);
-        term.decoded = { ...this.decodedList(cursor), mass: term.mass };
-        scoped.decodedPostings += this.df(term.id);
+      lead.scratch.release(1 << 21);
+      for (const segment of segments) {
+        segment.arena.reset(64 << 20);
+        for (const cursor of segment.cursors) cursor.trim(1 << 16);
       }
-    } finally {
-      this.arena.reset(64 << 20);
-      cursor.trim(1 << 16);
     }
-    return terms.map((term) => term.decoded as DecodedTerm);
+    return lead.hits(docs, totalMass, k, (doc) => {
+      let i = starts.length - 1;
+      while (i > 0 && starts[i]! > doc) i--;
+      return (segments[i] as KeywordIndex).id(doc - starts[i]!);
+    });
   }
 
-  private termInput({ id, mass, factor }: QueryTerm, cursor: PostingCursor): TermInput {
+  /** Cursor `i` of this index's pool (reused by every query). */
+  private cursor(i: number): PostingCursor {
+    while (this.cursors.length <= i) this.cursors.push(new PostingCursor());
+    return this.cursors[i] as PostingCursor;
+  }
+
+  /** Term `id`'s list through `cursor`, its docs numbered from `docOffset`. */
+  private termInput({ id, mass, factor }: QueryTerm, cursor: PostingCursor, docOffset: number): TermInput {
     const { maxImpact, segmentOffsets, scale } = this.head;
     const size = (segmentOffsets[id + 1] as number) - (segmentOffsets[id] as number);
-    cursor.reset(this.source, this.arena, this.segmentAt(id), this.df(id), size, scale[id] as number, factor);
+    cursor.reset(this.source, this.arena, this.segmentAt(id), this.df(id), size, scale[id] as number, factor, docOffset);
     // The ceiling rounded up by a hair when rescaled, as the cursor's block bounds are.
     return { cursor, mass, maxImpact: factor === 1 ? (maxImpact[id] as number) : (maxImpact[id] as number) * factor * (1 + 1e-6) };
   }
 
-  /**
-   * The known query terms a search reads in full (heaviest first up to `maxPostings`, the heaviest
-   * always, returned in query order) and, when some were left out, the terms its best passages are
-   * rescored with: those plus the heaviest `rescoreTerms` left out, in query order (empty when
-   * nothing was left out).
-   */
-  private withinBudget(known: readonly QueryTerm[], maxPostings: number): { searched: QueryTerm[]; rescoring: QueryTerm[] } {
-    let total = 0;
-    for (const t of known) total += this.df(t.id);
-    if (total <= maxPostings) return { searched: [...known], rescoring: [] };
-    // Heaviest first; a stable sort keeps query order between equals.
-    const byMass = [...known].sort((a, b) => b.mass - a.mass);
-    let read = 0;
-    let kept = 0;
-    for (; kept < byMass.length; kept++) {
-      const next = this.df((byMass[kept] as QueryTerm).id);
-      if (kept > 0 && read + next > maxPostings) break;
-      read += next;
-    }
-    const inSearch = new Set(byMass.slice(0, kept));
-    const inRescore = new Set(byMass.slice(0, kept + keywordBudgetDefaults.rescoreTerms));
-    return { searched: known.filter((t) => inSearch.has(t)), rescoring: known.filter((t) => inRescore.has(t)) };
-  }
-
-  /**
-   * The best `rescoreDepth` of `docs` (a top over the `searched` terms, whose cursors come first)
-   * scored again over `rescoring`, summed in query order as any score is, best first, then the others
-   * as they were. The searched terms' cursors are rewound, not read again.
-   */
-  private rescore(docs: ScoredDoc[], searched: readonly QueryTerm[], rescoring: readonly QueryTerm[]): ScoredDoc[] {
-    const best = docs.slice(0, keywordBudgetDefaults.rescoreDepth).sort((a, b) => a.doc - b.doc);
-    const searchedCursors = new Map(searched.map((term, i) => [term, this.cursors[i] as PostingCursor]));
-    let spare = searched.length;
-    const cursors = rescoring.map((term) => {
-      const cursor = searchedCursors.get(term);
-      if (cursor === undefined) return this.termInput(term, this.cursors[spare++] as PostingCursor).cursor;
-      cursor.rewind();
-      return cursor;
-    });
-    const rescored = best.map(({ doc }): ScoredDoc => {
-      let score = 0;
-      let mass = 0;
-      for (let j = 0; j < cursors.length; j++) {
-        const cursor = cursors[j] as PostingCursor;
-        const impact = cursor.impactOf(doc);
-        if (impact === 0) continue;
-        score = Math.fround(score + impact);
-        mass += (rescoring[j] as QueryTerm).mass;
-      }
-      return { doc, score, mass };
-    });
-    rescored.sort((a, b) => b.score - a.score || a.doc - b.doc);
-    return [...rescored, ...docs.slice(rescored.length)];
-  }
-
-  /**
-   * The cursor's list decoded, as `decodedTopK` sums it: postings of impact 0 (a channel of weight 0)
-   * left out, and a doc past the last passage failing as a damaged index, here once rather than per
-   * posting per query.
-   */
-  private decodedList(cursor: PostingCursor): { docs: Uint32Array; impacts: Float32Array } {
-    const { docs, impacts } = cursor.toArrays();
-    if (docs.length > 0 && (docs[docs.length - 1] as number) >= this.head.n) fail(`a posting list holds doc ${docs[docs.length - 1]} of ${this.head.n}`);
-    if (!impacts.includes(0)) return { docs, impacts };
-    let kept = 0;
-    for (const impact of impacts) if (impact !== 0) kept++;
-    const out = { docs: new Uint32Array(kept), impacts: new Float32Array(kept) };
-    for (let i = 0, o = 0; i < docs.length; i++) {
-      if (impacts[i] === 0) continue;
-      out.docs[o] = docs[i] as number;
-      out.impacts[o++] = impacts[i] as number;
-    }
-    return out;
-  }
-
-  /** The top's coverage, the coordination rerank and the first k, with their ids. */
-  private hits(top: readonly ScoredDoc[], totalMass: number, k: number): KeywordHit[] {
+  /** The top's coverage, the coordination rerank and the first k, with their ids (`id`). */
+  private hits(top: readonly ScoredDoc[], totalMass: number, k: number, id: (doc: number) => string): KeywordHit[] {
     const { coordination } = this.options;
     const hits = top.map(({ doc, score, mass }) => {
       const coverage = totalMass === 0 ? 0 : mass / totalMass;
       return { doc, coverage, score: coordination > 0 ? score * coverage ** coordination : score };
     });
     if (coordination > 0) hits.sort((a, b) => b.score - a.score || a.doc - b.doc);
-    return hits.slice(0, k).map(({ doc, score, coverage }) => ({ id: this.id(doc), doc, score, coverage }));
+    return hits.slice(0, k).map(({ doc, score, coverage }) => ({ id: id(doc), doc, score, coverage }));
   }
 
   /** Postings the known terms of `query` hold: above `maxPostings`, a search reads only some of them. */
@@ -554,4 +524,63 @@ export class KeywordIndex {
     keepOpen(this);
     this.source.close();
   }
+}
+
+/** Docs of `segments` together. */
+function totalDocs(segments: readonly KeywordIndex[]): number {
+  let n = 0;
+  for (const segment of segments) n += segment.size;
+  return n;
+}
+
+/** Each segment's first doc in the numbering of `segments` searched as one index. */
+function segmentStarts(segments: readonly KeywordIndex[]): number[] {
+  let n = 0;
+  return segments.map((segment) => {
+    const start = n;
+    n += segment.size;
+    return start;
+  });
+}
+
+/**
+ * Which of `terms` a search reads in full: the heaviest first (highest IDF times channel weight) until
+ * the next would take the postings (`df`) past `maxPostings` (the heaviest always), and which rescore
+ * its best passages: those plus the heaviest `rescoreTerms` left out. Undefined when every term fits.
+ */
+function budgetSplit<T extends { mass: number }>(terms: readonly T[], df: (term: T) => number, maxPostings: number): BudgetSplit<T> | undefined {
+  let total = 0;
+  for (const t of terms) total += df(t);
+  if (total <= maxPostings) return undefined;
+  // Heaviest first; a stable sort keeps query order between equals.
+  const byMass = [...terms].sort((a, b) => b.mass - a.mass);
+  let read = 0;
+  let kept = 0;
+  for (; kept < byMass.length; kept++) {
+    const next = df(byMass[kept] as T);
+    if (kept > 0 && read + next > maxPostings) break;
+    read += next;
+  }
+  return { searched: new Set(byMass.slice(0, kept)), rescoring: new Set(byMass.slice(0, kept + keywordBudgetDefaults.rescoreTerms)) };
+}
+
+/**
+ * The best `rescoreDepth` of `docs` scored again over `rescoring` (lists in query order, probed in doc
+ * order), summed in query order as any score is, best first, then the others as they were.
+ */
+function rescored(docs: ScoredDoc[], rescoring: readonly TermInput[]): ScoredDoc[] {
+  const best = docs.slice(0, keywordBudgetDefaults.rescoreDepth).sort((a, b) => a.doc - b.doc);
+  const scored = best.map(({ doc }): ScoredDoc => {
+    let score = 0;
+    let mass = 0;
+    for (const { cursor, mass: termMass } of rescoring) {
+      const impact = cursor.impactOf(doc);
+      if (impact === 0) continue;
+      score = Math.fround(score + impact);
+      mass += termMass;
+    }
+    return { doc, score, mass };
+  });
+  scored.sort((a, b) => b.score - a.score || a.doc - b.doc);
+  return [...scored, ...docs.slice(scored.length)];
 }

@@ -165,11 +165,26 @@ export class Arena {
 }
 
 /**
+ * What a top-k search reads of one query term's postings (`top-k.ts`): a `PostingCursor`, or a
+ * `ChainedPostings` of one term's lists in several segments searched as one index.
+ */
+export interface PostingList {
+  readonly df: number;
+  loadAll(): void;
+  rewind(): void;
+  addWindow(ws: number, we: number, acc: Float64Array, seen: Int32Array): void;
+  addWindowExact(ws: number, we: number, acc: Float32Array, masses: Float64Array, seen: Int32Array, mass: number): void;
+  addTo(docs: Uint32Array, scores: Float64Array, count: number, restAfter: number, cut: number): void;
+  impactOf(d: number): number;
+  forEach(each: (doc: number, impact: number) => void): void;
+}
+
+/**
  * Reader of one term's postings for one query. Blocks are read on first use and kept (in the query's
  * arena) for the rest of the query, so a list can be walked more than once without reading anything
  * twice: a search passes over candidates list by list, then once more to score the survivors.
  */
-export class PostingCursor {
+export class PostingCursor implements PostingList {
   private source!: Source;
   private arena!: Arena;
   private at = 0;
@@ -194,13 +209,16 @@ export class PostingCursor {
   /** Where the last `seek` stopped: block, and posting within it. */
   private blk = 0;
   private pos = 0;
+  /** Added to every doc of the list: its segment's first doc in a collection searched as one index. */
+  private docOffset = 0;
 
   /**
    * Points the cursor at the segment of `df` postings, `size` bytes at byte `at` of `source`, its
    * impacts in steps of `scale`; reads nothing yet. `factor` multiplies every impact as it is read
-   * (a segment scored with its collection's IDF rather than the one it was built with).
+   * (a segment scored with its collection's IDF rather than the one it was built with), and
+   * `docOffset` is added to every doc (the segment's first doc in its collection).
    */
-  reset(source: Source, arena: Arena, at: number, df: number, size: number, scale: number, factor = 1): void {
+  reset(source: Source, arena: Arena, at: number, df: number, size: number, scale: number, factor = 1, docOffset = 0): void {
     this.source = source;
     this.direct = source.bytes;
     this.arena = arena;
@@ -214,6 +232,7 @@ export class PostingCursor {
     this.blk = 0;
     this.pos = 0;
     this.meta = -1;
+    this.docOffset = docOffset;
   }
 
   /** Reads the block summary, and the whole segment with it when it is short and on file. */
@@ -238,6 +257,11 @@ export class PostingCursor {
     if (this.slot.length < nb) this.slot = new Float64Array(Math.max(nb, 2 * this.slot.length));
     this.meta = offset >> 2;
     this.slot.fill(-1, 0, nb);
+    // The summary is the arena's copy: its last docs are moved to the collection's numbering once, here.
+    if (this.docOffset !== 0) {
+      const u32 = this.arena.u32;
+      for (let b = 0; b < nb; b++) u32[this.meta + b] = (u32[this.meta + b] as number) + this.docOffset;
+    }
     if (nb > 0 && this.blockEnd(nb - 1) !== this.size) fail(`a posting list's blocks end at byte ${this.blockEnd(nb - 1)} of its ${this.size}`);
   }
 
@@ -294,7 +318,7 @@ export class PostingCursor {
     const meta = this.meta;
     const scale = this.scale;
     const impacts = docs + c;
-    let d = b === 0 ? -1 : (u32[meta + b - 1] as number);
+    let d = b === 0 ? this.docOffset - 1 : (u32[meta + b - 1] as number);
     // Gaps at at+1, impacts after them; one pass writes each posting's doc and impact.
     let p = at + 1;
     let q = p + c * width;
@@ -600,5 +624,55 @@ export class PostingCursor {
       const c = this.count(b);
       for (let p = 0; p < c; p++) each(u32[w + p] as number, f32[w + c + p] as number);
     }
+  }
+}
+
+/**
+ * One term's lists in several segments of a collection searched as one index, as one list: `parts`
+ * hold ascending, disjoint doc ranges (cursors reset with their segment's doc offset), `starts[i]`
+ * the first doc of part i's segment. Each part keeps its own place, so walking the chain in doc order
+ * walks each part in doc order.
+ */
+export class ChainedPostings implements PostingList {
+  readonly df: number;
+
+  constructor(
+    private readonly parts: readonly PostingCursor[],
+    private readonly starts: readonly number[],
+  ) {
+    let df = 0;
+    for (const part of parts) df += part.df;
+    this.df = df;
+  }
+
+  loadAll(): void {
+    for (const part of this.parts) part.loadAll();
+  }
+
+  rewind(): void {
+    for (const part of this.parts) part.rewind();
+  }
+
+  addWindow(ws: number, we: number, acc: Float64Array, seen: Int32Array): void {
+    for (const part of this.parts) part.addWindow(ws, we, acc, seen);
+  }
+
+  addWindowExact(ws: number, we: number, acc: Float32Array, masses: Float64Array, seen: Int32Array, mass: number): void {
+    for (const part of this.parts) part.addWindowExact(ws, we, acc, masses, seen, mass);
+  }
+
+  /** Each part adds to the candidates it holds; its bound on a candidate it cannot hold is loose, never wrong. */
+  addTo(docs: Uint32Array, scores: Float64Array, count: number, restAfter: number, cut: number): void {
+    for (const part of this.parts) part.addTo(docs, scores, count, restAfter, cut);
+  }
+
+  impactOf(d: number): number {
+    let i = this.starts.length - 1;
+    while (i > 0 && (this.starts[i] as number) > d) i--;
+    return (this.parts[i] as PostingCursor).impactOf(d);
+  }
+
+  forEach(each: (doc: number, impact: number) => void): void {
+    for (const part of this.parts) part.forEach(each);
   }
 }

@@ -10,7 +10,7 @@
  * result (docs, order, scores and coverage) is identical to it; bounds are float64 sums widened by
  * `slack`.
  */
-import type { PostingCursor } from './postings.js';
+import type { PostingList } from './postings.js';
 
 export interface ScoredDoc {
   doc: number;
@@ -22,7 +22,7 @@ export interface ScoredDoc {
 
 /** One known query term: its postings, its weight in coverage and the highest impact in its list. */
 export interface TermInput {
-  cursor: PostingCursor;
+  cursor: PostingList;
   mass: number;
   maxImpact: number;
 }
@@ -250,7 +250,7 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
   let live = 0;
   let limit = FIRST_BATCH_PER_RESULT * depth;
   while (i < m && (i === 0 || rest >= cut)) {
-    const batch: PostingCursor[] = [];
+    const batch: PostingList[] = [];
     let size = 0;
     do {
       const term = terms[order[i++] as number] as TermInput;
@@ -280,7 +280,7 @@ export function prunedTopK(terms: readonly TermInput[], n: number, depth: number
     let score = 0;
     let mass = 0;
     for (let j = 0; j < m; j++) {
-      const cursor = cursors[j] as PostingCursor;
+      const cursor = cursors[j] as PostingList;
       const impact = cursor.impactOf(d);
       if (impact === 0) continue;
       score = Math.fround(score + impact);
@@ -306,41 +306,6 @@ function wholeTopK(terms: readonly TermInput[], n: number, depth: number, scratc
     const we = Math.min(n, ws + WINDOW);
     for (const { cursor, mass } of terms) cursor.addWindowExact(ws, we, score, masses, seen, mass);
     offerWindow(top, ws, we, scratch, allowed);
-  }
-  return top.sorted();
-}
-
-/** A query term's whole list decoded already: its docs ascending and their impacts as a cursor reads them. */
-export interface DecodedTerm {
-  docs: Uint32Array;
-  impacts: Float32Array;
-  mass: number;
-}
-
-/**
- * What `prunedTopK` returns for an index of at most one window (where it sums every posting), from
- * lists decoded already: the same sums in the same order, without reading or decoding a block. The
- * lists hold only docs below `n` and impacts above 0 (what the whole-list pass skips).
- */
-export function decodedTopK(terms: readonly DecodedTerm[], n: number, depth: number, scratch: TopKScratch, allowed?: Uint8Array): ScoredDoc[] {
-  if (n > WINDOW) throw new RangeError(`decodedTopK sums one window of ${WINDOW} docs, not ${n}`);
-  if (terms.length === 0 || depth === 0 || n === 0) return [];
-  const { score, acc: masses } = scratch;
-  for (const { docs, impacts, mass } of terms) {
-    for (let i = 0; i < docs.length; i++) {
-      const d = docs[i] as number;
-      score[d] = (score[d] as number) + (impacts[i] as number);
-      masses[d] = (masses[d] as number) + mass;
-    }
-  }
-  // Impacts are above 0, so a doc some list holds has a score above 0: one pass over the window finds them.
-  const top = new TopK(depth);
-  for (let d = 0; d < n; d++) {
-    const s = score[d] as number;
-    if (s === 0) continue;
-    if ((!top.full || s >= top.min) && (allowed === undefined || allowed[d] === 1)) top.offer(d, s, masses[d] as number);
-    score[d] = 0;
-    masses[d] = 0;
   }
   return top.sorted();
 }
@@ -384,7 +349,7 @@ function compact(docs: Uint32Array, scores: Float64Array, live: number, rest: nu
  * Sums `lists` whole, window by window, into the candidates (scratch.docs/scores[0..live-1], in doc
  * order): docs already there gain their impacts, docs new to them join. Returns the new count.
  */
-function addLists(lists: readonly PostingCursor[], n: number, live: number, scratch: TopKScratch, allowed: Uint8Array | undefined): number {
+function addLists(lists: readonly PostingList[], n: number, live: number, scratch: TopKScratch, allowed: Uint8Array | undefined): number {
   let postings = 0;
   for (const list of lists) {
     list.loadAll();

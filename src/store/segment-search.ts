@@ -1,10 +1,10 @@
 /**
  * Both halves of a search over a build with delta segments (store/segment-set.ts): every live
- * passage of every segment competes. Each segment is searched with its own mask (alive and the
- * filter), keyword scores with the collection's statistics so they compare across segments, and the
- * hits are merged under the set's one row numbering.
+ * passage of every segment competes, under the set's one row numbering and a mask of live (and
+ * filter-allowed) rows. The keyword half searches the segments as one index under the collection's
+ * statistics; the vector half searches the build's graph and each delta's vectors and merges the hits.
  */
-import type { KeywordHit } from '../keywords/bm25.js';
+import { KeywordIndex, type KeywordHit } from '../keywords/bm25.js';
 import type { VectorHit } from '../vectors/hnsw-store.js';
 import type { LoadedIndex } from './load.js';
 import { createRequire } from 'node:module';
@@ -49,19 +49,10 @@ function hasDead(segments: SegmentSet): boolean {
   return dead;
 }
 
-/** The keyword half: each segment's top `k` under the collection's statistics, merged; `doc` is the global row. */
+/** The keyword half: every segment searched as one index under the collection's statistics; `doc` is the global row. */
 export function segmentKeywordSearch(index: LoadedIndex, segments: SegmentSet, text: string, k: number, filter: RowFilter | undefined): KeywordHit[] {
-  const stats = segments.stats();
-  const allowed = filter?.allowed;
-  const hits: KeywordHit[] = index.keywords.search(text, k, allowed?.subarray(0, segments.baseSize), stats);
-  segments.deltas.forEach((delta, i) => {
-    const at = segments.offsets[i]!;
-    for (const hit of delta.keywords.search(text, k, allowed?.subarray(at, at + delta.table.size), stats)) {
-      hit.doc += at;
-      hits.push(hit);
-    }
-  });
-  return hits.sort((a, b) => b.score - a.score || a.doc - b.doc).slice(0, k);
+  const keywordSegments = [index.keywords, ...segments.deltas.map((delta) => delta.keywords)];
+  return KeywordIndex.searchSegments(keywordSegments, text, k, filter?.allowed, segments.stats());
 }
 
 /**

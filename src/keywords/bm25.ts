@@ -452,11 +452,11 @@ export class KeywordIndex {
     return this.cursors[i] as PostingCursor;
   }
 
-  /** Term `id`'s list through `cursor`, its docs numbered from `docOffset`. */
+  /** Term `id`'s list through `cursor`, its docs numbered from `docOffset` (and below this index's end from there). */
   private termInput({ id, mass, factor }: QueryTerm, cursor: PostingCursor, docOffset: number): TermInput {
     const { maxImpact, segmentOffsets, scale } = this.head;
     const size = (segmentOffsets[id + 1] as number) - (segmentOffsets[id] as number);
-    cursor.reset(this.source, this.arena, this.segmentAt(id), this.df(id), size, scale[id] as number, factor, docOffset);
+    cursor.reset(this.source, this.arena, this.segmentAt(id), this.df(id), size, scale[id] as number, factor, docOffset, docOffset + this.head.n);
     // The ceiling rounded up by a hair when rescaled, as the cursor's block bounds are.
     return { cursor, mass, maxImpact: factor === 1 ? (maxImpact[id] as number) : (maxImpact[id] as number) * factor * (1 + 1e-6) };
   }

@@ -211,14 +211,17 @@ export class PostingCursor implements PostingList {
   private pos = 0;
   /** Added to every doc of the list: its segment's first doc in a collection searched as one index. */
   private docOffset = 0;
+  /** The list's docs are below this (its segment's end in that collection). */
+  private docEnd = Infinity;
 
   /**
    * Points the cursor at the segment of `df` postings, `size` bytes at byte `at` of `source`, its
    * impacts in steps of `scale`; reads nothing yet. `factor` multiplies every impact as it is read
    * (a segment scored with its collection's IDF rather than the one it was built with), and
-   * `docOffset` is added to every doc (the segment's first doc in its collection).
+   * `docOffset` is added to every doc (the segment's first doc in its collection); a doc at or past
+   * `docEnd` (the segment's end there) fails as a damaged index.
    */
-  reset(source: Source, arena: Arena, at: number, df: number, size: number, scale: number, factor = 1, docOffset = 0): void {
+  reset(source: Source, arena: Arena, at: number, df: number, size: number, scale: number, factor = 1, docOffset = 0, docEnd = Infinity): void {
     this.source = source;
     this.direct = source.bytes;
     this.arena = arena;
@@ -233,6 +236,7 @@ export class PostingCursor implements PostingList {
     this.pos = 0;
     this.meta = -1;
     this.docOffset = docOffset;
+    this.docEnd = docEnd;
   }
 
   /** Reads the block summary, and the whole segment with it when it is short and on file. */
@@ -258,10 +262,11 @@ export class PostingCursor implements PostingList {
     this.meta = offset >> 2;
     this.slot.fill(-1, 0, nb);
     // The summary is the arena's copy: its last docs are moved to the collection's numbering once, here.
-    if (this.docOffset !== 0) {
-      const u32 = this.arena.u32;
-      for (let b = 0; b < nb; b++) u32[this.meta + b] = (u32[this.meta + b] as number) + this.docOffset;
-    }
+    const u32 = this.arena.u32;
+    if (this.docOffset !== 0) for (let b = 0; b < nb; b++) u32[this.meta + b] = (u32[this.meta + b] as number) + this.docOffset;
+    // Every doc is at most its block's last, which decoding checks: a list past its segment's end would
+    // give its impacts to the next segment's passages.
+    if (nb > 0 && (u32[this.meta + nb - 1] as number) >= this.docEnd) fail(`a posting list holds doc ${u32[this.meta + nb - 1]} past its segment's end ${this.docEnd}`);
     if (nb > 0 && this.blockEnd(nb - 1) !== this.size) fail(`a posting list's blocks end at byte ${this.blockEnd(nb - 1)} of its ${this.size}`);
   }
 

@@ -114,4 +114,22 @@ describe('posting segments', () => {
       }
     }
   });
+
+  it('number docs from a segment offset, and fail as a damaged index for a doc at or past the segment end', () => {
+    const list = randomList(9, 600, [0, 3, 40]);
+    const { bytes, size, scale } = written(list, 0);
+    const last = list.docs[list.docs.length - 1]!;
+    const cursor = new PostingCursor();
+    cursor.reset(memorySource(bytes), new Arena(), 0, list.docs.length, size, scale, 1, 1000, 1000 + last + 1);
+    expect(read(cursor).docs).toEqual(Array.from(list.docs, (d) => d + 1000));
+    cursor.reset(memorySource(bytes), new Arena(), 0, list.docs.length, size, scale, 1, 1000, 1000 + last);
+    let error: unknown;
+    try {
+      read(cursor);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(isKijiError(error), String(error)).toBe(true);
+    expect(String(error)).toMatch(new RegExp(`doc ${1000 + last} past its segment's end ${1000 + last}`));
+  });
 });

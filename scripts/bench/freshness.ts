@@ -34,7 +34,7 @@ export interface FreshnessResult {
   /** Per update: applying 10 new articles until a query finds them (ms, embedding excluded). */
   answerableMs: number[];
   answerable: { median: number; max: number; first: number };
-  /** Updates whose new articles every query found at rank 1 (of `updates`). */
+  /** Updates whose new articles a search for each one's word found: among its results, and first in keyword mode (of `updates`). */
   found: number;
   updates: number;
   /**
@@ -128,8 +128,16 @@ export async function benchFreshness(size: number, log: (line: string) => void, 
     current = (await store.apply(current, { articles, removed: [] }, embedder)).snapshot;
     const first = await searchIndex(current, embedder, words[0]!, { k: 5 });
     answerableMs.push(performance.now() - t - embedder.ms);
-    let all = first.results[0]?.passage.articleId === articles[0]!.id;
-    for (let a = 1; a < words.length; a++) all &&= (await searchIndex(current, embedder, words[a]!, { k: 5 })).results[0]?.passage.articleId === articles[a]!.id;
+    // Found: each article among the results of a search for its word, and first in keyword mode. Not
+    // first in the fused list: there an article its word alone finds ties with the vector list's best
+    // (both 1 after min-max), which list order breaks, and a sibling (the same word but one letter) that
+    // the synthetic vectors place high in both lists can pass it.
+    let all = true;
+    for (let a = 0; a < words.length; a++) {
+      const fused = a === 0 ? first : await searchIndex(current, embedder, words[a]!, { k: 5 });
+      const keyword = await searchIndex(current, embedder, words[a]!, { k: 1, mode: 'keyword' });
+      all &&= fused.results.some((r) => r.passage.articleId === articles[a]!.id) && keyword.results[0]?.passage.articleId === articles[a]!.id;
+    }
     if (all) found++;
     if ((DELTA_STEPS as readonly number[]).includes(update)) snapshots.set(update, current);
   }

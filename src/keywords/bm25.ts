@@ -314,33 +314,16 @@ export class KeywordIndex {
    * segment's common lists in full and rank candidates the collection would not.
    */
   static searchSegments(segments: readonly KeywordIndex[], query: string, k: number, allowed?: Uint8Array, stats?: CollectionStats): KeywordHit[] {
-    const lead = KeywordIndex.lead(segments, allowed, stats);
-    const n = totalDocs(segments);
-    return KeywordIndex.rank(segments, query, k, (terms, depth) => prunedTopK(terms, n, depth, lead.scratch, allowed), lead.maxPostings, stats);
+    return KeywordIndex.rank(segments, query, k, (terms, depth, n, scratch) => prunedTopK(terms, n, depth, scratch, allowed), undefined, stats, allowed);
   }
 
   /** `searchSegments` scoring every posting of every query term (`searchExhaustive`). */
   static searchSegmentsExhaustive(segments: readonly KeywordIndex[], query: string, k: number, allowed?: Uint8Array, stats?: CollectionStats): KeywordHit[] {
-    KeywordIndex.lead(segments, allowed, stats);
-    const n = totalDocs(segments);
     // Each list is read whole and used once: the read buffers are emptied after each.
     const done = (): void => {
       for (const segment of segments) segment.arena.reset(64 << 20);
     };
-    return KeywordIndex.rank(segments, query, k, (terms, depth) => exhaustiveTopK(terms, n, depth, done, allowed), Infinity, stats);
-  }
-
-  /** The first of `segments`, once the arguments of a search over them are known to be usable. */
-  private static lead(segments: readonly KeywordIndex[], allowed: Uint8Array | undefined, stats: CollectionStats | undefined): KeywordIndex {
-    const lead = segments[0];
-    if (lead === undefined || (segments.length > 1 && stats === undefined)) {
-      throw new KijiError(ErrorCodes.BAD_ARGUMENT, 'A search over several keyword segments needs at least one segment and the collection\'s statistics.');
-    }
-    const n = totalDocs(segments);
-    if (allowed !== undefined && allowed.length < n) {
-      throw new KijiError(ErrorCodes.BAD_ARGUMENT, `The search filter covers ${allowed.length} passages of ${n}.`);
-    }
-    return lead;
+    return KeywordIndex.rank(segments, query, k, (terms, depth, n) => exhaustiveTopK(terms, n, depth, done, allowed), Infinity, stats, allowed);
   }
 
   private checkK(k: number): void {
@@ -362,12 +345,23 @@ export class KeywordIndex {
     segments: readonly KeywordIndex[],
     query: string,
     k: number,
-    topK: (terms: TermInput[], depth: number) => ScoredDoc[],
-    maxPostings: number,
+    topK: (terms: TermInput[], depth: number, n: number, scratch: TopKScratch) => ScoredDoc[],
+    /** Undefined: the first segment's budget (`maxPostings`). */
+    budget: number | undefined,
     stats: CollectionStats | undefined,
+    allowed: Uint8Array | undefined,
   ): KeywordHit[] {
-    const lead = segments[0] as KeywordIndex;
+    const lead = segments[0];
+    if (lead === undefined || (segments.length > 1 && stats === undefined)) {
+      throw new KijiError(ErrorCodes.BAD_ARGUMENT, "A search over several keyword segments needs at least one segment and the collection's statistics.");
+    }
+    const starts = segmentStarts(segments);
+    const n = (starts.at(-1) as number) + (segments.at(-1) as KeywordIndex).size;
+    if (allowed !== undefined && allowed.length < n) {
+      throw new KijiError(ErrorCodes.BAD_ARGUMENT, `The search filter covers ${allowed.length} passages of ${n}.`);
+    }
     lead.checkK(k);
+    const maxPostings = budget ?? lead.maxPostings;
     // Weighed by the same statistics, every segment keeps the same terms: term j is the same key in each.
     const termsOf = segments.map((segment) => segment.queryTerms(query, stats));
     const qterms = termsOf[0] as QueryTerm[];
@@ -385,7 +379,6 @@ export class KeywordIndex {
             (t) => stats.df(t.key),
             maxPostings,
           );
-    const starts = segmentStarts(segments);
     const taken = segments.map(() => 0);
     /** Term j's lists in every segment that knows it, as one list; undefined when none does. */
     const listOf = (j: number): TermInput | undefined => {
@@ -414,7 +407,7 @@ export class KeywordIndex {
         searched.push(list);
         listAt.set(j, list);
       });
-      docs = topK(searched, lead.depth(k));
+      docs = topK(searched, lead.depth(k), n, lead.scratch);
       if (split !== undefined) {
         // The searched terms' lists are rewound, not read again.
         const rescoring: TermInput[] = [];
@@ -524,13 +517,6 @@ export class KeywordIndex {
     keepOpen(this);
     this.source.close();
   }
-}
-
-/** Docs of `segments` together. */
-function totalDocs(segments: readonly KeywordIndex[]): number {
-  let n = 0;
-  for (const segment of segments) n += segment.size;
-  return n;
 }
 
 /** Each segment's first doc in the numbering of `segments` searched as one index. */

@@ -8,7 +8,7 @@ import { ErrorCodes, KijiError } from '../errors.js';
 import { closeOnCollect, keepOpen, memorySource, openSource, type Source } from '../binary-file.js';
 import { keywordBudgetDefaults } from '../config/defaults.js';
 import { ANALYZERS, stripQuestionWords } from './tokenize.js';
-import { Arena, ChainedPostings, PostingCursor, fail } from './postings.js';
+import { Arena, ChainedPostings, PostingCursor, fail, segmentOf } from './postings.js';
 import { TopKScratch, exhaustiveTopK, prunedTopK, type ScoredDoc, type TermInput } from './top-k.js';
 import { resolveKeywordOptions, termKey, type KeywordChannel, type KeywordDoc, type KeywordOptions } from './options.js';
 import { analyzeKeywordDocs, layOutPostings, type KeywordAnalysis } from './analysis.js';
@@ -433,8 +433,7 @@ export class KeywordIndex {
       }
     }
     return lead.hits(docs, totalMass, k, (doc) => {
-      let i = starts.length - 1;
-      while (i > 0 && starts[i]! > doc) i--;
+      const i = segmentOf(starts, doc);
       return (segments[i] as KeywordIndex).id(doc - starts[i]!);
     });
   }

@@ -632,6 +632,13 @@ export class PostingCursor implements PostingList {
   }
 }
 
+/** Which of the segments starting at `starts` (ascending, the first at or below `doc`) holds `doc`. */
+export function segmentOf(starts: readonly number[], doc: number): number {
+  let i = starts.length - 1;
+  while (i > 0 && (starts[i] as number) > doc) i--;
+  return i;
+}
+
 /**
  * One term's lists in several segments of a collection searched as one index, as one list: `parts`
  * hold ascending, disjoint doc ranges (cursors reset with their segment's doc offset), `starts[i]`
@@ -672,9 +679,7 @@ export class ChainedPostings implements PostingList {
   }
 
   impactOf(d: number): number {
-    let i = this.starts.length - 1;
-    while (i > 0 && (this.starts[i] as number) > d) i--;
-    return (this.parts[i] as PostingCursor).impactOf(d);
+    return (this.parts[segmentOf(this.starts, d)] as PostingCursor).impactOf(d);
   }
 
   forEach(each: (doc: number, impact: number) => void): void {
